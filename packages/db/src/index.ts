@@ -1,1 +1,105 @@
-export {};
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import type { Logger } from '@meridian/log';
+
+export type Sql = postgres.Sql;
+export type TransactionSql = postgres.TransactionSql;
+
+export interface DbOptions {
+  /** Pool size (default 10). */
+  max?: number;
+  /** Shown in `pg_stat_activity`. */
+  applicationName?: string;
+  /** Server notices go here at debug level instead of the console. */
+  logger?: Logger;
+}
+
+/** A porsager `postgres` pool for `url`. */
+export function createDb(url: string, options: DbOptions = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    connection: options.applicationName ? { application_name: options.applicationName } : {},
+    onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
+  });
+}
+
+/** Resolves when the database answers a trivial query within `timeoutMs`; rejects otherwise. */
+export async function dbReady(sql: Sql, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([sql`select 1`, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Thrown when a migration that already landed no longer matches its file. */
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+const migrationFile = /^\d+_[\w.-]+\.sql$/;
+// Every migrate() transaction takes this lock, so concurrent instances apply each migration once.
+const lockSql = `select pg_advisory_xact_lock(hashtext('meridian:schema_migrations'))`;
+
+/**
+ * Applies `dir/NNN_name.sql` files in name order, each inside its own transaction, recording name
+ * and sha256 in `schema_migrations`. Refuses (MigrationError) when a landed migration's checksum
+ * changed. Returns the names applied by this call.
+ */
+export async function migrate(sql: Sql, dir: string, logger?: Logger): Promise<string[]> {
+  const names = (await readdir(dir)).filter((name) => migrationFile.test(name)).sort();
+  const files = await Promise.all(
+    names.map(async (name) => {
+      const text = await readFile(join(dir, name), 'utf8');
+      return { name, text, checksum: createHash('sha256').update(text).digest('hex') };
+    }),
+  );
+
+  const landed = await sql.begin(async (tx) => {
+    await tx.unsafe(lockSql);
+    await tx.unsafe(`create table if not exists schema_migrations (
+      name text primary key,
+      checksum text not null,
+      applied_at timestamptz not null default now()
+    )`);
+    return tx<{ name: string; checksum: string }[]>`select name, checksum from schema_migrations`;
+  });
+  const landedChecksums = new Map(landed.map((row) => [row.name, row.checksum]));
+  const changed = files.filter((f) => landedChecksums.has(f.name) && landedChecksums.get(f.name) !== f.checksum);
+  if (changed.length > 0) {
+    throw new MigrationError(
+      `Refusing to start: already applied migration(s) changed on disk: ${changed.map((f) => f.name).join(', ')}. ` +
+        'Add a new migration instead of editing an applied one.',
+    );
+  }
+
+  const applied: string[] = [];
+  for (const file of files.filter((f) => !landedChecksums.has(f.name))) {
+    const started = performance.now();
+    const didApply = await sql.begin(async (tx) => {
+      await tx.unsafe(lockSql);
+      const [existing] = await tx<{ checksum: string }[]>`select checksum from schema_migrations where name = ${file.name}`;
+      if (existing) {
+        if (existing.checksum !== file.checksum) throw new MigrationError(`Migration ${file.name} landed with a different checksum`);
+        return false;
+      }
+      await tx.unsafe(file.text).simple();
+      await tx`insert into schema_migrations (name, checksum) values (${file.name}, ${file.checksum})`;
+      return true;
+    });
+    if (didApply) {
+      applied.push(file.name);
+      logger?.info({ migration: file.name, durationMs: Math.round(performance.now() - started) }, 'migration applied');
+    }
+  }
+  return applied;
+}

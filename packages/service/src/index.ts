@@ -1,1 +1,308 @@
-export {};
+import { randomUUID } from 'node:crypto';
+import { Type } from 'typebox';
+import type { Static, TObject, TProperties } from 'typebox';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { createAuthVerifier } from '@meridian/auth';
+import type { AuthVerifier } from '@meridian/auth';
+import { createCache, createRedisClient } from '@meridian/cache';
+import type { Cache } from '@meridian/cache';
+import { ConfigError, loadConfig, platformConfig, splitList } from '@meridian/config';
+import type { PlatformConfig } from '@meridian/config';
+import { eventSchemas } from '@meridian/contracts';
+import { createDb, dbReady, migrate } from '@meridian/db';
+import type { Sql } from '@meridian/db';
+import { createResolver, createServiceClient, register } from '@meridian/discovery';
+import type { InstanceHealth, Registration, Resolver, ServiceClient } from '@meridian/discovery';
+import { createHttpServer, metricsRegistry } from '@meridian/http';
+import type { App } from '@meridian/http';
+import { createLogger } from '@meridian/log';
+import type { Logger } from '@meridian/log';
+import { createConsumer, createOutbox, createOutboxRelay, ensureTopics } from '@meridian/messaging';
+import type { EventConsumer, EventHandler, Outbox, OutboxRelay, TopicDefinition } from '@meridian/messaging';
+import { initTelemetry } from '@meridian/telemetry';
+
+type PlatformProperties = typeof platformConfig;
+export type ServiceConfig<P extends TProperties> = Static<TObject<PlatformProperties & P>>;
+
+/** One Kafka consumer group of the service: `<ns>.<service>.<name>`. */
+export interface ConsumerDef {
+  name: string;
+  /** Logical topic names. */
+  topics: string[];
+  /** Keyed by event type. */
+  handlers: Record<string, EventHandler>;
+  maxAttempts?: number;
+  backoffMs?: number;
+}
+
+export interface ServiceContext<P extends TProperties = TProperties> {
+  name: string;
+  version: string;
+  instanceId: string;
+  config: ServiceConfig<P>;
+  logger: Logger;
+  /** The service's database pool (needs `DATABASE_URL`). */
+  sql: Sql;
+  /** Adds events to the outbox inside the caller's transaction. */
+  outbox: Outbox;
+  /** Only with `redis: true`. */
+  redis: Redis | undefined;
+  /** Cache on `redis`, keys prefixed `<ns>:<service>:`; only with `redis: true`. */
+  cache: Cache | undefined;
+  resolver: Resolver;
+  serviceClient(name: string): ServiceClient;
+  /** Verifies access tokens against identity's JWKS (fetched through discovery on first use). */
+  auth: AuthVerifier;
+  metrics: Registry;
+}
+
+export interface ServiceDefinition<P extends TProperties = TProperties> {
+  name: string;
+  version: string;
+  /** The service's own env variables (properties, or a TypeBox object), merged with `platformConfig`. */
+  configSchema?: P | TObject<P>;
+  /** `NNN_name.sql` migrations; when set, `DATABASE_URL` is required. */
+  migrationsDir?: string;
+  /** Topics this service produces to or consumes from; created when missing. */
+  topics?: TopicDefinition[];
+  consumers?: (ctx: ServiceContext<P>) => ConsumerDef[];
+  routes: (app: App, ctx: ServiceContext<P>) => void | Promise<void>;
+  /** Published in the discovery record; default `['v1']`. */
+  apiVersions?: string[];
+  openapi?: { title?: string; description?: string };
+  /** Runs once routes and consumers are in place, before the server listens. */
+  onStart?: (ctx: ServiceContext<P>) => void | Promise<void>;
+  /** Runs after the HTTP server drained, before consumers, relay and pools stop. */
+  onStop?: (ctx: ServiceContext<P>) => void | Promise<void>;
+  /** Connect to Redis and provide `ctx.redis` / `ctx.cache`. */
+  redis?: boolean;
+  /** Run the outbox relay; default: when the database has an `outbox` table. */
+  relay?: boolean;
+}
+
+export interface RunningService<P extends TProperties = TProperties> {
+  /** Base URL the server listens on (and registered in discovery). */
+  url: string;
+  app: App;
+  ctx: ServiceContext<P>;
+  /** Ordered graceful shutdown; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+const readinessSyncMs = 1000;
+
+function configSchemaFor<P extends TProperties>(def: ServiceDefinition<P>): TObject {
+  const own = def.configSchema ? (Type.IsObject(def.configSchema) ? def.configSchema.properties : def.configSchema) : {};
+  const databaseUrl = def.migrationsDir ? { DATABASE_URL: Type.String({ minLength: 1 }) } : {};
+  return Type.Object({ ...platformConfig, ...own, ...databaseUrl });
+}
+
+/**
+ * Starts the service in this process (no signal handlers): config, logger, telemetry, database +
+ * migrations, topics, outbox relay, consumers, HTTP server, Redis, discovery. Throws (after
+ * undoing what it started) when any step fails.
+ */
+export async function startService<P extends TProperties>(
+  def: ServiceDefinition<P>,
+  envOverrides: Record<string, string | undefined> = {},
+): Promise<RunningService<P>> {
+  const config = loadConfig(configSchemaFor(def), { ...process.env, ...envOverrides }, { name: def.name }) as ServiceConfig<P>;
+  // The platform part of `config`, typed (TypeScript cannot resolve it through the generic `P`).
+  const platform = config as unknown as PlatformConfig;
+  const instanceId = randomUUID();
+  const ns = platform.MERIDIAN_NAMESPACE;
+  const etcdEndpoints = splitList(platform.ETCD_ENDPOINTS);
+  const logger = createLogger({ service: def.name, version: def.version, instance: instanceId, level: platform.LOG_LEVEL });
+  initTelemetry({ service: def.name, version: def.version, instance: instanceId, otlpEndpoint: platform.OTEL_EXPORTER_OTLP_ENDPOINT });
+
+  let sql: Sql | undefined;
+  let redis: Redis | undefined;
+  let resolver: Resolver | undefined;
+  let relay: OutboxRelay | undefined;
+  const consumers: EventConsumer[] = [];
+  let app: App | undefined;
+  let started = false;
+  let registration: Registration | undefined;
+  let healthSync: NodeJS.Timeout | undefined;
+  let syncing: Promise<void> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
+
+  const serviceClients = new Map<string, ServiceClient>();
+  const ctx: ServiceContext<P> = {
+    name: def.name,
+    version: def.version,
+    instanceId,
+    config,
+    logger,
+    get sql(): Sql {
+      if (!sql) throw new ConfigError(def.name, [{ variable: 'DATABASE_URL', reason: 'is required to use ctx.sql' }]);
+      return sql;
+    },
+    outbox: createOutbox({ source: def.name, ns, registry: eventSchemas }),
+    get redis() {
+      return redis;
+    },
+    cache: undefined,
+    get resolver(): Resolver {
+      if (!resolver) throw new Error('resolver not started yet');
+      return resolver;
+    },
+    serviceClient(name) {
+      let client = serviceClients.get(name);
+      if (!client) serviceClients.set(name, (client = createServiceClient(ctx.resolver, name)));
+      return client;
+    },
+    auth: createAuthVerifier({
+      getJwks: async () => {
+        const response = await ctx.serviceClient('identity').request('/.well-known/jwks.json');
+        if (!response.ok) throw new Error(`identity JWKS answered ${response.status}`);
+        return response.json();
+      },
+    }),
+    metrics: metricsRegistry,
+  };
+
+  async function step(name: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      logger.error({ err, step: name }, 'shutdown step failed');
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    logger.info('shutting down');
+    clearInterval(healthSync);
+    await syncing;
+    await step('deregister', () => registration?.deregister());
+    app?.readiness.drain();
+    await step('http', () => app?.close());
+    if (started) await step('onStop', () => def.onStop?.(ctx));
+    await step('consumers', () => Promise.all(consumers.map((consumer) => consumer.stop())));
+    await step('relay', () => relay?.stop());
+    await step('resolver', () => resolver?.stop());
+    await step('redis', () => redis?.quit().catch(() => redis?.disconnect()));
+    await step('db', () => sql?.end({ timeout: 5 }));
+    logger.info('stopped');
+  }
+  const stop = () => (stopping ??= shutdown());
+
+  try {
+    if (platform.DATABASE_URL) {
+      sql = createDb(platform.DATABASE_URL, { applicationName: `${def.name}-${instanceId.slice(0, 8)}`, logger });
+      if (def.migrationsDir) await migrate(sql, def.migrationsDir, logger);
+    }
+    if (def.topics?.length) {
+      const created = await ensureTopics({ brokers: platform.KAFKA_BROKERS, ns, topics: def.topics });
+      if (created.length) logger.info({ topics: created }, 'topics created');
+    }
+    if (def.redis) {
+      redis = createRedisClient(platform.REDIS_URL, logger);
+      ctx.cache = createCache({ redis, prefix: `${ns}:${def.name}`, defaultTtlSeconds: 60, logger });
+    }
+    const discovery = createResolver({ endpoints: etcdEndpoints, ns, logger });
+    await discovery.start();
+    resolver = discovery;
+
+    if (sql && (def.relay ?? (await hasOutbox(sql)))) {
+      relay = createOutboxRelay({ sql, brokers: platform.KAFKA_BROKERS, ns, logger });
+      await relay.start();
+    }
+    for (const consumer of def.consumers?.(ctx) ?? []) {
+      const running = createConsumer({
+        sql: ctx.sql,
+        brokers: platform.KAFKA_BROKERS,
+        ns,
+        groupId: `${def.name}.${consumer.name}`,
+        topics: consumer.topics,
+        handlers: consumer.handlers,
+        registry: eventSchemas,
+        logger,
+        maxAttempts: consumer.maxAttempts,
+        backoffMs: consumer.backoffMs,
+      });
+      consumers.push(running);
+      await running.start();
+    }
+
+    const server = await createHttpServer({ name: def.name, version: def.version, logger, openapi: def.openapi });
+    app = server;
+    if (sql) {
+      const pool = sql;
+      server.readiness.add('database', () => dbReady(pool));
+    }
+    await def.routes(server, ctx);
+    await def.onStart?.(ctx);
+    started = true;
+    const url = await server.listen({ host: platform.HOST, port: platform.PORT });
+
+    let health: InstanceHealth = 'starting';
+    registration = await register({
+      endpoints: etcdEndpoints,
+      ns,
+      logger,
+      instance: {
+        service: def.name,
+        version: def.version,
+        instanceId,
+        url,
+        apiVersions: def.apiVersions ?? ['v1'],
+        health,
+        startedAt: new Date().toISOString(),
+      },
+    });
+    const syncHealth = async () => {
+      const wanted: InstanceHealth = (await server.readiness.run()).status === 'ready' ? 'ready' : 'starting';
+      if (wanted === health || stopping) return;
+      await registration?.setHealth(wanted);
+      health = wanted;
+      logger.info({ health }, 'discovery health updated');
+    };
+    await syncHealth();
+    healthSync = setInterval(() => {
+      syncing = syncing.then(syncHealth).catch((err) => logger.warn({ err }, 'discovery health sync failed'));
+    }, readinessSyncMs);
+    healthSync.unref();
+
+    logger.info({ url, ns }, 'service started');
+    return { url, app: server, ctx, stop };
+  } catch (err) {
+    logger.error({ err }, 'service failed to start');
+    await stop();
+    throw err;
+  }
+}
+
+async function hasOutbox(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ exists: boolean }[]>`select to_regclass('outbox') is not null as exists`;
+  return row.exists;
+}
+
+/**
+ * The process entry point of a service: starts it, and on SIGINT/SIGTERM shuts it down in order
+ * and exits 0 (1 if it cannot start).
+ */
+export async function runService<P extends TProperties>(def: ServiceDefinition<P>): Promise<RunningService<P>> {
+  let running: RunningService<P>;
+  try {
+    running = await startService(def);
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(err.message);
+    process.exit(1);
+  }
+  const telemetry = initTelemetry({ service: def.name, version: def.version });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      running.ctx.logger.info({ signal }, 'signal received');
+      running
+        .stop()
+        .then(() => telemetry.shutdown())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+    });
+  }
+  return running;
+}

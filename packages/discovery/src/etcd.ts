@@ -1,0 +1,164 @@
+// Minimal etcd v3 client over the JSON gateway (etcd 3.4: POST /v3/...; keys and values base64).
+
+export interface EtcdClientOptions {
+  endpoints: string[];
+  /** Per-call timeout; for watches, the time allowed to open the stream. */
+  timeoutMs?: number;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export type WatchEvent = { type: 'put'; key: string; value: string } | { type: 'delete'; key: string };
+
+export class EtcdError extends Error {
+  override name = 'EtcdError';
+}
+
+interface RawKv {
+  key: string;
+  value?: string;
+  mod_revision?: string;
+}
+
+const encode = (text: string): string => Buffer.from(text).toString('base64');
+const decode = (base64: string | undefined): string => Buffer.from(base64 ?? '', 'base64').toString();
+
+/** The smallest key greater than every key starting with `prefix` (etcd's range_end for a prefix). */
+function prefixEnd(prefix: string): string {
+  const bytes = Buffer.from(prefix);
+  bytes[bytes.length - 1]++;
+  return bytes.toString('base64');
+}
+
+export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOptions) {
+  if (endpoints.length === 0) throw new EtcdError('no etcd endpoints given');
+  let preferred = 0;
+
+  /**
+   * POSTs to the preferred endpoint, failing over to the others on network errors. The timeout
+   * runs until the caller calls `settled()` (after reading the body, or once a stream opened).
+   */
+  async function post(path: string, body: unknown, signal?: AbortSignal): Promise<{ response: Response; settled: () => void }> {
+    let lastError: unknown;
+    for (let i = 0; i < endpoints.length; i++) {
+      const index = (preferred + i) % endpoints.length;
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new EtcdError(`etcd ${path} timed out after ${timeoutMs} ms`)), timeoutMs);
+      try {
+        const response = await fetch(new URL(path, endpoints[index]), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
+        });
+        preferred = index;
+        return { response, settled: () => clearTimeout(timer) };
+      } catch (err) {
+        clearTimeout(timer);
+        if (signal?.aborted) throw err;
+        lastError = err;
+      }
+    }
+    throw new EtcdError(`etcd unreachable at ${endpoints.join(', ')}`, { cause: lastError });
+  }
+
+  async function call(path: string, body: unknown): Promise<any> {
+    const { response, settled } = await post(path, body);
+    try {
+      const json: any = await response.json();
+      if (!response.ok || json.error) {
+        throw new EtcdError(`etcd ${path} failed: ${json.message ?? json.error?.message ?? response.status}`);
+      }
+      return json;
+    } finally {
+      settled();
+    }
+  }
+
+  return {
+    async put(key: string, value: string, lease?: string): Promise<void> {
+      await call('/v3/kv/put', { key: encode(key), value: encode(value), ...(lease ? { lease } : {}) });
+    },
+
+    /** Every key under `prefix`, and the store revision the read saw. */
+    async rangePrefix(prefix: string): Promise<{ kvs: KeyValue[]; revision: number }> {
+      const json = await call('/v3/kv/range', { key: encode(prefix), range_end: prefixEnd(prefix) });
+      const kvs = ((json.kvs ?? []) as RawKv[]).map((kv) => ({ key: decode(kv.key), value: decode(kv.value) }));
+      return { kvs, revision: Number(json.header.revision) };
+    },
+
+    async delete(key: string): Promise<void> {
+      await call('/v3/kv/deleterange', { key: encode(key) });
+    },
+
+    /** Grants a lease and returns its id (a decimal string: etcd ids are int64). */
+    async leaseGrant(ttlSeconds: number): Promise<string> {
+      const json = await call('/v3/lease/grant', { TTL: ttlSeconds });
+      return json.ID;
+    },
+
+    /** Refreshes a lease; returns its remaining TTL, 0 when the lease no longer exists. */
+    async leaseKeepAlive(id: string): Promise<number> {
+      const json = await call('/v3/lease/keepalive', { ID: id });
+      return Number(json.result?.TTL ?? 0);
+    },
+
+    async leaseRevoke(id: string): Promise<void> {
+      await call('/v3/lease/revoke', { ID: id });
+    },
+
+    /**
+     * Watches every key under `prefix` from `startRevision`, calling `onEvents` per batch.
+     * Settles only when the stream ends: rejects on errors, on compaction and on server close;
+     * resolves once `signal` aborts.
+     */
+    async watchPrefix(
+      prefix: string,
+      startRevision: number,
+      onEvents: (events: WatchEvent[]) => void,
+      signal: AbortSignal,
+    ): Promise<void> {
+      const create = { key: encode(prefix), range_end: prefixEnd(prefix), start_revision: String(startRevision) };
+      const { response, settled } = await post('/v3/watch', { create_request: create }, signal);
+      settled(); // a watch stays open indefinitely
+      if (!response.ok || !response.body) throw new EtcdError(`etcd watch failed: ${response.status}`);
+      const decoder = new TextDecoder();
+      let buffered = '';
+      try {
+        for await (const chunk of response.body) {
+          buffered += decoder.decode(chunk, { stream: true });
+          let newline: number;
+          while ((newline = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, newline).trim();
+            buffered = buffered.slice(newline + 1);
+            if (line) handleMessage(JSON.parse(line));
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        throw err;
+      }
+      if (!signal.aborted) throw new EtcdError('etcd closed the watch stream');
+
+      function handleMessage(message: any): void {
+        if (message.error) throw new EtcdError(`etcd watch error: ${message.error.message}`);
+        const result = message.result ?? {};
+        if (result.canceled || result.compact_revision) {
+          throw new EtcdError(`etcd watch canceled (compacted at ${result.compact_revision ?? '?'})`);
+        }
+        const events = ((result.events ?? []) as { type?: string; kv: RawKv }[]).map(
+          ({ type, kv }): WatchEvent =>
+            type === 'DELETE'
+              ? { type: 'delete', key: decode(kv.key) }
+              : { type: 'put', key: decode(kv.key), value: decode(kv.value) },
+        );
+        if (events.length > 0) onEvents(events);
+      }
+    },
+  };
+}
+
+export type EtcdClient = ReturnType<typeof createEtcdClient>;

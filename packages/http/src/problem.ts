@@ -1,0 +1,137 @@
+import { STATUS_CODES } from 'node:http';
+
+export const problemTypeBase = 'https://meridian.dev/problems/';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An RFC 9457 problem details body. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/**
+ * An error that becomes a problem+json response: `type` = problemTypeBase + slug, `title` from the
+ * slug, plus `detail` and any extension members in `extra`.
+ */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly slug: string;
+  readonly detail: string;
+  readonly extra: Record<string, unknown>;
+  constructor(status: number, slug: string, detail: string, extra: Record<string, unknown> = {}) {
+    super(detail);
+    this.name = 'HttpProblem';
+    this.status = status;
+    this.slug = slug;
+    this.detail = detail;
+    this.extra = extra;
+  }
+
+  toProblem(instance?: string): ProblemDetails {
+    return {
+      ...this.extra,
+      type: problemTypeBase + this.slug,
+      title: titleFor(this.slug),
+      status: this.status,
+      detail: this.detail,
+      ...(instance ? { instance } : {}),
+    };
+  }
+}
+
+/** `throw problem(404, 'order-not-found', 'No order 42')` */
+export function problem(status: number, slug: string, detail: string, extra?: Record<string, unknown>): HttpProblem {
+  return new HttpProblem(status, slug, detail, extra);
+}
+
+/** The slug for a bare HTTP status, e.g. 415 → `unsupported-media-type`, 500 → `internal-error`. */
+export function slugForStatus(status: number): string {
+  if (status === 500) return 'internal-error';
+  return (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+function titleFor(slug: string): string {
+  const words = slug.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+interface SchemaValidationError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * Turns schema validation errors (TypeBox's, as Fastify reports them) into `{ field, message }`,
+ * naming fields by dotted path (`items.0.quantity`), or by the request part when the whole part
+ * is wrong. A union's own error replaces the per-branch noise for that field.
+ */
+export function fieldErrors(errors: SchemaValidationError[], part = 'body'): FieldError[] {
+  const byField = new Map<string, { keyword: string; message: string }[]>();
+  const add = (field: string, keyword: string, message: string) => {
+    byField.set(field, [...(byField.get(field) ?? []), { keyword, message }]);
+  };
+  for (const error of errors) {
+    const path = error.instancePath.split('/').slice(1).map(decodePointer);
+    if (error.keyword === 'required' && Array.isArray(error.params.requiredProperties)) {
+      for (const property of error.params.requiredProperties as string[]) {
+        add([...path, property].join('.'), 'required', 'is required');
+      }
+    } else if (error.keyword === 'additionalProperties' && Array.isArray(error.params.additionalProperties)) {
+      for (const property of error.params.additionalProperties as string[]) {
+        add([...path, property].join('.'), 'additionalProperties', 'is not allowed');
+      }
+    } else {
+      add(path.length > 0 ? path.join('.') : part, error.keyword, error.message ?? 'is invalid');
+    }
+  }
+  const result: FieldError[] = [];
+  for (const [field, list] of byField) {
+    const union = list.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+    for (const { message } of union.length > 0 ? union : list) {
+      if (!result.some((r) => r.field === field && r.message === message)) result.push({ field, message });
+    }
+  }
+  return result;
+}
+
+function decodePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+interface ErrorLike {
+  statusCode?: unknown;
+  message?: unknown;
+  validation?: SchemaValidationError[];
+  validationContext?: string;
+}
+
+/** The problem for any thrown value: HttpProblem as is, validation → 400, 4xx errors keep their message, anything else → 500 without internals. */
+export function toProblem(error: unknown, instance?: string): ProblemDetails {
+  if (error instanceof HttpProblem) return error.toProblem(instance);
+  const e = (error ?? {}) as ErrorLike;
+  if (Array.isArray(e.validation)) {
+    const errors = fieldErrors(e.validation, e.validationContext);
+    return {
+      type: problemTypeBase + 'validation-failed',
+      title: 'Validation failed',
+      status: 400,
+      detail: `Invalid request ${e.validationContext ?? 'input'}: ${errors.map((x) => `${x.field} ${x.message}`).join('; ')}`,
+      ...(instance ? { instance } : {}),
+      errors,
+    };
+  }
+  const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500;
+  const detail = status < 500 && typeof e.message === 'string' ? e.message : 'An unexpected error occurred.';
+  return new HttpProblem(status, slugForStatus(status), detail).toProblem(instance);
+}

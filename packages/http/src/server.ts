@@ -1,0 +1,193 @@
+import { AsyncResource } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { context, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import { withLogContext } from '@meridian/log';
+import type { Logger } from '@meridian/log';
+import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
+import { ensureHttpMetrics, metricsRegistry } from './metrics.ts';
+import { toProblem } from './problem.ts';
+import { createReadiness } from './readiness.ts';
+import type { Readiness, ReadinessCheck } from './readiness.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The checks behind `/readyz`; add more with `readiness.add(name, check)`. */
+    readiness: Readiness;
+  }
+}
+
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface HttpServerOptions {
+  name: string;
+  version: string;
+  logger: Logger;
+  readiness?: Record<string, ReadinessCheck>;
+  openapi?: { title?: string; description?: string };
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+}
+
+/** Per-request state kept on the raw request by the server wrapper. */
+interface RequestScope {
+  reqId: string;
+  span: Span;
+  /** Re-enters the request's async context (trace span + log context) from detached callbacks. */
+  resource: AsyncResource;
+  route?: string;
+}
+
+const scopes = new WeakMap<IncomingMessage, RequestScope>();
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+/** Runs `fn` in the request's trace and log context (needed in callbacks Node detaches from it). */
+function inRequestScope<T>(request: FastifyRequest, fn: () => T): T {
+  const scope = scopes.get(request.raw);
+  return scope ? scope.resource.runInAsyncScope(fn) : fn();
+}
+
+// Starts the server span and log context before Fastify sees the request, so every hook, handler
+// and Fastify log line of the request runs inside them.
+function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  return createServer((req, res) => {
+    const incoming = req.headers['x-request-id'];
+    const reqId = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', reqId);
+    const span = startSpan(`HTTP ${req.method}`, { 'http.request.method': req.method ?? '', 'url.path': req.url ?? '' }, {
+      kind: SpanKind.SERVER,
+      parent: extractContext(req.headers),
+    });
+    res.once('close', () => {
+      const scope = scopes.get(req);
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (scope?.route) span.setAttribute('http.route', scope.route);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    context.with(trace.setSpan(context.active(), span), () =>
+      withLogContext({ reqId }, () => {
+        scopes.set(req, { reqId, span, resource: new AsyncResource('meridian.http.request') });
+        handler(req, res);
+      }),
+    );
+  });
+}
+
+class RequestLogs extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ method: request.method, url: request.url }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    inRequestScope(request, () => {
+      const fields = {
+        method: request.method,
+        url: request.url,
+        route: request.routeOptions.url,
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      };
+      if (error) request.log.error({ ...fields, err: error }, 'request errored');
+      else request.log.info(fields, 'request completed');
+    });
+  }
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  const body = toProblem(error, request.url);
+  if ((error as { code?: string } | undefined)?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    body.detail = `Unsupported content type: ${request.headers['content-type'] ?? '(none)'}`;
+  }
+  inRequestScope(request, () => {
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.debug({ problem: body.type, detail: body.detail }, 'request rejected');
+  });
+  return reply.code(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/**
+ * A Fastify instance with the TypeBox type provider, request ids, a server span per request,
+ * problem+json errors, `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/docs`.
+ * Add routes after awaiting it (or inside `app.register`).
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<App> {
+  registerAjvFormats();
+  const metrics = ensureHttpMetrics();
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new RequestLogs(),
+    // reqId comes from the log context (see @meridian/log), not a child-logger binding.
+    childLoggerFactory: (logger, _bindings, childOptions) => logger.child({}, childOptions),
+    requestIdHeader: false,
+    genReqId: (req) => scopes.get(req)?.reqId ?? randomUUID(),
+    serverFactory: tracedServer,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // While closing, requests on open connections are still served (drained), not refused.
+    return503OnClosing: false,
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  const readiness = createReadiness(options.readiness);
+  app.decorate('readiness', readiness);
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const scope = scopes.get(request.raw);
+    const route = request.routeOptions.url;
+    if (scope && route) {
+      scope.route = route;
+      scope.span.updateName(`${request.method} ${route}`);
+    }
+    done();
+  });
+  // Body parsing resumes from stream callbacks outside the request's context; re-enter it.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const scope = scopes.get(request.raw);
+    if (scope) scope.resource.runInAsyncScope(done);
+    else done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode };
+    metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    metrics.requests.inc(labels);
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    readiness.drain();
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, { statusCode: 404, message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.openapi?.title ?? options.name, version: options.version, description: options.openapi?.description },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const hidden = { schema: { hide: true } };
+  app.get('/openapi.json', hidden, () => app.swagger());
+  app.get('/healthz', hidden, () => ({ status: 'ok', service: options.name, version: options.version }));
+  app.get('/readyz', hidden, async (_request, reply) => {
+    const report = await readiness.run();
+    return reply.code(report.status === 'ready' ? 200 : 503).send(report);
+  });
+  app.get('/metrics', hidden, async (_request, reply) =>
+    reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
+  );
+  return app;
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+
+/** Every event on the wire: the Kafka message value is this object as JSON. */
+export interface EventEnvelope<TData = unknown> {
+  id: string;
+  type: string;
+  version: number;
+  source: string;
+  time: string;
+  key: string;
+  traceparent?: string;
+  data: TData;
+}
+
+/** Contract schemas of event `data`: `registry[type][version]` (e.g. `eventSchemas` of `@meridian/contracts`). */
+export type SchemaRegistry = Record<string, Record<number, TSchema>>;
+
+/** A message or event that can never be processed or published as is; `reason` says why. */
+export class InvalidEventError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`Invalid event: ${reason}`);
+    this.name = 'InvalidEventError';
+    this.reason = reason;
+  }
+}
+
+export interface NewEvent<TData = unknown> {
+  type: string;
+  version: number;
+  source: string;
+  key: string;
+  data: TData;
+  traceparent?: string;
+}
+
+export function createEnvelope<TData>(event: NewEvent<TData>): EventEnvelope<TData> {
+  const envelope: EventEnvelope<TData> = {
+    id: randomUUID(),
+    type: event.type,
+    version: event.version,
+    source: event.source,
+    time: new Date().toISOString(),
+    key: event.key,
+    data: event.data,
+  };
+  if (event.traceparent) envelope.traceparent = event.traceparent;
+  return envelope;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Parses a Kafka message value into an envelope; throws `InvalidEventError` on bad JSON or envelope fields. */
+export function parseEnvelope(value: Buffer | string | null | undefined): EventEnvelope {
+  if (value === null || value === undefined || value.length === 0) throw new InvalidEventError('empty message value');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString());
+  } catch (err) {
+    throw new InvalidEventError(`value is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidEventError('envelope: expected object');
+  }
+  const e = parsed as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof e.id !== 'string' || !uuidPattern.test(e.id)) problems.push('id: expected uuid');
+  if (typeof e.type !== 'string' || e.type === '') problems.push('type: expected non-empty string');
+  if (!Number.isInteger(e.version) || (e.version as number) < 1) problems.push('version: expected integer >= 1');
+  if (typeof e.source !== 'string' || e.source === '') problems.push('source: expected non-empty string');
+  if (typeof e.time !== 'string' || Number.isNaN(Date.parse(e.time))) problems.push('time: expected ISO date-time');
+  if (typeof e.key !== 'string') problems.push('key: expected string');
+  if (e.traceparent !== undefined && typeof e.traceparent !== 'string') problems.push('traceparent: expected string');
+  if (!('data' in e)) problems.push('data: required');
+  if (problems.length > 0) throw new InvalidEventError(`envelope ${problems.join('; ')}`);
+  return e as unknown as EventEnvelope;
+}
+
+const validators = new WeakMap<TSchema, Validator>();
+
+function validatorFor(schema: TSchema): Validator {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = Compile(schema);
+    validators.set(schema, validator);
+  }
+  return validator;
+}
+
+/** Reasons why `data` does not match `registry[type][version]`, e.g. `data/lines/0/quantity: must be integer`; empty when valid. */
+export function dataErrors(registry: SchemaRegistry, type: string, version: number, data: unknown): string[] {
+  const schema = registry[type]?.[version];
+  if (!schema) return [`no schema for ${type} v${version}`];
+  const validator = validatorFor(schema);
+  if (validator.Check(data)) return [];
+  return [...validator.Errors(data)].map((error) => `data${error.instancePath}: ${error.message}`);
+}
+
+/** Throws `InvalidEventError` unless `data` matches the contract schema of `type` v`version`. */
+export function assertValidData(registry: SchemaRegistry, type: string, version: number, data: unknown): void {
+  const errors = dataErrors(registry, type, version, data);
+  if (errors.length > 0) throw new InvalidEventError(`${type} v${version} ${errors.join('; ')}`);
+}

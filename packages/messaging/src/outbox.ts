@@ -1,0 +1,258 @@
+import { readFileSync } from 'node:fs';
+import { context, propagation } from '@opentelemetry/api';
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import type postgres from 'postgres';
+import type { Registry } from 'prom-client';
+import { assertValidData, createEnvelope, type EventEnvelope, type SchemaRegistry } from './envelope.ts';
+import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
+import { parseBrokers, physicalTopic } from './topics.ts';
+
+/** SQL of the chassis tables (outbox, processed_messages); each service copies it as `migrations/001_messaging.sql`. */
+export const messagingMigrationSql = readFileSync(new URL('../sql/messaging.sql', import.meta.url), 'utf8');
+
+export interface OutboxEvent<TData = unknown> {
+  /** Logical topic name, e.g. `orders.events`. */
+  topic: string;
+  type: string;
+  version: number;
+  key: string;
+  data: TData;
+  /** Defaults to the active OpenTelemetry context. */
+  traceparent?: string;
+}
+
+export interface Outbox {
+  /** Validates `data` against its contract and inserts the event in the caller's transaction; returns the envelope. */
+  add<TData>(tx: postgres.TransactionSql, event: OutboxEvent<TData>): Promise<EventEnvelope<TData>>;
+}
+
+export function createOutbox(options: { source: string; ns: string; registry: SchemaRegistry }): Outbox {
+  return {
+    async add(tx, event) {
+      assertValidData(options.registry, event.type, event.version, event.data);
+      const envelope = createEnvelope({
+        type: event.type,
+        version: event.version,
+        source: options.source,
+        key: event.key,
+        data: event.data,
+        traceparent: event.traceparent ?? activeTraceparent(),
+      });
+      const headers: Record<string, string> = {
+        'event-id': envelope.id,
+        'event-type': envelope.type,
+        'event-version': String(envelope.version),
+      };
+      if (envelope.traceparent) headers.traceparent = envelope.traceparent;
+      await tx`
+        insert into outbox (id, topic, key, type, version, payload, headers)
+        values (${envelope.id}, ${physicalTopic(options.ns, event.topic)}, ${envelope.key}, ${envelope.type},
+                ${envelope.version}, ${tx.json(envelope as never)}, ${tx.json(headers)})`;
+      return envelope;
+    },
+  };
+}
+
+function activeTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+export interface OutboxStats {
+  backlog: number;
+  oldestUnpublishedAgeSeconds: number;
+  /** Unpublished events whose publication already failed at least once. */
+  failing: number;
+}
+
+export async function outboxStats(sql: postgres.Sql | postgres.ReservedSql): Promise<OutboxStats> {
+  const [row] = await sql`
+    select count(*)::int as backlog,
+           coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age,
+           (count(*) filter (where attempts > 0))::int as failing
+    from outbox where published_at is null`;
+  return { backlog: row.backlog, oldestUnpublishedAgeSeconds: row.age, failing: row.failing };
+}
+
+export interface OutboxRelayOptions {
+  sql: postgres.Sql;
+  brokers: string | string[];
+  ns?: string;
+  logger: Logger;
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives, and how often a standby relay tries to take over. */
+  pollIntervalMs?: number;
+  /** First backoff after a failed publish; doubles up to 30 s. */
+  retryBaseMs?: number;
+  registry?: Registry;
+}
+
+export interface OutboxRelay {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** True while this relay holds the database's relay lock and publishes. */
+  readonly active: boolean;
+}
+
+class PublishError extends Error {}
+
+/**
+ * Publishes the outbox to Kafka in `seq` order. One relay per database is active (session advisory lock
+ * held on a reserved connection); the others stand by and take over when it goes away.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { sql, logger, batchSize = 100, pollIntervalMs = 1000, retryBaseMs = 200 } = options;
+  const registry = options.registry ?? globalRegister;
+  const metrics = {
+    backlog: gauge(registry, 'outbox_backlog', 'Outbox events not yet published'),
+    oldestAge: gauge(registry, 'outbox_oldest_unpublished_age_seconds', 'Age of the oldest unpublished outbox event'),
+    published: counter(registry, 'outbox_published_total', 'Outbox events published to Kafka'),
+    errors: counter(registry, 'outbox_publish_errors_total', 'Failed outbox publish attempts'),
+  };
+  const stopping = new AbortController();
+  let producer: Producer<string, string, string, string> | undefined;
+  let listener: { unlisten(): Promise<void> } | undefined;
+  let loop: Promise<void> | undefined;
+  let active = false;
+  let wakeUp: (() => void) | undefined;
+  let wokenWhileBusy = false;
+  let statsRefreshedAt = 0;
+  let restarts = 0; // consecutive failures of the leader loop, for its backoff
+
+  function wake() {
+    if (wakeUp) wakeUp();
+    else wokenWhileBusy = true;
+  }
+
+  /** Waits for a NOTIFY, `ms`, or stop, whichever comes first. */
+  function idle(ms: number): Promise<void> {
+    if (wokenWhileBusy || stopping.signal.aborted) {
+      wokenWhileBusy = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wakeUp = done;
+    });
+  }
+
+  async function refreshStats(db: postgres.Sql | postgres.ReservedSql, force: boolean) {
+    if (!force && Date.now() - statsRefreshedAt < 1000) return;
+    statsRefreshedAt = Date.now();
+    const stats = await outboxStats(db);
+    metrics.backlog.set(stats.backlog);
+    metrics.oldestAge.set(stats.oldestUnpublishedAgeSeconds);
+  }
+
+  async function publishBatch(conn: postgres.ReservedSql): Promise<number> {
+    const rows = await conn`
+      select seq, topic, key, payload::text as value, headers
+      from outbox where published_at is null order by seq limit ${batchSize}`;
+    if (rows.length === 0) return 0;
+    const seqs = rows.map((row) => row.seq as string);
+    try {
+      await producer!.send({
+        messages: rows.map((row) => ({ topic: row.topic, key: row.key, value: row.value, headers: row.headers })),
+      });
+    } catch (err) {
+      metrics.errors.inc();
+      await conn`update outbox set attempts = attempts + 1, last_error = ${errorMessage(err)} where seq in ${conn(seqs)}`;
+      throw new PublishError(errorMessage(err), { cause: err });
+    }
+    // Only now, after every partition leader acked: a crash before this line republishes (consumers dedupe).
+    await conn`update outbox set published_at = now() where seq in ${conn(seqs)}`;
+    metrics.published.inc(rows.length);
+    return rows.length;
+  }
+
+  async function publishWhileLeader(conn: postgres.ReservedSql, lockPid: number) {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      // A porsager connection reconnects silently; a new backend no longer holds our session lock.
+      const [{ pid }] = await conn`select pg_backend_pid() as pid`;
+      if (pid !== lockPid) throw new Error('relay lock lost: the database connection was replaced');
+      let published: number;
+      try {
+        published = await publishBatch(conn);
+        failures = 0;
+        restarts = 0;
+      } catch (err) {
+        if (!(err instanceof PublishError)) throw err;
+        failures += 1;
+        const delay = backoffDelay(retryBaseMs, failures);
+        logger.warn({ err, attempt: failures, retryInMs: Math.round(delay) }, 'outbox publish failed; retrying');
+        await sleep(delay, stopping.signal);
+        continue;
+      }
+      await refreshStats(conn, published < batchSize);
+      if (published < batchSize) await idle(pollIntervalMs);
+    }
+  }
+
+  async function run() {
+    while (!stopping.signal.aborted) {
+      let conn: postgres.ReservedSql | undefined;
+      try {
+        conn = await sql.reserve();
+        const [row] = await conn`
+          select pg_try_advisory_lock(hashtext('meridian.outbox-relay')) as locked, pg_backend_pid() as pid`;
+        if (!row.locked) {
+          await refreshStats(conn, true);
+          conn.release();
+          conn = undefined;
+          await sleep(pollIntervalMs, stopping.signal);
+          continue;
+        }
+        active = true;
+        logger.info({ pid: row.pid }, 'outbox relay active');
+        await publishWhileLeader(conn, row.pid);
+      } catch (err) {
+        restarts += 1;
+        logger.error({ err }, 'outbox relay failed; restarting');
+      } finally {
+        if (active) logger.info({}, 'outbox relay standing down');
+        active = false;
+        if (conn) {
+          // This session is ours alone, so dropping all its advisory locks only drops the relay lock.
+          await conn`select pg_advisory_unlock_all()`.catch(() => {});
+          conn.release();
+        }
+      }
+      if (restarts > 0) await sleep(backoffDelay(retryBaseMs, restarts), stopping.signal);
+    }
+  }
+
+  return {
+    get active() {
+      return active;
+    },
+    async start() {
+      if (loop) throw new Error('outbox relay already started');
+      producer = new Producer({
+        clientId: `${options.ns ?? 'meridian'}.outbox-relay`,
+        bootstrapBrokers: parseBrokers(options.brokers),
+        serializers: stringSerializers,
+        idempotent: true,
+        acks: ProduceAcks.ALL,
+        retries: 3,
+        retryDelay: 250,
+      });
+      listener = await sql.listen('outbox', wake);
+      loop = run();
+    },
+    async stop() {
+      if (!loop) return;
+      stopping.abort();
+      wake();
+      await loop;
+      await listener?.unlisten();
+      await producer?.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { Admin } from '@platformatic/kafka';
+
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+
+export interface TopicDefinition {
+  /** Logical name, e.g. `orders.events`; the physical topic is `<ns>.<name>`. */
+  name: string;
+  partitions: number;
+  retentionMs: number;
+  cleanupPolicy: CleanupPolicy;
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+/** Dead letters wait for a human, so they are kept longer than most events. */
+export const dlqRetentionMs = 30 * dayMs;
+
+export function defineTopic(definition: {
+  name: string;
+  partitions?: number;
+  retentionMs?: number;
+  cleanupPolicy?: CleanupPolicy;
+}): TopicDefinition {
+  const topic: TopicDefinition = {
+    name: definition.name,
+    partitions: definition.partitions ?? 3,
+    retentionMs: definition.retentionMs ?? 7 * dayMs,
+    cleanupPolicy: definition.cleanupPolicy ?? 'delete',
+  };
+  if (!/^[a-zA-Z0-9._-]+$/.test(topic.name)) throw new Error(`Topic name "${topic.name}" must match [a-zA-Z0-9._-]+`);
+  if (!Number.isInteger(topic.partitions) || topic.partitions < 3) {
+    throw new Error(`Topic ${topic.name}: partitions must be an integer >= 3`);
+  }
+  if (!Number.isInteger(topic.retentionMs) || (topic.retentionMs < 1 && topic.retentionMs !== -1)) {
+    throw new Error(`Topic ${topic.name}: retentionMs must be a positive integer or -1 (forever)`);
+  }
+  if (!['delete', 'compact', 'compact,delete'].includes(topic.cleanupPolicy)) {
+    throw new Error(`Topic ${topic.name}: cleanupPolicy must be delete, compact or compact,delete`);
+  }
+  return Object.freeze(topic);
+}
+
+/** The Kafka topic of a logical topic in namespace `ns`: `<ns>.<name>`. */
+export function physicalTopic(ns: string, name: string): string {
+  return `${ns}.${name}`;
+}
+
+export function dlqTopic(physical: string): string {
+  return `${physical}.dlq`;
+}
+
+export function parseBrokers(brokers: string | string[]): string[] {
+  const list = Array.isArray(brokers) ? brokers : brokers.split(',');
+  return list.map((b) => b.trim()).filter(Boolean);
+}
+
+/**
+ * Creates every missing topic and its `.dlq` topic (idempotent, safe to race with another process).
+ * Returns the physical names it created.
+ */
+export async function ensureTopics(options: {
+  brokers: string | string[];
+  ns: string;
+  topics: TopicDefinition[];
+}): Promise<string[]> {
+  const admin = new Admin({ clientId: `${options.ns}.messaging-admin`, bootstrapBrokers: parseBrokers(options.brokers) });
+  try {
+    const existing = new Set(await admin.listTopics());
+    const created: string[] = [];
+    for (const topic of options.topics) {
+      const physical = physicalTopic(options.ns, topic.name);
+      const wanted = [
+        { name: physical, retentionMs: topic.retentionMs, cleanupPolicy: topic.cleanupPolicy },
+        { name: dlqTopic(physical), retentionMs: dlqRetentionMs, cleanupPolicy: 'delete' },
+      ];
+      for (const { name, retentionMs, cleanupPolicy } of wanted) {
+        if (existing.has(name)) continue;
+        try {
+          await admin.createTopics({
+            topics: [name],
+            partitions: topic.partitions,
+            replicas: -1, // the broker's default.replication.factor
+            configs: [
+              { name: 'retention.ms', value: String(retentionMs) },
+              { name: 'cleanup.policy', value: cleanupPolicy },
+            ],
+          });
+          created.push(name);
+        } catch (err) {
+          if (!isTopicAlreadyExists(err)) throw err;
+        }
+      }
+    }
+    return created;
+  } finally {
+    await admin.close();
+  }
+}
+
+function isTopicAlreadyExists(err: unknown): boolean {
+  const nested = (err as { errors?: { apiId?: string }[] }).errors ?? [];
+  return nested.length > 0 && nested.every((e) => e.apiId === 'TOPIC_ALREADY_EXISTS');
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  assertValidData,
+  createEnvelope,
+  dataErrors,
+  defineTopic,
+  dlqTopic,
+  InvalidEventError,
+  messagingMigrationSql,
+  parseBrokers,
+  parseEnvelope,
+  physicalTopic,
+} from '../src/index.ts';
+import { backoffDelay, sleep } from '../src/support.ts';
+import { testRegistry } from './helpers.ts';
+
+describe('envelope', () => {
+  test('createEnvelope fills id, time and the given fields; parseEnvelope reads it back', () => {
+    const envelope = createEnvelope({ type: 'ItemAdded', version: 1, source: 'cart', key: 'k1', data: { sku: 'a', quantity: 2, n: 0 } });
+    assert.match(envelope.id, /^[0-9a-f-]{36}$/);
+    assert.ok(!Number.isNaN(Date.parse(envelope.time)));
+    assert.equal('traceparent' in envelope, false);
+    assert.deepEqual(parseEnvelope(Buffer.from(JSON.stringify(envelope))), envelope);
+    const traced = createEnvelope({ type: 'X', version: 2, source: 's', key: 'k', data: null, traceparent: '00-abc-def-01' });
+    assert.equal(traced.traceparent, '00-abc-def-01');
+  });
+
+  test('parseEnvelope rejects invalid JSON and names every bad envelope field', () => {
+    assert.throws(() => parseEnvelope(Buffer.from('{nope')), (err: InvalidEventError) => {
+      assert.ok(err instanceof InvalidEventError);
+      assert.match(err.reason, /^value is not JSON/);
+      return true;
+    });
+    assert.throws(() => parseEnvelope(null), /empty message value/);
+    assert.throws(() => parseEnvelope('[1]'), /envelope: expected object/);
+    assert.throws(
+      () => parseEnvelope(JSON.stringify({ id: 'x', type: '', version: 0, source: 's', time: 'never', key: 1 })),
+      (err: InvalidEventError) => {
+        assert.equal(
+          err.reason,
+          'envelope id: expected uuid; type: expected non-empty string; version: expected integer >= 1; ' +
+            'time: expected ISO date-time; key: expected string; data: required',
+        );
+        return true;
+      },
+    );
+  });
+
+  test('dataErrors gives readable reasons and is empty for valid data', () => {
+    assert.deepEqual(dataErrors(testRegistry, 'ItemAdded', 1, { sku: 'a', quantity: 1, n: 3 }), []);
+    assert.deepEqual(dataErrors(testRegistry, 'ItemAdded', 1, { sku: 'a', quantity: 1.5, n: 3 }), ['data/quantity: must be integer']);
+    assert.deepEqual(dataErrors(testRegistry, 'ItemAdded', 2, {}), ['no schema for ItemAdded v2']);
+    assert.deepEqual(dataErrors(testRegistry, 'Nope', 1, {}), ['no schema for Nope v1']);
+    assert.throws(
+      () => assertValidData(testRegistry, 'ItemAdded', 1, { sku: 'a', n: 1 }),
+      (err: InvalidEventError) => err instanceof InvalidEventError && /^ItemAdded v1 data: must have required properties quantity/.test(err.reason),
+    );
+  });
+});
+
+describe('topics', () => {
+  test('defineTopic applies defaults and rejects bad definitions', () => {
+    assert.deepEqual(defineTopic({ name: 'orders.events' }), {
+      name: 'orders.events',
+      partitions: 3,
+      retentionMs: 7 * 24 * 60 * 60 * 1000,
+      cleanupPolicy: 'delete',
+    });
+    assert.equal(defineTopic({ name: 'a', partitions: 6, retentionMs: -1, cleanupPolicy: 'compact' }).partitions, 6);
+    assert.throws(() => defineTopic({ name: 'a', partitions: 2 }), /partitions must be an integer >= 3/);
+    assert.throws(() => defineTopic({ name: 'a b' }), /must match/);
+    assert.throws(() => defineTopic({ name: 'a', retentionMs: 0 }), /retentionMs/);
+    assert.throws(() => defineTopic({ name: 'a', cleanupPolicy: 'keep' as never }), /cleanupPolicy/);
+  });
+
+  test('physical and dead-letter names follow the namespace rules', () => {
+    assert.equal(physicalTopic('dev', 'orders.events'), 'dev.orders.events');
+    assert.equal(dlqTopic('dev.orders.events'), 'dev.orders.events.dlq');
+    assert.deepEqual(parseBrokers(' a:1, b:2 ,'), ['a:1', 'b:2']);
+  });
+});
+
+describe('support', () => {
+  test('backoffDelay doubles per attempt, jitters within [d/2, d] and is capped', () => {
+    for (let i = 0; i < 100; i++) {
+      const d3 = backoffDelay(100, 3);
+      assert.ok(d3 >= 200 && d3 <= 400, `attempt 3 gave ${d3}`);
+      const capped = backoffDelay(100, 30, 1000);
+      assert.ok(capped >= 500 && capped <= 1000);
+    }
+  });
+
+  test('sleep ends early and reports false when aborted', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = sleep(10_000, controller.signal);
+    controller.abort();
+    assert.equal(await pending, false);
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(await sleep(1), true);
+  });
+});
+
+test('messagingMigrationSql creates the outbox, its notify trigger and the inbox', () => {
+  assert.match(messagingMigrationSql, /create table outbox/);
+  assert.match(messagingMigrationSql, /where published_at is null/);
+  assert.match(messagingMigrationSql, /pg_notify\('outbox'/);
+  assert.match(messagingMigrationSql, /create table processed_messages/);
+});

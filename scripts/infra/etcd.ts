@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { dataDir } from '../lib/paths.ts';
+import { commandExists, hostPort, run, seconds, startDaemon, waitUntilReady } from '../lib/proc.ts';
+import { infraLog, reusedServer, type EnsureOptions, type InfraServer } from './server.ts';
+
+/** True when the etcd v3 JSON gateway at `endpoint` answers a range request. */
+export async function etcdAnswers(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: Buffer.from('/meridian/').toString('base64') }),
+      signal: AbortSignal.timeout(2000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureEtcdInstalled(log: (line: string) => void): Promise<void> {
+  if (commandExists('etcd')) return;
+  log('etcd: installing Debian package etcd-server…');
+  try {
+    await run('apt-get', ['install', '-y', 'etcd-server'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch {
+    await run('apt-get', ['update']);
+    await run('apt-get', ['install', '-y', 'etcd-server'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+}
+
+/** Reuses etcd at `endpoint` when it answers; otherwise starts a single-member etcd there (peer on port + 1). */
+export async function ensureEtcd(
+  { endpoint = 'http://127.0.0.1:2379', dir = join(dataDir(), 'etcd'), log = infraLog }: EnsureOptions & { endpoint?: string } = {},
+): Promise<InfraServer> {
+  if (await etcdAnswers(endpoint)) return reusedServer('etcd', endpoint, log);
+  const startedAt = Date.now();
+  log(`etcd: starting at ${endpoint}…`);
+  await ensureEtcdInstalled(log);
+  const { host, port } = hostPort(endpoint, 2379);
+  const client = `http://${host}:${port}`;
+  const peer = `http://${host}:${port + 1}`;
+  const logFile = join(dir, 'etcd.log');
+  const daemon = startDaemon('etcd', [
+    '--name', 'meridian', '--data-dir', join(dir, 'data'),
+    '--listen-client-urls', client, '--advertise-client-urls', client,
+    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `meridian=${peer}`,
+  ], logFile);
+  try {
+    await waitUntilReady(() => etcdAnswers(endpoint), { what: 'etcd', timeoutMs: 30_000, daemon, logFile });
+  } catch (error) {
+    await daemon.stop();
+    throw error;
+  }
+  log(`etcd: ready at ${endpoint} (${seconds(startedAt)})`);
+  return { name: 'etcd', address: endpoint, started: true, stop: () => daemon.stop() };
+}

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { dataDir } from '../lib/paths.ts';
+import { ensureEtcd } from './etcd.ts';
+import { ensureKafka } from './kafka.ts';
+import { ensurePostgres } from './postgres.ts';
+import { ensureRedis } from './redis.ts';
+import { infraLog, type InfraServer } from './server.ts';
+
+export type { InfraServer } from './server.ts';
+
+/** Infrastructure addresses, as env for every process (see docs/design.md). */
+export interface InfraEnv {
+  KAFKA_BROKERS: string;
+  PG_ADMIN_URL: string;
+  REDIS_URL: string;
+  ETCD_ENDPOINTS: string;
+}
+
+export function infraEnv(env: NodeJS.ProcessEnv = process.env): InfraEnv {
+  return {
+    KAFKA_BROKERS: env.KAFKA_BROKERS || '127.0.0.1:9092',
+    PG_ADMIN_URL: env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    REDIS_URL: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    ETCD_ENDPOINTS: env.ETCD_ENDPOINTS || 'http://127.0.0.1:2379',
+  };
+}
+
+export interface Infra {
+  env: InfraEnv;
+  servers: InfraServer[];
+  /** Stops the servers this call started (reused ones are left alone), in reverse start order. */
+  stop(): Promise<void>;
+}
+
+async function stopAll(servers: InfraServer[], log: (line: string) => void): Promise<void> {
+  for (const server of [...servers].reverse()) {
+    if (!server.started) continue;
+    log(`${server.name}: stopping`);
+    await server.stop().catch((error) => log(`${server.name}: stop failed: ${error.message}`));
+  }
+}
+
+/**
+ * Makes every server answer at its env address, reusing running ones and starting missing ones
+ * under `.data/` (in parallel). On failure, whatever was started is stopped again.
+ */
+export async function ensureInfra(
+  { env = process.env, log = infraLog }: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+): Promise<Infra> {
+  const addresses = infraEnv(env);
+  const dir = dataDir(env);
+  const results = await Promise.allSettled([
+    ensurePostgres({ url: addresses.PG_ADMIN_URL, dir: join(dir, 'postgres'), log }),
+    ensureRedis({ url: addresses.REDIS_URL, dir: join(dir, 'redis'), log }),
+    ensureEtcd({ endpoint: addresses.ETCD_ENDPOINTS.split(',')[0].trim(), dir: join(dir, 'etcd'), log }),
+    ensureKafka({ broker: addresses.KAFKA_BROKERS.split(',')[0].trim(), dir: join(dir, 'kafka'), log }),
+    // Prometheus joins here as scripts/infra/prometheus.ts (its own issue).
+  ]);
+  const servers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+  if (failures.length > 0) {
+    await stopAll(servers, log);
+    throw new Error(`infrastructure failed to start:\n${failures.map((error) => error.message).join('\n\n')}`);
+  }
+  return { env: addresses, servers, stop: () => stopAll(servers, log) };
+}

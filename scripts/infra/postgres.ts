@@ -1,0 +1,57 @@
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { dataDir } from '../lib/paths.ts';
+import { hostPort, run, seconds } from '../lib/proc.ts';
+import { infraLog, reusedServer, type EnsureOptions, type InfraServer } from './server.ts';
+
+/** True when PostgreSQL at `url` accepts a connection and answers a query. */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Debian's PostgreSQL binaries (newest installed major version). */
+function postgresBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))) : [];
+  if (versions.length === 0) {
+    throw new Error('PostgreSQL is not running and not installed: `apt-get install -y postgresql` or set PG_ADMIN_URL');
+  }
+  return join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
+}
+
+/**
+ * Reuses PostgreSQL at `url` when it answers; otherwise initialises a cluster under `dir` (trust auth
+ * for local connections, superuser `postgres`) and starts it with pg_ctl. PostgreSQL refuses to run as
+ * root, so as root the cluster belongs to the `postgres` OS user.
+ */
+export async function ensurePostgres(
+  { url = 'postgres://postgres@127.0.0.1:5432/postgres', dir = join(dataDir(), 'postgres'), log = infraLog }: EnsureOptions & { url?: string } = {},
+): Promise<InfraServer> {
+  if (await postgresAnswers(url)) return reusedServer('postgres', url, log);
+  const startedAt = Date.now();
+  log(`postgres: starting at ${url}…`);
+  const bin = postgresBinDir();
+  const { host, port } = hostPort(url, 5432);
+  const asOwner = (cmd: string, args: string[]) =>
+    userInfo().uid === 0 ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args);
+  const cluster = join(dir, 'cluster');
+  mkdirSync(dir, { recursive: true });
+  if (userInfo().uid === 0) chownSync(dir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
+  if (!existsSync(join(cluster, 'PG_VERSION'))) {
+    await asOwner('initdb', ['-D', cluster, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
+  }
+  const pgCtl = (...args: string[]) => asOwner('pg_ctl', ['-D', cluster, '-w', '-t', '60', ...args]);
+  await pgCtl('-l', join(dir, 'postgres.log'), '-o', `-p ${port} -c listen_addresses=${host} -k ${dir}`, 'start');
+  log(`postgres: ready at ${url} (${seconds(startedAt)})`);
+  return { name: 'postgres', address: url, started: true, stop: () => pgCtl('-m', 'fast', 'stop').then(() => {}) };
+}

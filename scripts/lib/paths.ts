@@ -1,0 +1,11 @@
+import { join } from 'node:path';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+/** Runtime state of servers we start (gitignored). Overridable so tests never touch the real `.data/`. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MERIDIAN_DATA_DIR || join(repoRoot, '.data');
+}
+
+/** Downloaded artifacts kept across resets (gitignored). */
+export const cacheDir = join(repoRoot, '.cache');

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { connect } from 'node:net';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const seconds = (sinceMs: number) => `${((Date.now() - sinceMs) / 1000).toFixed(1)} s`;
+
+/** Runs a command to completion; rejects with its output when it fails. */
+export function run(cmd: string, args: string[], options: SpawnOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk) => { output += chunk; });
+    child.stderr!.on('data', (chunk) => { output += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${output.trim()}`));
+    });
+  });
+}
+
+/** The last lines of a log file, for error messages. */
+export function tail(file: string, lines = 20): string {
+  if (!existsSync(file)) return `(no ${file})`;
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export function commandExists(cmd: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${cmd}`));
+}
+
+export interface Daemon {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts a long-running process in its own process group (so a terminal Ctrl-C reaches only us and
+ * we decide the shutdown order), with stdout/stderr appended to `logFile`.
+ */
+export function startDaemon(cmd: string, args: string[], logFile: string, options: SpawnOptions = {}): Daemon {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { ...options, detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  return daemonOf(child);
+}
+
+/** Wraps a detached child: `stop()` sends SIGTERM to its group, then SIGKILL after `timeoutMs`. */
+export function daemonOf(child: ChildProcess): Daemon {
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    child,
+    exited,
+    async stop(timeoutMs = 15_000) {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+      signal('SIGKILL'); // anything left in the group
+    },
+  };
+}
+
+/**
+ * Polls `check` until it passes. Fails early when `daemon` exits, and on timeout, with `what` and
+ * the tail of `logFile` in the message.
+ */
+export async function waitUntilReady(
+  check: () => Promise<boolean>,
+  { what, timeoutMs, daemon, logFile }: { what: string; timeoutMs: number; daemon?: Daemon; logFile?: string },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  daemon?.exited.then((code) => { exitCode = code; });
+  while (!(await check())) {
+    const logs = logFile ? `\n--- last lines of ${logFile} ---\n${tail(logFile)}` : '';
+    if (exitCode !== undefined) throw new Error(`${what} exited (code ${exitCode}) before it was ready${logs}`);
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs / 1000} s${logs}`);
+    await sleep(250);
+  }
+}
+
+/** Whether something accepts TCP connections at host:port. */
+export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** host and port of `host:port` or a URL. */
+export function hostPort(address: string, defaultPort: number): { host: string; port: number } {
+  const url = new URL(address.includes('://') ? address : `tcp://${address}`);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || defaultPort };
+}

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { daemonOf } from './proc.ts';
+import { formatLogLine } from './service-logs.ts';
+
+export interface SupervisorOptions {
+  name: string;
+  /** Entry script, run with this Node (Node 24). */
+  script: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Every raw output line is appended here. */
+  logFile: string;
+  /** Prefixed (and, unless rawLogs, prettified) output lines go here. */
+  print: (line: string) => void;
+  prefix: string;
+  rawLogs?: boolean;
+  maxRestarts?: number;
+}
+
+export interface Supervised {
+  name: string;
+  logFile: string;
+  /** 'running', 'restarting' (waiting out a backoff) or 'failed' (gave up after maxRestarts). */
+  state(): 'running' | 'restarting' | 'failed';
+  stop(): Promise<void>;
+}
+
+/** A run this long counts as healthy: a later crash starts the restart budget afresh. */
+const stableRunMs = 60_000;
+
+/**
+ * Runs a service as a child process, prefixing its output, and restarts it with exponential backoff
+ * (1 s, 2 s, 4 s, ...) when it exits unexpectedly, at most `maxRestarts` times in a row.
+ */
+export function supervise(options: SupervisorOptions): Supervised {
+  const { name, script, cwd, env, logFile, print, prefix, rawLogs = false, maxRestarts = 5 } = options;
+  const logStream = createWriteStream(logFile, { flags: 'a' });
+  let child: ChildProcess;
+  let outputClosed: Promise<void>;
+  let state: 'running' | 'restarting' | 'failed' = 'running';
+  let restarts = 0;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+
+  const pipeLines = (stream: NodeJS.ReadableStream) => {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      logStream.write(`${line}\n`);
+      print(`${prefix} ${rawLogs ? line : formatLogLine(line)}`);
+    });
+  };
+
+  const launch = () => {
+    state = 'running';
+    const startedAt = Date.now();
+    // own process group: a terminal Ctrl-C reaches only the launcher, which stops services in order
+    child = spawn(process.execPath, [script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    pipeLines(child.stdout!);
+    pipeLines(child.stderr!);
+    outputClosed = new Promise((resolve) => child.once('close', () => resolve()));
+    child.on('error', (error) => print(`[platform] ${name}: could not start: ${error.message}`));
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      if (Date.now() - startedAt > stableRunMs) restarts = 0;
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      if (restarts >= maxRestarts) {
+        state = 'failed';
+        print(`[platform] ✖ ${name} exited (${how}) — gave up after ${maxRestarts} restarts; see ${logFile}`);
+        return;
+      }
+      restarts += 1;
+      const delayMs = 1000 * 2 ** (restarts - 1);
+      state = 'restarting';
+      print(`[platform] ✖ ${name} exited (${how}) — restarting in ${delayMs / 1000} s (restart ${restarts}/${maxRestarts})`);
+      restartTimer = setTimeout(launch, delayMs);
+    });
+  };
+
+  launch();
+  return {
+    name,
+    logFile,
+    state: () => state,
+    async stop() {
+      stopping = true;
+      clearTimeout(restartTimer);
+      await daemonOf(child).stop(10_000);
+      await outputClosed;
+      await new Promise((resolve) => logStream.end(resolve));
+    },
+  };
+}

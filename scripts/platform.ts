@@ -1,0 +1,173 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ensureInfra, type Infra } from './infra/index.ts';
+import { dataDir, repoRoot } from './lib/paths.ts';
+import { seconds, sleep } from './lib/proc.ts';
+import { supervise, type Supervised } from './lib/supervisor.ts';
+import { listServices, provision } from './provision.ts';
+
+export interface PlatformOptions {
+  /** MERIDIAN_NAMESPACE; default from env, else `dev`. */
+  ns?: string;
+  /** Default from GATEWAY_PORT, else 8080. */
+  gatewayPort?: number;
+  /** Folder holding one folder per service; default MERIDIAN_SERVICES_DIR, else `services/`. */
+  servicesDir?: string;
+  /** Print service output as is instead of prettifying pino JSON. */
+  rawLogs?: boolean;
+  /** How long to wait for the gateway's /healthz; default 120 s. */
+  readyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  print?: (line: string) => void;
+  /** Aborting it during startup (e.g. on Ctrl-C) stops what was started and rejects. */
+  signal?: AbortSignal;
+}
+
+export interface Platform {
+  ns: string;
+  gatewayUrl: string;
+  infra: Infra;
+  /** Services that were started (those with a src/main.ts). */
+  services: string[];
+  /** Where each service's raw output is kept. */
+  logDir: string;
+  /** Stops services (gateway first), then the infrastructure this platform started. */
+  stop(): Promise<void>;
+}
+
+export const gatewayService = 'gateway';
+
+/** Names of services registered as `ready` in etcd under the namespace. */
+async function readyInDiscovery(etcdEndpoint: string, ns: string): Promise<Set<string>> {
+  const prefix = `/meridian/${ns}/services/`;
+  const rangeEnd = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  const b64 = (value: string) => Buffer.from(value).toString('base64');
+  const ready = new Set<string>();
+  try {
+    const response = await fetch(`${etcdEndpoint}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: b64(prefix), range_end: b64(rangeEnd) }),
+      signal: AbortSignal.timeout(2000),
+    });
+    const { kvs = [] } = (await response.json()) as { kvs?: { value: string }[] };
+    for (const { value } of kvs) {
+      const instance = JSON.parse(Buffer.from(value, 'base64').toString()) as { service?: string; health?: string };
+      if (instance.health === 'ready' && instance.service) ready.add(instance.service);
+    }
+  } catch {
+    // discovery unreachable or records not JSON: report nothing as ready
+  }
+  return ready;
+}
+
+async function gatewayHealthy(gatewayUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${gatewayUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ensures infrastructure, provisions each service's database, starts every service that has a
+ * `src/main.ts` (gateway last) under supervision, and waits until the gateway's /healthz is 200.
+ * On failure everything started so far is stopped again.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const env = options.env ?? process.env;
+  const ns = options.ns ?? env.MERIDIAN_NAMESPACE ?? 'dev';
+  const gatewayPort = options.gatewayPort ?? Number(env.GATEWAY_PORT || 8080);
+  const servicesDir = options.servicesDir ?? (env.MERIDIAN_SERVICES_DIR || join(repoRoot, 'services'));
+  const print = options.print ?? ((line: string) => console.log(line));
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const logDir = join(dataDir(env), 'logs', ns);
+  mkdirSync(logDir, { recursive: true });
+
+  const infra = await ensureInfra({ env, log: (line) => print(`[infra] ${line}`) });
+  const supervised: Supervised[] = [];
+  const stop = async () => {
+    const gateway = supervised.filter((s) => s.name === gatewayService);
+    const others = supervised.filter((s) => s.name !== gatewayService);
+    if (supervised.length > 0) print(`[platform] stopping ${[...gateway, ...others].map((s) => s.name).join(', ')}`);
+    await Promise.all(gateway.map((s) => s.stop()));
+    await Promise.all(others.map((s) => s.stop()));
+    await infra.stop();
+  };
+
+  try {
+    const all = listServices(servicesDir, env);
+    const runnable = all.filter((name) => {
+      const ok = existsSync(join(servicesDir, name, 'src', 'main.ts'));
+      if (!ok) print(`[platform] ⚠ skipping ${name}: ${relative(repoRoot, join(servicesDir, name, 'src', 'main.ts'))} does not exist`);
+      return ok;
+    });
+    const startedAt = Date.now();
+    const databaseUrls = await provision({ adminUrl: infra.env.PG_ADMIN_URL, ns, services: runnable, env });
+    print(`[platform] provisioned ${runnable.length} database(s) in namespace ${ns}`);
+    options.signal?.throwIfAborted();
+
+    const backends = runnable.filter((name) => name !== gatewayService);
+    const width = Math.max(0, ...runnable.map((name) => name.length));
+    const serviceEnv = (name: string): NodeJS.ProcessEnv => ({
+      ...env,
+      ...infra.env,
+      MERIDIAN_NAMESPACE: ns,
+      SERVICE_NAME: name,
+      DATABASE_URL: databaseUrls[name],
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_EXPECTED_SERVICES: backends.join(','),
+      STAFF_EMAIL: env.STAFF_EMAIL || 'staff@meridian.local',
+      STAFF_PASSWORD: env.STAFF_PASSWORD || 'staff-password',
+    });
+    const launch = (name: string) => supervised.push(supervise({
+      name,
+      script: join(servicesDir, name, 'src', 'main.ts'),
+      cwd: repoRoot,
+      env: serviceEnv(name),
+      logFile: join(logDir, `${name}.log`),
+      prefix: `[${name}]`.padEnd(width + 2),
+      rawLogs: options.rawLogs,
+      print,
+    }));
+    backends.forEach(launch);
+    if (runnable.includes(gatewayService)) {
+      launch(gatewayService);
+      await waitForGateway({
+        gatewayUrl, timeoutMs: options.readyTimeoutMs ?? 120_000, infra, ns, backends, logDir, supervised, signal: options.signal,
+      });
+      print(`[platform] gateway healthy at ${gatewayUrl} (${seconds(startedAt)})`);
+    } else {
+      print(`[platform] ⚠ no gateway service: nothing to wait for`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, stop };
+}
+
+async function waitForGateway(
+  { gatewayUrl, timeoutMs, infra, ns, backends, logDir, supervised, signal }: {
+    gatewayUrl: string; timeoutMs: number; infra: Infra; ns: string; backends: string[]; logDir: string;
+    supervised: Supervised[]; signal?: AbortSignal;
+  },
+): Promise<void> {
+  const startedAt = Date.now();
+  while (!(await gatewayHealthy(gatewayUrl))) {
+    signal?.throwIfAborted();
+    const failed = supervised.filter((s) => s.state() === 'failed').map((s) => s.name);
+    if (Date.now() - startedAt > timeoutMs || failed.includes(gatewayService)) {
+      const ready = await readyInDiscovery(infra.env.ETCD_ENDPOINTS.split(',')[0], ns);
+      const notReady = [...backends.filter((name) => !ready.has(name)), gatewayService];
+      throw new Error(
+        `platform not ready after ${seconds(startedAt)}: ` +
+        `${gatewayUrl}/healthz is not 200.\nNot ready: ${notReady.join(', ')}` +
+        (failed.length > 0 ? `\nGave up restarting: ${failed.join(', ')}` : '') +
+        `\nTheir logs: ${notReady.map((name) => join(logDir, `${name}.log`)).join(' ')}`,
+      );
+    }
+    await sleep(500);
+  }
+}

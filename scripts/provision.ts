@@ -1,0 +1,99 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { repoRoot } from './lib/paths.ts';
+
+
+/** Service names: folders of `servicesDir` with a package.json, unless `MERIDIAN_SERVICES=a,b` narrows them. */
+export function listServices(servicesDir = join(repoRoot, 'services'), env: NodeJS.ProcessEnv = process.env): string[] {
+  const all = existsSync(servicesDir)
+    ? readdirSync(servicesDir).filter((name) => existsSync(join(servicesDir, name, 'package.json'))).sort()
+    : [];
+  if (!env.MERIDIAN_SERVICES) return all;
+  const wanted = env.MERIDIAN_SERVICES.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = wanted.filter((name) => !all.includes(name));
+  if (unknown.length > 0) throw new Error(`MERIDIAN_SERVICES names unknown services: ${unknown.join(', ')}`);
+  return wanted;
+}
+
+/** `meridian_<ns>_`: the start of every database and role name of namespace `ns`. */
+export function namespacePrefix(ns: string): string {
+  if (!/^[a-z0-9_]+$/.test(ns)) throw new Error(`MERIDIAN_NAMESPACE must be lowercase letters, digits or _: "${ns}"`);
+  return `meridian_${ns}_`;
+}
+
+/** `meridian_<ns>_<service>`: the name of both the service's database and its login role. */
+export function databaseName(ns: string, service: string): string {
+  const suffix = service.replace(/-/g, '_');
+  if (!/^[a-z0-9_]+$/.test(suffix)) throw new Error(`service name unusable as a database name: "${service}"`);
+  return namespacePrefix(ns) + suffix;
+}
+
+/** `ORDERS_DATABASE_URL` for `orders`: a user override of that service's database. */
+export const overrideVariable = (service: string) => `${service.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
+
+export interface ProvisionOptions {
+  adminUrl: string;
+  ns: string;
+  services: string[];
+  password?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * Creates (idempotently) for each service a login role and a database of the same name owned by it,
+ * which only that role (and superusers) may connect to. Returns each service's DATABASE_URL; a set
+ * `<SERVICE>_DATABASE_URL` is returned as is and nothing is provisioned for that service.
+ * Runs hold an advisory lock on the admin server, so parallel runs are safe.
+ */
+export async function provision(
+  { adminUrl, ns, services, password = process.env.MERIDIAN_DB_PASSWORD || 'meridian-local', env = process.env }: ProvisionOptions,
+): Promise<Record<string, string>> {
+  const urls: Record<string, string> = {};
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    // concurrent runs (npm start beside npm test) would otherwise race on the same catalog rows
+    await sql`select pg_advisory_lock(hashtext('meridian-provision'))`;
+    for (const service of services) {
+      const override = env[overrideVariable(service)];
+      if (override) {
+        urls[service] = override;
+        continue;
+      }
+      const name = databaseName(ns, service);
+      const [role] = await sql`select 1 from pg_roles where rolname = ${name}`;
+      if (role) await sql.unsafe(`ALTER ROLE ${name} LOGIN PASSWORD ${quoteLiteral(password)}`);
+      else await sql.unsafe(`CREATE ROLE ${name} LOGIN PASSWORD ${quoteLiteral(password)}`);
+      const [database] = await sql`select 1 from pg_database where datname = ${name}`;
+      if (database) await sql.unsafe(`ALTER DATABASE ${name} OWNER TO ${name}`);
+      else await sql.unsafe(`CREATE DATABASE ${name} OWNER ${name}`);
+      await sql.unsafe(`REVOKE CONNECT, TEMPORARY ON DATABASE ${name} FROM PUBLIC`);
+      await sql.unsafe(`GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${name} TO ${name}`);
+      const url = new URL(adminUrl);
+      url.username = name;
+      url.password = password;
+      url.pathname = `/${name}`;
+      urls[service] = url.toString();
+    }
+  } finally {
+    await sql.end();
+  }
+  return urls;
+}
+
+/** Drops every `meridian_<ns>_*` database (closing its connections) and role. Returns what was dropped. */
+export async function dropNamespace(adminUrl: string, ns: string): Promise<string[]> {
+  const prefix = namespacePrefix(ns);
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const databases = await sql<{ name: string }[]>`select datname as name from pg_database where starts_with(datname, ${prefix})`;
+    for (const { name } of databases) await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    const roles = await sql<{ name: string }[]>`select rolname as name from pg_roles where starts_with(rolname, ${prefix})`;
+    for (const { name } of roles) await sql.unsafe(`DROP ROLE IF EXISTS "${name}"`);
+    return [...new Set([...databases, ...roles].map(({ name }) => name))];
+  } finally {
+    await sql.end();
+  }
+}

@@ -1,0 +1,79 @@
+// `npm start`: the whole platform on this machine, until Ctrl-C.
+import { parseArgs } from 'node:util';
+import { relative } from 'node:path';
+import { removePidFile, runningPlatformPid, writePidFile } from './lib/pidfile.ts';
+import { repoRoot } from './lib/paths.ts';
+import { startPlatform, type Platform } from './platform.ts';
+
+const { values: args } = parseArgs({ options: { 'raw-logs': { type: 'boolean', default: false } } });
+
+const runningPid = runningPlatformPid();
+if (runningPid !== undefined) {
+  console.error(`A platform is already running (pid ${runningPid}). Stop it with Ctrl-C in its terminal or \`kill ${runningPid}\`.`);
+  process.exit(1);
+}
+writePidFile();
+
+const startup = new AbortController();
+let platform: Platform | undefined;
+let stopping = false;
+
+function exit(code: number): never {
+  removePidFile();
+  process.exit(code);
+}
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return; // npm and the terminal may both deliver the same Ctrl-C
+  stopping = true;
+  console.log(`\n[platform] ${signal}: shutting down…`);
+  if (!platform) {
+    startup.abort(); // startPlatform stops what it started, then the startup below exits
+    return;
+  }
+  await platform.stop();
+  console.log('[platform] stopped');
+  exit(0);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
+
+const displayPath = (path: string) => (relative(repoRoot, path).startsWith('..') ? path : relative(repoRoot, path));
+
+function readyBlock({ gatewayUrl, infra, ns, services, logDir }: Platform): string {
+  const staffEmail = process.env.STAFF_EMAIL || 'staff@meridian.local';
+  const staffPassword = process.env.STAFF_PASSWORD || 'staff-password';
+  const rule = '─'.repeat(72);
+  return [
+    rule,
+    `  Meridian is running (namespace ${ns}): ${services.join(', ') || 'no services'}`,
+    '',
+    `  Gateway      ${gatewayUrl}`,
+    `  API docs     ${gatewayUrl}/docs`,
+    `  Staff login  ${staffEmail} / ${staffPassword}`,
+    '',
+    `  Kafka        ${infra.env.KAFKA_BROKERS}`,
+    `  PostgreSQL   ${infra.env.PG_ADMIN_URL}`,
+    `  Redis        ${infra.env.REDIS_URL}`,
+    `  etcd         ${infra.env.ETCD_ENDPOINTS}`,
+    `  Service logs ${displayPath(logDir)}/<service>.log`,
+    '',
+    '  Stop with Ctrl-C (services, then the infrastructure started here).',
+    rule,
+  ].join('\n');
+}
+
+try {
+  platform = await startPlatform({ rawLogs: args['raw-logs'], signal: startup.signal });
+  if (stopping) { // the signal came as startup finished
+    await platform.stop();
+    exit(0);
+  }
+  console.log(readyBlock(platform));
+} catch (error) {
+  if (stopping) {
+    console.log('[platform] stopped');
+    exit(0);
+  }
+  console.error(`\n[platform] ✖ failed to start: ${(error as Error).message}`);
+  exit(1);
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Resolver, ServiceInstance } from '@meridian/discovery';
+import { problem, toProblem } from '@meridian/http';
+import { createProxy } from './proxy.ts';
+import { defaultExpectedServices, routeTable, type RouteRule } from './routes.ts';
+
+export interface GatewayOptions {
+  resolver: Resolver;
+  logger?: Logger;
+  /** Services that must each have a ready instance for `/healthz` to answer 200. */
+  expectedServices?: string[];
+  routes?: RouteRule[];
+  upstreamTimeoutMs?: number;
+  /** Instances tried per request when connections fail. */
+  attempts?: number;
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const body = toProblem(error, request.url);
+  if (body.status >= 500) request.log.warn({ err: error, reqId: request.id, status: body.status }, 'gateway answered with a problem');
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+/** The gateway's HTTP app: prefix routing to discovered instances, plus an aggregate `/healthz`. */
+export function buildGateway({
+  resolver,
+  logger,
+  expectedServices = defaultExpectedServices,
+  routes = routeTable,
+  upstreamTimeoutMs = 30_000,
+  attempts = 3,
+}: GatewayOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    // Request ids go into log lines as a field; a child logger per proxied request is avoidable cost.
+    childLoggerFactory: (logger) => logger,
+    genReqId: () => randomUUID(),
+  });
+  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, problem(404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  app.get('/healthz', async (_request, reply) => {
+    const byService = new Map<string, ServiceInstance[]>(expectedServices.map((service) => [service, []]));
+    for (const instance of resolver.instances()) {
+      byService.set(instance.service, [...(byService.get(instance.service) ?? []), instance]);
+    }
+    const services = [...byService.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([service, instances]) => ({
+        service,
+        instances: instances.map(({ instanceId, version, url, health }) => ({ instanceId, version, url, health })),
+      }));
+    const missing = expectedServices.filter((service) => !byService.get(service)?.some((i) => i.health === 'ready'));
+    if (missing.length === 0) return { status: 'ready', services };
+    return reply.code(503).send({ status: 'unavailable', services, missing });
+  });
+
+  // Proxied routes leave bodies unparsed: the raw request stream is piped upstream.
+  app.register(async (proxied) => {
+    proxied.removeAllContentTypeParsers();
+    proxied.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    for (const { prefix, service } of routes) {
+      const handler = (request: FastifyRequest, reply: FastifyReply) => proxy(request, reply, service);
+      proxied.all(prefix, handler);
+      proxied.all(`${prefix}/*`, handler);
+    }
+  });
+
+  return app;
+}

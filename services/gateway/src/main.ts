@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Type } from 'typebox';
+import { loadConfig, platformConfig, splitList } from '@meridian/config';
+import { createResolver, register } from '@meridian/discovery';
+import { createLogger } from '@meridian/log';
+import { initTelemetry } from '@meridian/telemetry';
+import { buildGateway } from './gateway.ts';
+import { defaultExpectedServices } from './routes.ts';
+
+const config = loadConfig(
+  Type.Object({
+    ...platformConfig,
+    GATEWAY_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+    GATEWAY_EXPECTED_SERVICES: Type.String({ default: defaultExpectedServices.join(',') }),
+    GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1 }),
+  }),
+  process.env,
+  { name: 'gateway' },
+);
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const instanceId = randomUUID();
+const ns = config.MERIDIAN_NAMESPACE;
+const endpoints = splitList(config.ETCD_ENDPOINTS);
+const logger = createLogger({ service: 'gateway', version, instance: instanceId, level: config.LOG_LEVEL });
+const telemetry = initTelemetry({ service: 'gateway', version, instance: instanceId, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+
+const resolver = createResolver({ endpoints, ns, logger });
+await resolver.start();
+const app = buildGateway({
+  resolver,
+  logger,
+  expectedServices: splitList(config.GATEWAY_EXPECTED_SERVICES),
+  upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+});
+const url = await app.listen({ host: config.HOST, port: config.GATEWAY_PORT });
+const registration = await register({
+  endpoints,
+  ns,
+  logger,
+  instance: { service: 'gateway', version, instanceId, url, apiVersions: ['v1', 'v2'], health: 'ready', startedAt: new Date().toISOString() },
+});
+logger.info({ url, ns }, 'gateway listening');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'gateway shutting down');
+  await registration.deregister();
+  await app.close();
+  await resolver.stop();
+  await telemetry.shutdown();
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    shutdown(signal).then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'gateway shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

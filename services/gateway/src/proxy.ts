@@ -1,0 +1,131 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream';
+import { context, propagation } from '@opentelemetry/api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Resolver, ServiceInstance } from '@meridian/discovery';
+import { problem } from '@meridian/http';
+
+export interface ProxyOptions {
+  resolver: Resolver;
+  /** Upstream inactivity timeout (no bytes either way) before answering 504. */
+  timeoutMs: number;
+  /** Instances tried per request, at most. */
+  attempts: number;
+}
+
+// Connection-scoped headers (RFC 9110 §7.6.1) are not forwarded; `host` is set for the upstream.
+const hopByHop = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host',
+]);
+const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+class UpstreamTimeout extends Error {}
+
+/** A failed upstream attempt; `sent` tells whether any of the request may have reached the upstream. */
+class AttemptFailed extends Error {
+  readonly sent: boolean;
+  constructor(cause: Error, sent: boolean) {
+    super(cause.message, { cause });
+    this.sent = sent;
+  }
+}
+
+function forwardedHeaders(request: FastifyRequest): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined && !hopByHop.has(name)) headers[name] = value;
+  }
+  const clientIp = request.raw.socket.remoteAddress;
+  const priorFor = request.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = priorFor && clientIp ? `${priorFor}, ${clientIp}` : (priorFor ?? clientIp);
+  headers['x-forwarded-proto'] = request.headers['x-forwarded-proto'] ?? 'http';
+  if (request.headers.host) headers['x-forwarded-host'] = request.headers['x-forwarded-host'] ?? request.headers.host;
+  headers['x-request-id'] = request.id;
+  // A span active in the gateway becomes the upstream's parent; otherwise traceparent passes through.
+  propagation.inject(context.active(), headers);
+  return headers;
+}
+
+function responseHeaders(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value !== undefined && !hopByHop.has(name)) headers[name] = value;
+  }
+  return headers;
+}
+
+const hasBody = (request: FastifyRequest): boolean =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+
+/**
+ * Forwards requests to a discovered instance over keep-alive connections, streaming bodies both
+ * ways. The request body is only piped once the upstream connection is up, so a refused
+ * connection can be retried on another instance for any method; a connection that breaks later
+ * is retried only for idempotent requests without a body.
+ */
+export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
+  const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+
+  function attempt(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders) {
+    const target = new URL(instance.url);
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let connected = false;
+      const upstream = http.request({
+        host: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: request.url,
+        headers: { ...headers, host: target.host },
+        agent,
+        timeout: timeoutMs,
+      });
+      const sendBody = () => {
+        connected = true;
+        if (hasBody(request)) request.raw.pipe(upstream);
+        else upstream.end();
+      };
+      // The client left before the answer came: stop waiting for it.
+      const abandon = () => upstream.destroy();
+      reply.raw.once('close', abandon);
+      upstream.once('socket', (socket) => (socket.connecting ? socket.once('connect', sendBody) : sendBody()));
+      upstream.once('response', (response) => {
+        reply.raw.off('close', abandon);
+        resolve(response);
+      });
+      upstream.once('timeout', () => upstream.destroy(new UpstreamTimeout(`no answer from ${instance.url} within ${timeoutMs} ms`)));
+      upstream.on('error', (err) => reject(err instanceof UpstreamTimeout ? err : new AttemptFailed(err, connected)));
+    });
+  }
+
+  return async function proxy(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
+    const headers = forwardedHeaders(request);
+    const replayable = idempotentMethods.has(request.method) && !hasBody(request);
+    let lastError: Error | undefined;
+    for (let tries = 0; tries < attempts; tries++) {
+      const instance = resolver.resolve(service);
+      if (!instance) break;
+      try {
+        const response = await attempt(instance, request, reply, headers);
+        // Written straight to the socket: Fastify's reply machinery is not needed for a relay.
+        reply.hijack();
+        reply.raw.writeHead(response.statusCode ?? 502, { ...responseHeaders(response.headers), 'x-request-id': request.id });
+        // Either side failing mid-body destroys the other (the client sees a truncated response).
+        pipeline(response, reply.raw, (err) => {
+          if (err) request.log.debug({ err, reqId: request.id, service }, 'proxied response interrupted');
+        });
+        return reply;
+      } catch (err) {
+        if (reply.raw.destroyed) return reply; // the client is gone; nobody to answer
+        if (err instanceof UpstreamTimeout) throw problem(504, 'gateway-timeout', err.message);
+        const failure = err as AttemptFailed;
+        resolver.markFailed(instance.instanceId);
+        request.log.warn({ err: failure.cause, reqId: request.id, service, instance: instance.url }, 'upstream attempt failed');
+        lastError = failure;
+        if (failure.sent && !replayable) break;
+      }
+    }
+    if (!lastError) throw problem(503, 'service-unavailable', `no ready instance of ${service}`);
+    throw problem(502, 'bad-gateway', `${service} could not be reached: ${lastError.message}`);
+  };
+}

@@ -1,0 +1,322 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { infra, uniqueName, waitFor } from '@meridian/testkit';
+import { createResolver, register, type Registration, type Resolver, type ServiceInstance } from '@meridian/discovery';
+import { buildGateway } from '../src/gateway.ts';
+
+const { etcdEndpoints } = infra();
+const cleanups: (() => Promise<unknown> | void)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+interface Echo {
+  name: string;
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  bodySha256: string;
+  bodyBytes: number;
+}
+
+interface Backend {
+  name: string;
+  server: Server;
+  url: string;
+  hits: number;
+  /** When the gateway closed a request to `/slow` (it never gets an answer). */
+  slowClosedAt?: number;
+  registration: Registration;
+  /** Stops the server (dropping open connections), optionally leaving its registration behind. */
+  kill(options: { deregister: boolean }): Promise<void>;
+}
+
+/** A real HTTP backend registered in discovery that echoes what it received. `/slow` never answers. */
+async function backend(ns: string, service: string, name: string, health: ServiceInstance['health'] = 'ready'): Promise<Backend> {
+  const server = createServer(async (req, res) => {
+    self.hits++;
+    if (req.url === '/api/v1/orders/slow') {
+      req.socket.once('close', () => (self.slowClosedAt = Date.now()));
+      return; // never answers
+    }
+    if (req.url === '/api/v1/orders/broken') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+      res.write('only part of the body');
+      setTimeout(() => res.destroy(), 20);
+      return;
+    }
+    const hash = createHash('sha256');
+    let bodyBytes = 0;
+    for await (const chunk of req) {
+      hash.update(chunk);
+      bodyBytes += chunk.length;
+    }
+    const echo: Echo = { name, method: req.method!, url: req.url!, headers: req.headers, bodySha256: hash.digest('hex'), bodyBytes };
+    if (req.url?.startsWith('/api/v1/orders/download')) {
+      res.setHeader('content-type', 'application/octet-stream');
+      res.setHeader('x-backend', name);
+      const size = Number(new URL(req.url, 'http://x').searchParams.get('bytes'));
+      for (let sent = 0; sent < size; sent += 65536) res.write(Buffer.alloc(Math.min(65536, size - sent), 7));
+      return res.end();
+    }
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('x-backend', name);
+    res.end(JSON.stringify(echo));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const registration = await register({
+    endpoints: etcdEndpoints,
+    ns,
+    instance: { service, version: '1.0.0', instanceId: `${name}-${randomUUID()}`, url, apiVersions: ['v1'], health, startedAt: new Date().toISOString() },
+  });
+  const stopServer = () => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  };
+  const self: Backend = {
+    name,
+    server,
+    url,
+    hits: 0,
+    registration,
+    async kill({ deregister }) {
+      await stopServer();
+      if (deregister) await registration.deregister();
+    },
+  };
+  cleanups.push(() => registration.deregister(), stopServer);
+  return self;
+}
+
+async function startedResolver(ns: string): Promise<Resolver> {
+  const resolver = createResolver({ endpoints: etcdEndpoints, ns });
+  await resolver.start();
+  cleanups.push(() => resolver.stop());
+  return resolver;
+}
+
+async function startedGateway(ns: string, options: { expectedServices?: string[]; upstreamTimeoutMs?: number } = {}) {
+  const resolver = await startedResolver(ns);
+  const app = buildGateway({ resolver, expectedServices: options.expectedServices ?? ['orders'], upstreamTimeoutMs: options.upstreamTimeoutMs });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  cleanups.push(() => app.close());
+  return { url, resolver };
+}
+
+const echoOf = async (response: Response): Promise<Echo> => {
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()) as Echo;
+};
+
+describe('gateway routing through discovery (real etcd)', () => {
+  let ns: string;
+  let gateway: { url: string; resolver: Resolver };
+  let a: Backend;
+  let b: Backend;
+
+  before(async () => {
+    ns = uniqueName('gw');
+    a = await backend(ns, 'orders', 'a');
+    b = await backend(ns, 'orders', 'b');
+    gateway = await startedGateway(ns, { upstreamTimeoutMs: 500 });
+  });
+
+  test('round-robins across two instances and forwards path, query and headers', async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const echo = await echoOf(
+        await fetch(`${gateway.url}/api/v1/orders/42?expand=lines&i=${i}`, {
+          headers: {
+            authorization: 'Bearer t0ken',
+            'idempotency-key': 'idem-1',
+            traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+            'x-request-id': `req-${i}`,
+          },
+        }),
+      );
+      names.push(echo.name);
+      assert.equal(echo.url, `/api/v1/orders/42?expand=lines&i=${i}`);
+      assert.equal(echo.headers.authorization, 'Bearer t0ken');
+      assert.equal(echo.headers['idempotency-key'], 'idem-1');
+      assert.equal(echo.headers.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+      assert.equal(echo.headers['x-request-id'], `req-${i}`);
+      assert.equal(echo.headers['x-forwarded-for'], '127.0.0.1');
+      assert.equal(echo.headers['x-forwarded-proto'], 'http');
+      assert.equal(echo.headers['x-forwarded-host'], new URL(gateway.url).host);
+    }
+    assert.equal(names.filter((name) => name === 'a').length, 3);
+    assert.equal(names.filter((name) => name === 'b').length, 3);
+  });
+
+  test('answers with a generated x-request-id and the upstream status and headers', async () => {
+    const response = await fetch(`${gateway.url}/api/v1/admin/orders`);
+    const echo = await echoOf(response);
+    assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(echo.headers['x-request-id'], response.headers.get('x-request-id'));
+    assert.ok(['a', 'b'].includes(response.headers.get('x-backend')!));
+  });
+
+  test('streams large bodies both ways', async () => {
+    const body = randomBytes(3 * 1024 * 1024);
+    const posted = await echoOf(
+      await fetch(`${gateway.url}/api/v1/orders`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } }),
+    );
+    assert.equal(posted.method, 'POST');
+    assert.equal(posted.bodyBytes, body.length);
+    assert.equal(posted.bodySha256, createHash('sha256').update(body).digest('hex'));
+
+    // A chunked request body without a content-type, then a chunked 5 MiB response.
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"part":1}'));
+        controller.enqueue(new TextEncoder().encode('{"part":2}'));
+        controller.close();
+      },
+    });
+    const streamed = await echoOf(await fetch(`${gateway.url}/api/v1/orders`, { method: 'PUT', body: chunked, duplex: 'half' } as RequestInit));
+    assert.equal(streamed.bodyBytes, 20);
+
+    const download = await fetch(`${gateway.url}/api/v1/orders/download?bytes=${5 * 1024 * 1024}`);
+    assert.equal(download.status, 200);
+    assert.equal((await download.arrayBuffer()).byteLength, 5 * 1024 * 1024);
+  });
+
+  test('answers 504 problem+json when the upstream does not answer in time', async () => {
+    const response = await fetch(`${gateway.url}/api/v1/orders/slow`);
+    assert.equal(response.status, 504);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    const body = (await response.json()) as { type: string; status: number; instance: string };
+    assert.equal(body.type, 'https://meridian.dev/problems/gateway-timeout');
+    assert.equal(body.status, 504);
+    assert.equal(body.instance, '/api/v1/orders/slow');
+  });
+
+  test('cancels the upstream request when the client goes away first', async () => {
+    const owner = (await fetch(`${gateway.url}/api/v1/orders`).then(echoOf)).name === 'a' ? b : a; // next in rotation
+    owner.slowClosedAt = undefined;
+    const abortedAt = Date.now();
+    await assert.rejects(fetch(`${gateway.url}/api/v1/orders/slow`, { signal: AbortSignal.timeout(100) }));
+    const closedAt = await waitFor(() => owner.slowClosedAt, { timeoutMs: 1000, message: 'upstream request closed' });
+    assert.ok(closedAt - abortedAt < 400, `closed ${closedAt - abortedAt} ms after the client left, before the 500 ms timeout`);
+    const next = new Set([(await fetch(`${gateway.url}/api/v1/orders`).then(echoOf)).name, (await fetch(`${gateway.url}/api/v1/orders`).then(echoOf)).name]);
+    assert.deepEqual(next, new Set(['a', 'b']), 'a client leaving does not mark the instance as failed');
+  });
+
+  test('an upstream dying mid-body truncates the response and the gateway keeps serving', async () => {
+    const response = await fetch(`${gateway.url}/api/v1/orders/broken`);
+    assert.equal(response.status, 200);
+    await assert.rejects(response.text());
+    await echoOf(await fetch(`${gateway.url}/api/v1/orders`));
+  });
+
+  test('answers 503 for a service without ready instances and 404 for unknown paths', async () => {
+    const unavailable = await fetch(`${gateway.url}/api/v1/payments/x`);
+    assert.equal(unavailable.status, 503);
+    assert.equal(((await unavailable.json()) as { type: string }).type, 'https://meridian.dev/problems/service-unavailable');
+
+    const unknown = await fetch(`${gateway.url}/nope`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { type: string }).type, 'https://meridian.dev/problems/not-found');
+  });
+
+  test('a new instance gets traffic; a killed and deregistered one stops getting it', async () => {
+    const c = await backend(ns, 'orders', 'c');
+    await waitFor(() => gateway.resolver.instances('orders').length === 3, { timeoutMs: 2000, message: 'c discovered' });
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) seen.add((await echoOf(await fetch(`${gateway.url}/api/v1/orders`))).name);
+    assert.deepEqual(seen, new Set(['a', 'b', 'c']));
+
+    await c.kill({ deregister: true });
+    await waitFor(() => gateway.resolver.instances('orders').length === 2, { timeoutMs: 2000, message: 'c gone' });
+    const hitsBefore = c.hits;
+    for (let i = 0; i < 6; i++) assert.notEqual((await echoOf(await fetch(`${gateway.url}/api/v1/orders`))).name, 'c');
+    assert.equal(c.hits, hitsBefore);
+  });
+
+  test('a killed instance that never deregistered (connection refused) is retried around, for any method', async () => {
+    const d = await backend(ns, 'orders', 'd');
+    await waitFor(() => gateway.resolver.instances('orders').length === 3, { timeoutMs: 2000, message: 'd discovered' });
+    await d.kill({ deregister: false });
+    assert.equal(gateway.resolver.instances('orders').length, 3, 'd is still registered');
+
+    const started = Date.now();
+    for (let i = 0; i < 9; i++) {
+      const method = i % 2 === 0 ? 'GET' : 'POST';
+      const echo = await echoOf(await fetch(`${gateway.url}/api/v1/orders`, { method, ...(method === 'POST' ? { body: '{"n":1}', headers: { 'content-type': 'application/json' } } : {}) }));
+      assert.ok(['a', 'b'].includes(echo.name));
+      if (method === 'POST') assert.equal(echo.bodyBytes, 7, 'the body reached the instance that answered');
+    }
+    assert.ok(Date.now() - started < 3000);
+  });
+});
+
+describe('gateway failure answers', () => {
+  test('502 problem+json when every instance refuses connections', async () => {
+    const ns = uniqueName('gw');
+    const lone = await backend(ns, 'orders', 'lone');
+    const { url } = await startedGateway(ns);
+    await lone.kill({ deregister: false });
+    const response = await fetch(`${url}/api/v1/orders`, { method: 'POST', body: '{}' });
+    assert.equal(response.status, 502);
+    assert.equal(((await response.json()) as { type: string }).type, 'https://meridian.dev/problems/bad-gateway');
+  });
+});
+
+describe('gateway /healthz', () => {
+  test('503 with the missing services until every expected service has a ready instance', async () => {
+    const ns = uniqueName('gw');
+    const { url, resolver } = await startedGateway(ns, { expectedServices: ['orders', 'catalog'] });
+    const orders = await backend(ns, 'orders', 'o1');
+    const catalog = await backend(ns, 'catalog', 'c1', 'starting');
+    await waitFor(() => resolver.instances().length === 2, { message: 'both discovered' });
+
+    const notReady = await fetch(`${url}/healthz`);
+    assert.equal(notReady.status, 503);
+    const body = (await notReady.json()) as { status: string; missing: string[]; services: { service: string; instances: { url: string; health: string }[] }[] };
+    assert.deepEqual(body.missing, ['catalog']);
+    assert.deepEqual(
+      body.services.map(({ service, instances }) => [service, instances.map((i) => i.health)]),
+      [['catalog', ['starting']], ['orders', ['ready']]],
+    );
+    assert.equal(body.services[1].instances[0].url, orders.url);
+
+    await catalog.registration.setHealth('ready');
+    await waitFor(async () => (await fetch(`${url}/healthz`)).status === 200, { message: 'healthy' });
+    const ready = (await (await fetch(`${url}/healthz`)).json()) as { status: string; missing?: string[] };
+    assert.equal(ready.status, 'ready');
+    assert.equal(ready.missing, undefined);
+  });
+});
+
+describe('gateway process (src/main.ts)', () => {
+  test('registers itself in discovery, serves /healthz there and deregisters on SIGTERM', async () => {
+    const ns = uniqueName('gw');
+    await backend(ns, 'orders', 'o1');
+    const resolver = await startedResolver(ns);
+    const node = process.execPath;
+    const child = spawn(node, [fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+      env: { ...process.env, MERIDIAN_NAMESPACE: ns, GATEWAY_PORT: '0', GATEWAY_EXPECTED_SERVICES: 'orders', LOG_LEVEL: 'warn', ETCD_ENDPOINTS: etcdEndpoints.join(',') },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+
+    const self = await waitFor(() => resolver.resolve('gateway'), { timeoutMs: 10_000, message: 'gateway registered' });
+    const health = await fetch(`${self.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(((await (await fetch(`${self.url}/api/v1/orders`)).json()) as Echo).name, 'o1');
+
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+    await waitFor(() => resolver.instances('gateway').length === 0, { timeoutMs: 2000, message: 'gateway deregistered' });
+  });
+});

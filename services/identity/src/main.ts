@@ -1,0 +1,4 @@
+import { runService } from '@meridian/service';
+import { identityService } from './service.ts';
+
+await runService(identityService);

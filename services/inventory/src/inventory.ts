@@ -1,0 +1,91 @@
+import type postgres from 'postgres';
+import { planReservation, releaseTotals, reservationExpiry, type Line } from './domain/reservation.ts';
+import * as q from './db/queries.ts';
+import type { InventoryEvents } from './events/publish.ts';
+
+export type ReserveOutcome = 'reserved' | 'rejected' | 'duplicate';
+
+/**
+ * Inventory's state changes. Each runs inside the given transaction and writes its events
+ * through the outbox in that same transaction.
+ */
+export function createInventory(deps: { events: InventoryEvents; reservationTtlSeconds: number }) {
+  const { events, reservationTtlSeconds } = deps;
+
+  async function levelsChanged(tx: q.Tx, levels: q.StockLevel[]): Promise<void> {
+    for (const level of levels) await events.stockLevelChanged(tx, level);
+  }
+
+  /** Reserves every line of the order or nothing; the order is decided once. */
+  async function reserve(tx: q.Tx, orderId: string, lines: readonly Line[], now = new Date()): Promise<ReserveOutcome> {
+    const available = await q.lockAvailable(tx, lines.map((l) => l.productId));
+    const plan = planReservation(lines, available);
+    if (!plan.ok) {
+      const recorded = await q.insertReservation(tx, { orderId, status: 'rejected', expiresAt: null, items: [] });
+      if (!recorded) return 'duplicate';
+      await events.stockRejected(tx, { orderId, reason: 'insufficient_stock', shortages: plan.shortages });
+      return 'rejected';
+    }
+    const expiresAt = reservationExpiry(now, reservationTtlSeconds);
+    const recorded = await q.insertReservation(tx, { orderId, status: 'reserved', expiresAt, items: plan.lines });
+    if (!recorded) return 'duplicate';
+    const levels: q.StockLevel[] = [];
+    for (const line of plan.lines) {
+      const level = await q.reserveStock(tx, line);
+      // Unreachable while the rows are locked; throwing rolls the whole reservation back.
+      if (!level) throw new Error(`stock of ${line.productId} changed under lock`);
+      levels.push(level);
+    }
+    await events.stockReserved(tx, { orderId, items: plan.lines, expiresAt: expiresAt.toISOString() });
+    await levelsChanged(tx, levels);
+    return 'reserved';
+  }
+
+  /** The order was paid: its reserved units are sold. False when nothing was reserved for it. */
+  async function commit(tx: q.Tx, orderId: string): Promise<boolean> {
+    const items = await q.finishReservation(tx, orderId, 'committed');
+    if (!items) return false;
+    const levels: q.StockLevel[] = [];
+    for (const line of items) levels.push(await q.commitStock(tx, line));
+    await levelsChanged(tx, levels);
+    return true;
+  }
+
+  /** Returns the order's reserved units to available, once. False when nothing was reserved. */
+  async function release(tx: q.Tx, orderId: string, reason: string): Promise<boolean> {
+    const items = await q.finishReservation(tx, orderId, 'released');
+    if (!items) return false;
+    const levels: q.StockLevel[] = [];
+    for (const line of items) levels.push(await q.releaseStock(tx, line));
+    await events.stockReleased(tx, { orderId, reason, items });
+    await levelsChanged(tx, levels);
+    return true;
+  }
+
+  /** Releases up to `limit` expired reservations in one transaction; returns how many. */
+  async function expireDue(sql: postgres.Sql, limit: number): Promise<number> {
+    return sql.begin(async (tx) => {
+      const expired = await q.expireDue(tx, limit);
+      if (expired.length === 0) return 0;
+      const levels: q.StockLevel[] = [];
+      for (const line of releaseTotals(expired)) levels.push(await q.releaseStock(tx, line));
+      for (const r of expired) {
+        await events.stockReleased(tx, { orderId: r.orderId, reason: 'reservation_expired', items: r.items });
+      }
+      await levelsChanged(tx, levels);
+      return expired.length;
+    });
+  }
+
+  async function setAvailable(sql: postgres.Sql, productId: string, available: number): Promise<q.StockLevel> {
+    return sql.begin(async (tx) => {
+      const level = await q.setAvailable(tx, productId, available);
+      await events.stockLevelChanged(tx, level);
+      return level;
+    });
+  }
+
+  return { reserve, commit, release, expireDue, setAvailable };
+}
+
+export type Inventory = ReturnType<typeof createInventory>;

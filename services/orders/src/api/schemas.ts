@@ -1,0 +1,94 @@
+import { Type } from 'typebox';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Status = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('CANCELLED')]);
+
+export const PlaceOrderBody = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        { productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 50 },
+    ),
+    paymentToken: Type.String({ minLength: 1, maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+export const Accepted = Type.Object({ id: Uuid, status: Type.Literal('PENDING') });
+
+export const OrderItem = Type.Object({
+  productId: Uuid,
+  sku: Type.String(),
+  name: Type.String(),
+  quantity: Type.Integer(),
+  unitPriceCents: Type.Integer(),
+  lineTotalCents: Type.Integer(),
+});
+
+export const HistoryEntry = Type.Object({
+  eventId: Uuid,
+  type: Type.String(),
+  version: Type.Integer(),
+  source: Type.String(),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+  outcome: Type.Union([Type.Literal('applied'), Type.Literal('recorded'), Type.Literal('ignored')]),
+  note: Type.Optional(Type.String()),
+  data: Type.Unknown(),
+  recordedAt: Type.String({ format: 'date-time' }),
+});
+
+export const Order = Type.Object({
+  id: Uuid,
+  customerId: Uuid,
+  status: Status,
+  reason: Type.Optional(Type.String()),
+  items: Type.Array(OrderItem),
+  totalCents: Type.Integer(),
+  currency: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const OrderWithHistory = Type.Object({ ...Order.properties, history: Type.Array(HistoryEntry) });
+
+export const OrderPage = Type.Object({ items: Type.Array(Order), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const IdParams = Type.Object({ id: Uuid });
+
+const Paging = {
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+};
+
+export const OwnOrdersQuery = Type.Object(Paging, { additionalProperties: false });
+
+export const AdminOrdersQuery = Type.Object(
+  {
+    status: Type.Optional(Status),
+    customerId: Type.Optional(Uuid),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+    ...Paging,
+  },
+  { additionalProperties: false },
+);
+
+/** RFC 9457 problem document, as `@meridian/http` renders every error. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true },
+);

@@ -1,0 +1,4 @@
+import { runService } from '@meridian/service';
+import { ordersService } from './service.ts';
+
+await runService(ordersService());

@@ -1,0 +1,207 @@
+/** The orders application layer: placing orders and moving them through the saga. */
+import { randomUUID } from 'node:crypto';
+import type { Sql, TransactionSql } from 'postgres';
+import { topics } from '@meridian/contracts';
+import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV2 } from '@meridian/contracts';
+import type { Outbox } from '@meridian/messaging';
+import {
+  decide,
+  normalizeLines,
+  priceLines,
+  requestFingerprint,
+  type RequestedLine,
+  type SagaInput,
+  type Transition,
+} from './domain/order.ts';
+import * as repo from './db/repository.ts';
+import type { OrderMetrics } from './metrics.ts';
+
+export interface Customer {
+  id: string;
+  email?: string;
+}
+
+export interface PlaceOrderRequest {
+  items: RequestedLine[];
+  paymentToken: string;
+  idempotencyKey: string;
+}
+
+export type PlaceOrderResult =
+  | { kind: 'created'; id: string }
+  | { kind: 'replayed'; id: string }
+  | { kind: 'key-reused'; id: string };
+
+/** An incoming saga event, as the consumer hands it over. */
+export interface SagaEvent {
+  id: string;
+  type: string;
+  version: number;
+  source: string;
+  data: { orderId: string } & Record<string, unknown>;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMetrics; source: string }) {
+  const { sql, outbox, metrics, source } = deps;
+
+  async function emit(
+    tx: TransactionSql,
+    orderId: string,
+    type: string,
+    version: number,
+    data: OrderPlacedV2 | OrderConfirmedV1 | OrderCancelledV1,
+  ): Promise<void> {
+    const envelope = await outbox.add(tx, { topic: topics.ordersEvents, type, version, key: orderId, data });
+    await repo.recordOrderEvent(tx, {
+      orderId,
+      eventId: envelope.id,
+      type,
+      version,
+      source,
+      direction: 'out',
+      outcome: 'applied',
+      data,
+    });
+  }
+
+  /**
+   * Validates and prices the request against the catalog read model, then writes the order, its lines
+   * and `OrderPlaced` v2 in one transaction. Throws `OrderRejection` on a business rule failure.
+   */
+  async function placeOrder(customer: Customer, req: PlaceOrderRequest): Promise<PlaceOrderResult> {
+    const lines = normalizeLines(req.items);
+    const requestHash = requestFingerprint(lines, req.paymentToken);
+
+    const existing = await repo.findOrderByIdempotencyKey(sql, customer.id, req.idempotencyKey);
+    if (existing) return replay(existing, requestHash);
+
+    const products = await repo.findCatalogProducts(sql, lines.map((l) => l.productId));
+    const priced = priceLines(lines, products);
+    const id = randomUUID();
+    const createdAt = new Date();
+    const customerEmail = customer.email && EMAIL.test(customer.email) ? customer.email : null;
+
+    const created = await sql.begin(async (tx) => {
+      const inserted = await repo.insertOrder(tx, {
+        id,
+        customerId: customer.id,
+        customerEmail,
+        totalCents: priced.totalCents,
+        currency: priced.currency,
+        paymentToken: req.paymentToken,
+        idempotencyKey: req.idempotencyKey,
+        requestHash,
+        createdAt,
+        items: priced.items,
+      });
+      if (!inserted) return false;
+      const placed: OrderPlacedV2 = {
+        orderId: id,
+        customerId: customer.id,
+        items: priced.items,
+        totalCents: priced.totalCents,
+        currency: priced.currency,
+        paymentToken: req.paymentToken,
+        placedAt: createdAt.toISOString(),
+        ...(customerEmail ? { customerEmail } : {}),
+      };
+      await emit(tx, id, 'OrderPlaced', 2, placed);
+      return true;
+    });
+
+    if (created) {
+      metrics.placed.inc();
+      return { kind: 'created', id };
+    }
+    // A concurrent request with the same key won the insert.
+    const winner = await repo.findOrderByIdempotencyKey(sql, customer.id, req.idempotencyKey);
+    return replay(winner!, requestHash);
+  }
+
+  function replay(existing: repo.OrderRow, requestHash: string): PlaceOrderResult {
+    return existing.requestHash === requestHash
+      ? { kind: 'replayed', id: existing.id }
+      : { kind: 'key-reused', id: existing.id };
+  }
+
+  /**
+   * Writes a decided transition and emits its outcome event. Metrics count the written transition
+   * (a transaction rolled back after this point would over-count; rare and harmless).
+   */
+  async function apply(tx: TransactionSql, order: repo.OrderRow, t: Transition): Promise<void> {
+    const now = new Date();
+    if (t.outcome === 'ignore') return;
+    if (t.outcome === 'confirm') {
+      await repo.setOrderStatus(tx, order.id, 'CONFIRMED', null, now);
+      await emit(tx, order.id, 'OrderConfirmed', 1, {
+        orderId: order.id,
+        customerId: order.customerId,
+        totalCents: order.totalCents,
+        currency: order.currency,
+        confirmedAt: now.toISOString(),
+      });
+      metrics.confirmed.inc();
+      metrics.revenue.inc({ currency: order.currency }, order.totalCents);
+      return;
+    }
+    await repo.setOrderStatus(tx, order.id, 'CANCELLED', t.reason, now);
+    await emit(tx, order.id, 'OrderCancelled', 1, {
+      orderId: order.id,
+      customerId: order.customerId,
+      reason: t.reason,
+      cancelledAt: now.toISOString(),
+    });
+    metrics.cancelled.inc({ reason: t.reason });
+  }
+
+  /**
+   * Applies one saga event inside the consumer's transaction. Every event is recorded in the order's
+   * history (`applied`; `recorded` for informational ones; `ignored` when the order is already final).
+   */
+  async function handleSagaEvent(tx: TransactionSql, event: SagaEvent): Promise<void> {
+    const order = await repo.lockOrder(tx, event.data.orderId);
+    if (!order) return; // not one of our orders: nothing to move or record
+    const input = sagaInput(event);
+    const t = input ? decide(order.status, input) : undefined;
+    await repo.recordOrderEvent(tx, {
+      orderId: order.id,
+      eventId: event.id,
+      type: event.type,
+      version: event.version,
+      source: event.source,
+      direction: 'in',
+      outcome: !t ? 'recorded' : t.outcome === 'ignore' ? 'ignored' : 'applied',
+      note: t?.outcome === 'ignore' ? t.note : t?.outcome === 'cancel' ? t.reason : undefined,
+      data: event.data,
+    });
+    if (t) await apply(tx, order, t);
+  }
+
+  /** Cancels PENDING orders older than `timeoutSeconds` (`saga_timeout`); returns how many. */
+  async function cancelTimedOut(timeoutSeconds: number, batchSize = 100): Promise<number> {
+    return sql.begin(async (tx) => {
+      const stale = await repo.lockTimedOutOrders(tx, new Date(Date.now() - timeoutSeconds * 1000), batchSize);
+      for (const order of stale) await apply(tx, order, decide(order.status, { type: 'Timeout' }));
+      return stale.length;
+    });
+  }
+
+  return { placeOrder, handleSagaEvent, cancelTimedOut };
+}
+
+export type Orders = ReturnType<typeof createOrders>;
+
+function sagaInput(event: SagaEvent): SagaInput | undefined {
+  switch (event.type) {
+    case 'PaymentAuthorized':
+      return { type: 'PaymentAuthorized' };
+    case 'PaymentDeclined':
+      return { type: 'PaymentDeclined', reason: String(event.data.reason) };
+    case 'StockRejected':
+      return { type: 'StockRejected', reason: String(event.data.reason) };
+    default:
+      return undefined; // StockReserved, StockReleased: history only
+  }
+}

@@ -1,0 +1,48 @@
+/** The orders service definition: run by `main.ts`, started in-process by the integration tests. */
+import { fileURLToPath } from 'node:url';
+import { Type } from 'typebox';
+import { topics } from '@meridian/contracts';
+import { defineTopic } from '@meridian/messaging';
+import type { ServiceContext, ServiceDefinition } from '@meridian/service';
+import { registerRoutes } from './api/routes.ts';
+import { catalogProjectionHandlers, sagaHandlers } from './events/handlers.ts';
+import { createOrderMetrics } from './metrics.ts';
+import { createOrders, type Orders } from './orders.ts';
+import { startTimeoutSweeper, type Sweeper } from './sweeper.ts';
+
+const config = {
+  ORDER_TIMEOUT_SECONDS: Type.Integer({ default: 120, minimum: 1 }),
+  ORDER_SWEEP_INTERVAL_MS: Type.Integer({ default: 5000, minimum: 100 }),
+};
+type Ctx = ServiceContext<typeof config>;
+
+export function ordersService(): ServiceDefinition<typeof config> {
+  let orders: Orders | undefined;
+  let sweeper: Sweeper | undefined;
+  const ordersOf = (ctx: Ctx) =>
+    (orders ??= createOrders({ sql: ctx.sql, outbox: ctx.outbox, metrics: createOrderMetrics(ctx.metrics), source: ctx.name }));
+
+  return {
+    name: 'orders',
+    version: '1.0.0',
+    configSchema: config,
+    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    topics: [topics.ordersEvents, topics.catalogProducts, topics.inventoryStock, topics.paymentsEvents].map((name) =>
+      defineTopic({ name }),
+    ),
+    consumers: (ctx) => [
+      { name: 'catalog-projection', topics: [topics.catalogProducts], handlers: catalogProjectionHandlers() },
+      { name: 'saga', topics: [topics.inventoryStock, topics.paymentsEvents], handlers: sagaHandlers(ordersOf(ctx)) },
+    ],
+    routes: (app, ctx) => registerRoutes(app, { sql: ctx.sql, orders: ordersOf(ctx), auth: ctx.auth }),
+    onStart: (ctx) => {
+      sweeper = startTimeoutSweeper({
+        orders: ordersOf(ctx),
+        timeoutSeconds: ctx.config.ORDER_TIMEOUT_SECONDS,
+        intervalMs: ctx.config.ORDER_SWEEP_INTERVAL_MS,
+        logger: ctx.logger,
+      });
+    },
+    onStop: () => sweeper?.stop(),
+  };
+}

@@ -1,0 +1,183 @@
+/** The orders application layer on a real PostgreSQL: placement, idempotency, saga transitions, timeout. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { eventSchemas, type ProductSnapshotV1 } from '@meridian/contracts';
+import { createDb, migrate, type Sql } from '@meridian/db';
+import { createOutbox } from '@meridian/messaging';
+import { createTempDatabase, type TempDatabase } from '@meridian/testkit';
+import * as repo from '../src/db/repository.ts';
+import { OrderRejection } from '../src/domain/order.ts';
+import { createOrderMetrics } from '../src/metrics.ts';
+import { createOrders, type Orders } from '../src/orders.ts';
+
+let db: TempDatabase;
+let sql: Sql;
+let orders: Orders;
+const registry = new Registry();
+
+const customer = { id: randomUUID(), email: 'ann@example.com' };
+const lamp = snapshot({ priceCents: 1999 });
+const chair = snapshot({ priceCents: 4500 });
+const retired = snapshot({ active: false });
+
+function snapshot(over: Partial<ProductSnapshotV1> = {}): ProductSnapshotV1 {
+  const id = randomUUID();
+  return {
+    productId: id,
+    sku: `SKU-${id.slice(0, 8)}`,
+    name: `Product ${id.slice(0, 8)}`,
+    description: '',
+    category: 'Test',
+    priceCents: 100,
+    currency: 'EUR',
+    active: true,
+    updatedAt: new Date().toISOString(),
+    ...over,
+  };
+}
+
+before(async () => {
+  db = await createTempDatabase('orders_app');
+  sql = createDb(db.url, { max: 10 });
+  await migrate(sql, fileURLToPath(new URL('../migrations', import.meta.url)));
+  orders = createOrders({
+    sql,
+    outbox: createOutbox({ source: 'orders', ns: 'apptest', registry: eventSchemas }),
+    metrics: createOrderMetrics(registry),
+    source: 'orders',
+  });
+  await sql.begin(async (tx) => {
+    for (const p of [lamp, chair, retired]) await repo.upsertCatalogProduct(tx, p);
+  });
+});
+
+after(async () => {
+  await sql.end();
+  await db.drop();
+});
+
+const outboxOf = (orderId: string) =>
+  sql<{ type: string; version: number; topic: string; key: string; payload: any }[]>`
+    select type, version, topic, key, payload from outbox where key = ${orderId} order by seq`;
+
+test('placing an order prices it from the read model and writes OrderPlaced v2 in the same transaction', async () => {
+  const result = await orders.placeOrder(customer, {
+    items: [{ productId: lamp.productId, quantity: 2 }, { productId: chair.productId, quantity: 1 }, { productId: lamp.productId, quantity: 1 }],
+    paymentToken: 'tok_visa',
+    idempotencyKey: randomUUID(),
+  });
+  assert.equal(result.kind, 'created');
+  const order = await repo.getOrder(sql, result.id);
+  assert.equal(order?.status, 'PENDING');
+  assert.equal(order?.totalCents, 3 * 1999 + 4500);
+  assert.deepEqual(order?.items.map((i) => i.quantity).sort(), [1, 3], 'duplicate lines merged');
+
+  const [placed] = await outboxOf(result.id);
+  assert.equal(placed.type, 'OrderPlaced');
+  assert.equal(placed.version, 2);
+  assert.equal(placed.topic, 'apptest.orders.events');
+  assert.equal(placed.payload.data.customerEmail, 'ann@example.com');
+  assert.equal(placed.payload.data.totalCents, 3 * 1999 + 4500);
+  assert.equal(placed.payload.data.items.length, 2);
+  assert.equal((await registry.getSingleMetricAsString('orders_placed_total')).includes('orders_placed_total 1'), true);
+});
+
+test('unknown and inactive products are rejected, naming them, and nothing is written', async () => {
+  const ghost = randomUUID();
+  await assert.rejects(
+    orders.placeOrder(customer, {
+      items: [{ productId: retired.productId, quantity: 1 }, { productId: ghost, quantity: 1 }],
+      paymentToken: 'tok_visa',
+      idempotencyKey: 'rejected-key',
+    }),
+    (e: unknown) => e instanceof OrderRejection && e.code === 'unknown-product' && e.productIds.includes(ghost),
+  );
+  assert.equal(await repo.findOrderByIdempotencyKey(sql, customer.id, 'rejected-key'), undefined);
+});
+
+test('an idempotency key replays the same order, even when 10 requests race; another body is refused', async () => {
+  const key = randomUUID();
+  const request = { items: [{ productId: lamp.productId, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: key };
+  const results = await Promise.all(Array.from({ length: 10 }, () => orders.placeOrder(customer, request)));
+  const ids = new Set(results.map((r) => r.id));
+  assert.equal(ids.size, 1);
+  assert.equal(results.filter((r) => r.kind === 'created').length, 1);
+  assert.equal(results.filter((r) => r.kind === 'replayed').length, 9);
+  assert.equal((await outboxOf([...ids][0])).length, 1, 'one OrderPlaced');
+
+  const other = await orders.placeOrder(customer, { ...request, items: [{ productId: lamp.productId, quantity: 2 }] });
+  assert.deepEqual(other, { kind: 'key-reused', id: [...ids][0] });
+  // The same key is a different order for another customer.
+  const someoneElse = await orders.placeOrder({ id: randomUUID() }, request);
+  assert.equal(someoneElse.kind, 'created');
+  assert.notEqual(someoneElse.id, [...ids][0]);
+});
+
+async function pendingOrder(): Promise<string> {
+  const r = await orders.placeOrder(customer, {
+    items: [{ productId: chair.productId, quantity: 1 }],
+    paymentToken: 'tok_visa',
+    idempotencyKey: randomUUID(),
+  });
+  return r.id;
+}
+
+function sagaEvent(type: string, orderId: string, data: Record<string, unknown> = {}) {
+  return { id: randomUUID(), type, version: 1, source: 'test', data: { orderId, ...data } };
+}
+
+test('PaymentAuthorized confirms a pending order; later events are recorded and ignored', async () => {
+  const id = await pendingOrder();
+  await sql.begin((tx) => orders.handleSagaEvent(tx, sagaEvent('StockReserved', id)));
+  await sql.begin((tx) => orders.handleSagaEvent(tx, sagaEvent('PaymentAuthorized', id)));
+  await sql.begin((tx) => orders.handleSagaEvent(tx, sagaEvent('PaymentDeclined', id, { reason: 'card_declined' })));
+
+  const order = await repo.getOrder(sql, id);
+  assert.equal(order?.status, 'CONFIRMED');
+  assert.deepEqual((await outboxOf(id)).map((e) => e.type), ['OrderPlaced', 'OrderConfirmed']);
+  const history = await repo.orderHistory(sql, id);
+  assert.deepEqual(
+    history.map((h) => `${h.direction}:${h.type}:${h.outcome}`),
+    ['out:OrderPlaced:applied', 'in:StockReserved:recorded', 'in:PaymentAuthorized:applied', 'out:OrderConfirmed:applied', 'in:PaymentDeclined:ignored'],
+  );
+  assert.match(history.at(-1)?.note ?? '', /already CONFIRMED/);
+});
+
+test('StockRejected and PaymentDeclined cancel with their reasons', async () => {
+  const rejected = await pendingOrder();
+  await sql.begin((tx) => orders.handleSagaEvent(tx, sagaEvent('StockRejected', rejected, { reason: 'insufficient_stock' })));
+  const declined = await pendingOrder();
+  await sql.begin((tx) => orders.handleSagaEvent(tx, sagaEvent('PaymentDeclined', declined, { reason: 'card_declined' })));
+
+  assert.equal((await repo.getOrder(sql, rejected))?.reason, 'insufficient_stock');
+  const order = await repo.getOrder(sql, declined);
+  assert.equal(order?.status, 'CANCELLED');
+  assert.equal(order?.reason, 'payment_declined: card_declined');
+  const [, cancelled] = await outboxOf(declined);
+  assert.equal(cancelled.type, 'OrderCancelled');
+  assert.equal(cancelled.payload.data.reason, 'payment_declined: card_declined');
+});
+
+test('the timeout sweep cancels only stale PENDING orders with saga_timeout', async () => {
+  const stale = await pendingOrder();
+  const fresh = await pendingOrder();
+  await sql`update orders set created_at = now() - interval '10 minutes' where id = ${stale}`;
+  assert.ok((await orders.cancelTimedOut(120)) >= 1);
+  assert.equal((await repo.getOrder(sql, stale))?.reason, 'saga_timeout');
+  assert.equal((await repo.getOrder(sql, fresh))?.status, 'PENDING');
+  assert.equal((await outboxOf(stale)).at(-1)?.type, 'OrderCancelled');
+  const metrics = await registry.getSingleMetricAsString('orders_cancelled_total');
+  assert.match(metrics, /orders_cancelled_total\{reason="saga_timeout"\} 1/);
+});
+
+test('the catalog read model ignores a snapshot older than the stored one and applies deactivation', async () => {
+  const p = snapshot({ priceCents: 500, updatedAt: '2026-01-02T00:00:00.000Z' });
+  await sql.begin((tx) => repo.upsertCatalogProduct(tx, p));
+  await sql.begin((tx) => repo.upsertCatalogProduct(tx, { ...p, priceCents: 1, updatedAt: '2026-01-01T00:00:00.000Z' }));
+  assert.equal((await repo.findCatalogProducts(sql, [p.productId])).get(p.productId)?.priceCents, 500);
+  await sql.begin((tx) => repo.deactivateCatalogProduct(tx, { productId: p.productId, deactivatedAt: '2026-01-03T00:00:00.000Z' }));
+  assert.equal((await repo.findCatalogProducts(sql, [p.productId])).get(p.productId)?.active, false);
+});
