@@ -60,12 +60,16 @@ const onPath = (command: string): boolean => spawnSync('sh', ['-c', `command -v 
 export function installPrometheusIfMissing(): void {
   if (onPath('prometheus') && onPath('promtool')) return;
   const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'prometheus']]) {
+  const run = (args: string[]): boolean => {
     const [command, ...rest] = [...sudo, ...args];
-    const result = spawnSync(command, rest, { stdio: 'inherit', env });
-    if (result.status !== 0) throw new Error(`installing prometheus failed: ${[...sudo, ...args].join(' ')}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    return spawnSync(command, rest, { stdio: 'inherit', env }).status === 0;
+  };
+  for (const args of [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'prometheus']]) {
+    if (!run(args)) throw new Error(`installing prometheus failed: ${[...sudo, ...args].join(' ')}`);
   }
+  // Where systemd runs, the package also starts a system-wide Prometheus on :9090; we run our own.
+  if (onPath('systemctl')) run(['systemctl', 'disable', '--now', 'prometheus']);
 }
 
 /**

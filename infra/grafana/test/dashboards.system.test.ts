@@ -38,7 +38,7 @@ async function placeOneOrder(): Promise<void> {
   const { accessToken } = await call('POST', '/api/v1/auth/login', { email, password });
   const auth = { authorization: `Bearer ${accessToken}` };
   const { items } = await call('GET', '/api/v1/products?limit=1');
-  assert.ok(items.length > 0, 'the catalog has a product to order');
+  assert.ok(items.length > 0, 'the catalog has a product to order (the platform stage seeds it)');
   const order = await call(
     'POST',
     '/api/v1/orders',

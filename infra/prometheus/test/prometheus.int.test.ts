@@ -59,6 +59,10 @@ test('Prometheus scrapes instances found through discovery and alerts when one g
   const prometheus = await ensurePrometheus({ etcdEndpoints, ns, dataDir, port: 0, scrapeInterval: '1s', env: {} });
   t.after(() => prometheus.stop());
   assert.equal(prometheus.started, true);
+  const port = Number(new URL(prometheus.url).port);
+  const reused = await ensurePrometheus({ etcdEndpoints, ns, dataDir, port, env: { PROMETHEUS_URL: prometheus.url } });
+  assert.deepEqual({ url: reused.url, started: reused.started }, { url: prometheus.url, started: false });
+  await assert.rejects(ensurePrometheus({ etcdEndpoints, ns, dataDir, port, env: {} }), /already answers/);
 
   const query = async (expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> => {
     const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);

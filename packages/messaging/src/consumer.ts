@@ -151,7 +151,12 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
 
   async function handleMessage(message: KafkaMessage) {
     const endTimer = metrics.seconds.startTimer({ topic: message.topic });
-    const { outcome, type } = await processMessage(message);
+    const { outcome, type } = await processMessage(message).catch(async (err: unknown) => {
+      // A bug or a broken schema rather than a bad message; park it rather than crash or skip it.
+      logger.error({ err, groupId, topic: message.topic, partition: message.partition }, 'consumer failed to process a message');
+      const parked = await deadLetter(message, `consumer error: ${errorMessage(err)}`);
+      return { outcome: parked ? ('dead_lettered' as const) : ('interrupted' as const), type: 'unknown' };
+    });
     endTimer();
     if (outcome === 'interrupted') return;
     metrics.consumed.inc({ topic: message.topic, type, result: outcome });

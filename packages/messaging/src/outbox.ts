@@ -47,7 +47,7 @@ export function createOutbox(options: { source: string; ns: string; registry: Sc
       await tx`
         insert into outbox (id, topic, key, type, version, payload, headers)
         values (${envelope.id}, ${physicalTopic(options.ns, event.topic)}, ${envelope.key}, ${envelope.type},
-                ${envelope.version}, ${tx.json(envelope as never)}, ${tx.json(headers)})`;
+                ${envelope.version}, ${tx.json(envelope as unknown as postgres.JSONValue)}, ${tx.json(headers)})`;
       return envelope;
     },
   };
@@ -234,6 +234,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
     async start() {
       if (loop) throw new Error('outbox relay already started');
+      listener = await sql.listen('outbox', wake);
       producer = new Producer({
         clientId: `${options.ns ?? 'meridian'}.outbox-relay`,
         bootstrapBrokers: parseBrokers(options.brokers),
@@ -243,7 +244,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         retries: 3,
         retryDelay: 250,
       });
-      listener = await sql.listen('outbox', wake);
       loop = run();
     },
     async stop() {

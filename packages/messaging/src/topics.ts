@@ -1,4 +1,5 @@
 import { Admin } from '@platformatic/kafka';
+import { backoffDelay, errorMessage, sleep } from './support.ts';
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 
@@ -74,25 +75,32 @@ export async function ensureTopics(options: {
       ];
       for (const { name, retentionMs, cleanupPolicy } of wanted) {
         if (existing.has(name)) continue;
-        try {
-          await admin.createTopics({
-            topics: [name],
-            partitions: topic.partitions,
-            replicas: -1, // the broker's default.replication.factor
-            configs: [
-              { name: 'retention.ms', value: String(retentionMs) },
-              { name: 'cleanup.policy', value: cleanupPolicy },
-            ],
-          });
-          created.push(name);
-        } catch (err) {
-          if (!isTopicAlreadyExists(err)) throw err;
-        }
+        const configs = [
+          { name: 'retention.ms', value: String(retentionMs) },
+          { name: 'cleanup.policy', value: cleanupPolicy },
+        ];
+        // replicas -1: the broker's default.replication.factor
+        const create = () => admin.createTopics({ topics: [name], partitions: topic.partitions, replicas: -1, configs });
+        if (await withRetries(create, `create topic ${name}`)) created.push(name);
       }
     }
     return created;
   } finally {
     await admin.close();
+  }
+}
+
+/** Runs `create`; false when the topic already existed. Retries other errors (a busy controller) a few times. */
+async function withRetries(create: () => Promise<unknown>, what: string, attempts = 5): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await create();
+      return true;
+    } catch (err) {
+      if (isTopicAlreadyExists(err)) return false;
+      if (attempt >= attempts) throw new Error(`Could not ${what}: ${errorMessage(err)}`, { cause: err });
+      await sleep(backoffDelay(200, attempt));
+    }
   }
 }
 

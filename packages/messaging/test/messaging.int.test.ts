@@ -93,6 +93,7 @@ async function setup(t: TestContext) {
         maxAttempts: 3,
         backoffMs: 20,
         metricsRegistry,
+        lagIntervalMs: 200,
       });
       closers.push(() => consumer.stop());
       await consumer.start();
@@ -131,7 +132,7 @@ test('ensureTopics creates the topic and its DLQ with the declared configs, and 
 test('a) outbox → relay → consumer end to end, in order per key, carrying the trace', async (t) => {
   const s = await setup(t);
   const received: { key: string; n: number; traceId?: string; source: string; attempt: number }[] = [];
-  await s.startConsumer({
+  const { metricsRegistry } = await s.startConsumer({
     ItemAdded: async (event, tx, ctx) => {
       await s.recordEffect(event, tx, ctx);
       received.push({ key: event.key, n: event.data.n, traceId: trace.getSpanContext(context.active())?.traceId, source: event.source, attempt: ctx.attempt });
@@ -158,6 +159,11 @@ test('a) outbox → relay → consumer end to end, in order per key, carrying th
     );
   }
   assert.ok(received.every((r) => r.traceId === traceId && r.source === 'cart' && r.attempt === 1));
+  const lagOf = async (partition: string) => {
+    const { values } = await metricsRegistry.getSingleMetric('kafka_consumer_lag')!.get();
+    return values.find((v) => v.labels.topic === s.topic && v.labels.partition === partition)?.value;
+  };
+  await waitFor(async () => (await Promise.all(['0', '1', '2'].map(lagOf))).every((lag) => lag === 0), 10_000, 'consumer lag 0 on every partition');
   const stats = await outboxStats(s.sql);
   assert.equal(stats.backlog, 0);
   const [row] = await s.sql`select count(*)::int as published from outbox where published_at is not null and attempts = 0`;
@@ -187,7 +193,7 @@ test('outbox.add rejects data that breaks the contract, so the caller transactio
 
 test('b) a relay killed mid-batch loses nothing, and the inbox keeps effects exactly-once', async (t) => {
   const s = await setup(t);
-  const total = 4000;
+  const total = 2000;
   for (let i = 0; i < total; i += 500) {
     await s.addItems([...Array(500).keys()].map((j) => ({ key: `k${(i + j) % 50}`, n: i + j })));
   }
@@ -255,6 +261,39 @@ test('c) a redelivered event has exactly one effect (same message produced twice
   await waitFor(async () => (await consumed('duplicate', second.metricsRegistry)) === 3, 20_000, 'redelivered messages skipped');
   assert.equal(await consumed('processed', second.metricsRegistry), 0);
   assert.deepEqual(await effectCounts(s.sql), { total: 2, distinct: 2 });
+});
+
+test('stop() lets the in-flight handler finish, commits its offset and leaves the group', async (t) => {
+  const s = await setup(t);
+  let entered!: () => void;
+  const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
+  let handlerDone = false;
+  const { consumer } = await s.startConsumer({
+    ItemAdded: async (event, tx, ctx) => {
+      entered();
+      await new Promise((r) => setTimeout(r, 300));
+      await s.recordEffect(event, tx, ctx);
+      handlerDone = true;
+    },
+  }, 'cart.stopping');
+  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  t.after(() => producer.close());
+  const envelope = createEnvelope({ type: 'ItemAdded', version: 1, source: 'test', key: 'k', data: { sku: 'a', quantity: 1, n: 1 } });
+  const [sent] = (await producer.send({ messages: [{ topic: s.topic, key: Buffer.from('k'), value: Buffer.from(JSON.stringify(envelope)) }] })).offsets!;
+  await handlerEntered;
+  await consumer.stop();
+  assert.equal(handlerDone, true);
+  assert.deepEqual(await effectCounts(s.sql), { total: 1, distinct: 1 });
+  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  try {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [`${s.ns}.cart.stopping`] });
+    const committed = group.topics.find((topic) => topic.name === s.topic)?.partitions.find((p) => p.partitionIndex === sent.partition);
+    assert.equal(committed?.committedOffset, sent.offset + 1n);
+    const [described] = (await admin.describeGroups({ groups: [`${s.ns}.cart.stopping`] })).values();
+    assert.equal(described.members.size, 0);
+  } finally {
+    await admin.close();
+  }
 });
 
 test('d) poison messages go to the DLQ with a reason while later messages on the partition flow; replay works', async (t) => {

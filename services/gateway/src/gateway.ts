@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
 import { problem, toProblem } from '@meridian/http';
 import { createProxy } from './proxy.ts';
@@ -33,7 +33,7 @@ export function buildGateway({
   attempts = 3,
 }: GatewayOptions): FastifyInstance {
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance: logger as FastifyBaseLogger | undefined,
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     // Request ids go into log lines as a field; a child logger per proxied request is avoidable cost.

@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import type { Inventory } from './inventory.ts';
-import type { Log } from './events/handlers.ts';
+import type { Logger } from '@meridian/log';
 
 /** Periodically releases reservations whose order was neither confirmed nor cancelled in time. */
 export function createExpirySweeper(opts: {
@@ -8,7 +8,7 @@ export function createExpirySweeper(opts: {
   inventory: Inventory;
   intervalMs: number;
   batchSize?: number;
-  log: Log & { error(obj: object, msg: string): void };
+  log: Logger;
 }) {
   const { sql, inventory, intervalMs, batchSize = 100, log } = opts;
   let timer: NodeJS.Timeout | undefined;

@@ -94,7 +94,7 @@ export function registerProductRoutes(server: FastifyInstance, deps: ProductRout
       },
       handler: async (request) => {
         const page = await readPage(request, request.query);
-        return { items: page.items.map(present), nextCursor: page.nextCursor };
+        return { items: page.items.map((product) => present(product)), nextCursor: page.nextCursor };
       },
     });
 

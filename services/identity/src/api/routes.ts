@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthVerifier, TokenIssuer } from '@meridian/auth';
 import { problem } from '@meridian/http';
@@ -27,7 +28,7 @@ export function registerIdentityRoutes(server: FastifyInstance, deps: IdentityRo
     schema: { tags, summary: 'Public keys that verify access tokens (JWKS)', response: { 200: Jwks } },
     handler: async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return issuer.jwks();
+      return issuer.jwks() as Static<typeof Jwks>;
     },
   });
 

@@ -31,7 +31,9 @@ export const TokenResponse = Type.Object({
 });
 
 export const Jwks = Type.Object({
-  keys: Type.Array(Type.Object({ kty: Type.String(), kid: Type.String() }, { additionalProperties: true })),
+  keys: Type.Array(
+    Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() }),
+  ),
 });
 
 /** RFC 9457 problem document, as `@meridian/http` renders every error. */

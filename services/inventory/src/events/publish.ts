@@ -5,12 +5,8 @@ import {
   type StockReleasedV1,
   type StockReservedV1,
 } from '@meridian/contracts';
+import type { Outbox } from '@meridian/messaging';
 import type { Tx } from '../db/queries.ts';
-
-/** The part of the chassis outbox inventory needs: add an event inside the caller's transaction. */
-export interface Outbox {
-  add(tx: Tx, event: { topic: string; type: string; version: number; key: string; data: unknown }): Promise<unknown>;
-}
 
 /** The events inventory publishes, each written through the outbox in the caller's transaction. */
 export function inventoryEvents(outbox: Outbox) {

@@ -21,6 +21,11 @@ const Notification = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 });
 
+const Problem = Type.Object(
+  { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String() },
+  { additionalProperties: true, description: 'RFC 9457 problem details' },
+);
+
 const Query = Type.Object(
   {
     orderId: Type.Optional(Uuid),
@@ -39,7 +44,11 @@ export function registerRoutes(app: App, deps: { sql: Sql; requireUser: AuthVeri
         tags: ['notifications'],
         summary: 'Notifications, newest first (staff: all; customers: their own)',
         querystring: Query,
-        response: { 200: Type.Object({ items: Type.Array(Notification), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+        response: {
+          200: Type.Object({ items: Type.Array(Notification), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          400: Problem,
+          401: Problem,
+        },
       },
     },
     async (request) => {

@@ -1,0 +1,4 @@
+import { runService } from '@meridian/service';
+import { inventoryService } from './service.ts';
+
+await runService(inventoryService());

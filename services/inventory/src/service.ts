@@ -1,0 +1,57 @@
+import { Type } from 'typebox';
+import { Gauge } from 'prom-client';
+import { topics } from '@meridian/contracts';
+import { defineTopic } from '@meridian/messaging';
+import type { ServiceDefinition } from '@meridian/service';
+import { inventoryRoutes } from './api/routes.ts';
+import { countActiveReservations } from './db/queries.ts';
+import { orderEventHandlers } from './events/handlers.ts';
+import { inventoryEvents } from './events/publish.ts';
+import { createInventory } from './inventory.ts';
+import { createExpirySweeper } from './sweeper.ts';
+
+const configSchema = {
+  RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  RESERVATION_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 5000 }),
+};
+
+/** The inventory service; each call gives a fresh definition (its sweeper belongs to one running instance). */
+export function inventoryService(): ServiceDefinition<typeof configSchema> {
+  let sweeper: ReturnType<typeof createExpirySweeper> | undefined;
+  const inventoryOf = (ctx: { outbox: Parameters<typeof inventoryEvents>[0]; config: { RESERVATION_TTL_SECONDS: number } }) =>
+    createInventory({ events: inventoryEvents(ctx.outbox), reservationTtlSeconds: ctx.config.RESERVATION_TTL_SECONDS });
+
+  return {
+    name: 'inventory',
+    version: '1.0.0',
+    configSchema,
+    migrationsDir: new URL('../migrations', import.meta.url).pathname,
+    topics: [defineTopic({ name: topics.inventoryStock }), defineTopic({ name: topics.ordersEvents })],
+    openapi: { title: 'Meridian inventory', description: 'Stock levels and order reservations.' },
+    consumers: (ctx) => [
+      { name: 'orders', topics: [topics.ordersEvents], handlers: orderEventHandlers(inventoryOf(ctx), ctx.logger) },
+    ],
+    routes: (app, ctx) => inventoryRoutes(app, { sql: ctx.sql, inventory: inventoryOf(ctx), auth: ctx.auth }),
+    onStart(ctx) {
+      ctx.metrics.removeSingleMetric('inventory_active_reservations');
+      new Gauge({
+        name: 'inventory_active_reservations',
+        help: 'Reservations held for orders not yet confirmed, cancelled or expired',
+        registers: [ctx.metrics],
+        async collect() {
+          this.set(await countActiveReservations(ctx.sql));
+        },
+      });
+      sweeper = createExpirySweeper({
+        sql: ctx.sql,
+        inventory: inventoryOf(ctx),
+        intervalMs: ctx.config.RESERVATION_SWEEP_INTERVAL_MS,
+        log: ctx.logger,
+      });
+      sweeper.start();
+    },
+    async onStop() {
+      await sweeper?.stop();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createAuthorizer } from '../src/authorizer.ts';
+import { createSimulatedProvider, type PaymentProvider } from '../src/provider.ts';
+import { createBulkhead, createCircuitBreaker } from '../src/domain/resilience.ts';
+
+const request = (token: string, orderId = randomUUID()) => ({ orderId, amountCents: 1999, currency: 'EUR', token });
+
+function authorizerFor(provider: PaymentProvider, overrides: { failureThreshold?: number } = {}) {
+  const sleeps: number[] = [];
+  let calls = 0;
+  const counting: PaymentProvider = {
+    authorize: (req, signal) => {
+      calls++;
+      return provider.authorize(req, signal);
+    },
+  };
+  const authorize = createAuthorizer({
+    provider: counting,
+    breaker: createCircuitBreaker({ failureThreshold: overrides.failureThreshold ?? 10, cooldownMs: 60_000 }),
+    bulkhead: createBulkhead({ maxConcurrent: 4, maxQueued: 10 }),
+    timeoutMs: 50,
+    maxAttempts: 3,
+    backoff: { baseMs: 10, maxMs: 100 },
+    sleep: async (ms) => void sleeps.push(ms),
+  });
+  return { authorize, sleeps, calls: () => calls };
+}
+
+test('simulated provider: decline tokens decline with their reason, others authorize', async () => {
+  const { authorize } = authorizerFor(createSimulatedProvider({ latencyMs: 1 }));
+  assert.deepEqual(await authorize(request('tok_decline')), { status: 'declined', reason: 'card_declined', attempts: 1 });
+  assert.deepEqual(await authorize(request('tok_insufficient_funds')), {
+    status: 'declined',
+    reason: 'insufficient_funds',
+    attempts: 1,
+  });
+  const ok = await authorize(request('tok_visa'));
+  assert.equal(ok.status, 'authorized');
+});
+
+test('simulated provider is idempotent by orderId', async () => {
+  const provider = createSimulatedProvider({ latencyMs: 0 });
+  const req = request('tok_visa');
+  const first = await provider.authorize(req, AbortSignal.timeout(1000));
+  const again = await provider.authorize(req, AbortSignal.timeout(1000));
+  assert.deepEqual(again, first);
+});
+
+test('tok_timeout times out on every attempt, is retried with backoff, then declines provider_timeout', async () => {
+  const { authorize, sleeps, calls } = authorizerFor(createSimulatedProvider({ latencyMs: 1 }));
+  const started = Date.now();
+  assert.deepEqual(await authorize(request('tok_timeout')), { status: 'declined', reason: 'provider_timeout', attempts: 3 });
+  assert.equal(calls(), 3);
+  assert.equal(sleeps.length, 2, 'backoff between attempts, not after the last');
+  assert.ok(sleeps[0] <= 10 && sleeps[1] <= 20);
+  assert.ok(Date.now() - started >= 150, 'each attempt waited for its timeout');
+});
+
+test('a transient failure is retried and then succeeds', async () => {
+  let failuresLeft = 2;
+  const flaky: PaymentProvider = {
+    async authorize() {
+      if (failuresLeft-- > 0) throw new Error('connection reset');
+      return { outcome: 'authorized', authorizationId: 'auth-1' };
+    },
+  };
+  const { authorize, calls } = authorizerFor(flaky);
+  assert.deepEqual(await authorize(request('tok_visa')), { status: 'authorized', authorizationId: 'auth-1', attempts: 3 });
+  assert.equal(calls(), 3);
+});
+
+test('an open circuit declines fast with provider_unavailable without calling the provider', async () => {
+  const down: PaymentProvider = { authorize: () => Promise.reject(new Error('503')) };
+  const { authorize, calls } = authorizerFor(down, { failureThreshold: 3 });
+  assert.deepEqual(await authorize(request('tok_visa')), {
+    status: 'declined',
+    reason: 'provider_unavailable',
+    attempts: 3,
+  });
+  assert.equal(calls(), 3);
+  assert.deepEqual(await authorize(request('tok_visa')), {
+    status: 'declined',
+    reason: 'provider_unavailable',
+    attempts: 1,
+  });
+  assert.equal(calls(), 3, 'no call while open');
+});
