@@ -269,6 +269,32 @@ describe('service client', () => {
     assert.equal((body as { traceparent: string }).traceparent, `00-${spanContext.traceId}-${spanContext.spanId}-01`);
   });
 
+  test('a connection broken mid-request is retried for GET but not for POST', async () => {
+    const ns = uniqueName('disc');
+    let resets = 0;
+    const resetting = createServer((req) => {
+      resets++;
+      req.socket.destroy(); // ECONNRESET after the request reached the server
+    });
+    const resettingUrl = `http://127.0.0.1:${await listening(resetting)}`;
+    cleanups.push(() => new Promise((resolve) => resetting.close(resolve)));
+    const healthy = await namedServer('healthy');
+    await registered(ns, instance('payments', { url: resettingUrl, instanceId: 'a' }));
+    await registered(ns, instance('payments', { url: healthy.url, instanceId: 'b' }));
+    const resolver = await startedResolver(ns);
+    const client = createServiceClient(resolver, 'payments');
+
+    // Round-robin starts at 'a' (the resetting one): GET is repeated on 'b'.
+    const body = (await (await client.request('/x')).json()) as { name: string };
+    assert.equal(body.name, 'healthy');
+    assert.equal(resets, 1);
+
+    // The resetting instance is now marked; let the mark lapse by using a fresh resolver.
+    const fresh = await startedResolver(ns);
+    await assert.rejects(createServiceClient(fresh, 'payments').request('/x', { method: 'POST', body: '{}' }));
+    assert.equal(resets, 2, 'a POST that may have been processed is not sent again');
+  });
+
   test('throws ServiceUnavailableError when no instance is ready', async () => {
     const resolver = await startedResolver(uniqueName('disc'));
     await assert.rejects(createServiceClient(resolver, 'orders').request('/x'), ServiceUnavailableError);

@@ -26,7 +26,7 @@ export function histogram(registry: Registry, name: string, help: string, labelN
   );
 }
 
-/** Exponential backoff with full jitter in [delay/2, delay], capped at `maxMs`. `attempt` starts at 1. */
+/** Exponential backoff with jitter: random in [d/2, d], d = min(maxMs, baseMs * 2^(attempt - 1)); `attempt` starts at 1. */
 export function backoffDelay(baseMs: number, attempt: number, maxMs = 30_000): number {
   const delay = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
   return delay / 2 + Math.random() * (delay / 2);
