@@ -17,6 +17,8 @@ export interface GatewayOptions {
   attempts?: number;
 }
 
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
 function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const body = toProblem(error, request.url);
   if (body.status >= 500) request.log.warn({ err: error, reqId: request.id, status: body.status }, 'gateway answered with a problem');
@@ -35,10 +37,14 @@ export function buildGateway({
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
     logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: 'x-request-id',
+    // The client's x-request-id when well-formed (the same rule as @meridian/http), else a new one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
     // Request ids go into log lines as a field; a child logger per proxied request is avoidable cost.
-    childLoggerFactory: (logger) => logger,
-    genReqId: () => randomUUID(),
+    childLoggerFactory: (parent) => parent,
   });
   const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts });
 

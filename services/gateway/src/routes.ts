@@ -9,6 +9,7 @@ export const routeTable: RouteRule[] = [
   { prefix: '/api/v2/auth', service: 'identity' },
   { prefix: '/api/v1/products', service: 'catalog' },
   { prefix: '/api/v2/products', service: 'catalog' },
+  { prefix: '/api/v1/categories', service: 'catalog' },
   { prefix: '/api/v1/inventory', service: 'inventory' },
   { prefix: '/api/v1/orders', service: 'orders' },
   { prefix: '/api/v1/admin/orders', service: 'orders' },

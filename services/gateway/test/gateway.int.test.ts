@@ -161,6 +161,17 @@ describe('gateway routing through discovery (real etcd)', () => {
     assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(echo.headers['x-request-id'], response.headers.get('x-request-id'));
     assert.ok(['a', 'b'].includes(response.headers.get('x-backend')!));
+
+    const malformed = await fetch(`${gateway.url}/api/v1/orders`, { headers: { 'x-request-id': 'bad id!' } });
+    assert.match(malformed.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/, 'a malformed id is replaced');
+    assert.equal((await echoOf(malformed)).headers['x-request-id'], malformed.headers.get('x-request-id'));
+
+    for (const method of ['HEAD', 'OPTIONS', 'PATCH', 'DELETE']) {
+      const other = await fetch(`${gateway.url}/api/v1/orders/7`, { method });
+      assert.equal(other.status, 200, method);
+      if (method === 'HEAD') assert.equal(await other.text(), '');
+      else assert.equal(((await other.json()) as Echo).method, method);
+    }
   });
 
   test('streams large bodies both ways', async () => {
