@@ -4,5 +4,6 @@ export { fieldErrors, HttpProblem, problem, problemTypeBase, slugForStatus, toPr
 export type { FieldError, ProblemDetails } from './problem.ts';
 export { createReadiness } from './readiness.ts';
 export type { CheckResult, Readiness, ReadinessCheck, ReadinessReport } from './readiness.ts';
-export { metricsRegistry } from './metrics.ts';
+export { ensureHttpMetrics, metricsRegistry } from './metrics.ts';
+export type { HttpMetrics } from './metrics.ts';
 export type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

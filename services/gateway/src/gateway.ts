@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
-import { problem, toProblem } from '@meridian/http';
+import { ensureHttpMetrics, metricsRegistry, problem, toProblem } from '@meridian/http';
 import { createProxy } from './proxy.ts';
 import { defaultExpectedServices, routeTable, type RouteRule } from './routes.ts';
 
@@ -47,11 +47,25 @@ export function buildGateway({
     childLoggerFactory: (parent) => parent,
   });
   const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts });
+  const metrics = ensureHttpMetrics();
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
   });
+
+  // RED metrics per route prefix (proxied responses are hijacked, so measure on the raw response).
+  app.addHook('onRequest', (request, reply, done) => {
+    const started = process.hrtime.bigint();
+    reply.raw.once('finish', () => {
+      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.raw.statusCode };
+      metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.requests.inc(labels);
+    });
+    done();
+  });
+
+  app.get('/metrics', async (_request, reply) => reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()));
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) =>

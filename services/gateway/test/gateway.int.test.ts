@@ -155,6 +155,15 @@ describe('gateway routing through discovery (real etcd)', () => {
     assert.equal(names.filter((name) => name === 'b').length, 3);
   });
 
+  test('counts proxied requests per route prefix on /metrics', async () => {
+    await echoOf(await fetch(`${gateway.url}/api/v1/orders/metrics-probe`));
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('http_requests_total{') && l.includes('route="/api/v1/orders/*"') && l.includes('status_code="200"'));
+    assert.ok(line, 'a counter line for the proxied route');
+    assert.ok(Number(line.split(' ').at(-1)) >= 1);
+    assert.match(text, /http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/orders\/\*"/);
+  });
+
   test('answers with a generated x-request-id and the upstream status and headers', async () => {
     const response = await fetch(`${gateway.url}/api/v1/admin/orders`);
     const echo = await echoOf(response);
