@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '@meridian/testkit';
 import { identityService } from '../../identity/src/service.ts';
-import { call, cleanupNamespace, readEvents, startTestService, testNamespace, type TestService } from '../../identity/test/support.ts';
+import { call, cleanupNamespace, readEvents, startTestService, testNamespace, type JsonResponse, type TestService } from '../../identity/test/support.ts';
 import { catalogService } from '../src/service.ts';
 
 const ns = testNamespace();
@@ -125,7 +125,7 @@ test('search, category filter and cursor paging return every matching product ex
   let pages = 0;
   do {
     const query = new URLSearchParams({ category, limit: '5', ...(cursor ? { cursor } : {}) });
-    const page = await call(products(`?${query}`, 'v2'));
+    const page: JsonResponse = await call(products(`?${query}`, 'v2'));
     assert.equal(page.status, 200);
     assert.ok(page.body.items.length <= 5);
     seen.push(...page.body.items);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { problem } from '@meridian/http';
 import { createProduct, patchProduct, type CatalogDeps } from '../commands.ts';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
@@ -43,7 +44,7 @@ export function registerProductRoutes(server: FastifyInstance, deps: ProductRout
   const app = server.withTypeProvider<TypeBoxTypeProvider>();
   const { auth, cache } = deps;
 
-  async function readPage(request: FastifyRequest, raw: { q?: string; category?: string; cursor?: string; limit?: number; includeInactive?: boolean }) {
+  async function readPage(request: FastifyRequest, raw: Static<typeof ProductListQuery>) {
     const includeInactive = raw.includeInactive ?? false;
     if (includeInactive) {
       const caller = await auth.authenticate(request);
@@ -63,13 +64,11 @@ export function registerProductRoutes(server: FastifyInstance, deps: ProductRout
     return { items: page.items, nextCursor: page.hasMore && last ? encodeCursor(last) : null };
   }
 
+  /** A product by id; an inactive one only for staff (404 for everybody else, like an unknown id). */
   async function readOne(request: FastifyRequest, id: string): Promise<Product> {
     const product = await cache.product(id, async () => (await findProduct(deps.sql, id)) ?? null);
-    if (product && !product.active) {
-      const caller = await optionalCaller(auth, request);
-      if (caller?.role === 'staff') return product;
-    }
-    if (!product?.active) throw problem(404, 'not-found', `product ${id} not found`);
+    const visible = product && (product.active || (await optionalCaller(auth, request))?.role === 'staff');
+    if (!visible) throw problem(404, 'not-found', `product ${id} not found`);
     return product;
   }
 
