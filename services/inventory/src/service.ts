@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { Gauge } from 'prom-client';
 import { topics } from '@meridian/contracts';
 import { defineTopic } from '@meridian/messaging';
-import type { ServiceDefinition } from '@meridian/service';
+import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { inventoryRoutes } from './api/routes.ts';
 import { countActiveReservations } from './db/queries.ts';
 import { orderEventHandlers } from './events/handlers.ts';
@@ -18,14 +19,14 @@ const configSchema = {
 /** The inventory service; each call gives a fresh definition (its sweeper belongs to one running instance). */
 export function inventoryService(): ServiceDefinition<typeof configSchema> {
   let sweeper: ReturnType<typeof createExpirySweeper> | undefined;
-  const inventoryOf = (ctx: { outbox: Parameters<typeof inventoryEvents>[0]; config: { RESERVATION_TTL_SECONDS: number } }) =>
+  const inventoryOf = (ctx: ServiceContext<typeof configSchema>) =>
     createInventory({ events: inventoryEvents(ctx.outbox), reservationTtlSeconds: ctx.config.RESERVATION_TTL_SECONDS });
 
   return {
     name: 'inventory',
     version: '1.0.0',
     configSchema,
-    migrationsDir: new URL('../migrations', import.meta.url).pathname,
+    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     topics: [defineTopic({ name: topics.inventoryStock }), defineTopic({ name: topics.ordersEvents })],
     openapi: { title: 'Meridian inventory', description: 'Stock levels and order reservations.' },
     consumers: (ctx) => [

@@ -1,0 +1,4 @@
+import { runService } from '@meridian/service';
+import { paymentsService } from './service.ts';
+
+await runService(paymentsService());
