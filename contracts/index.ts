@@ -20,6 +20,30 @@ export const topics = {
   identityUsers: 'identity.users',
 } as const;
 
+const dayMs = 24 * 60 * 60 * 1000;
+
+export interface TopicSettings {
+  name: string;
+  /** The service that publishes on it and declares it; consumers declare it too so either may start first. */
+  owner: string;
+  partitions: number;
+  retentionMs: number;
+  cleanupPolicy: 'delete' | 'compact';
+}
+
+/**
+ * One place where producer and consumers agree on each topic's settings. Entity topics whose events
+ * carry the full state are compacted (the latest event per key is kept forever), so a new read model
+ * can be rebuilt from the beginning; saga topics keep 7 days.
+ */
+export const topicDefinitions: Record<(typeof topics)[keyof typeof topics], TopicSettings> = {
+  'catalog.products': { name: topics.catalogProducts, owner: 'catalog', partitions: 3, retentionMs: -1, cleanupPolicy: 'compact' },
+  'identity.users': { name: topics.identityUsers, owner: 'identity', partitions: 3, retentionMs: -1, cleanupPolicy: 'compact' },
+  'inventory.stock': { name: topics.inventoryStock, owner: 'inventory', partitions: 3, retentionMs: 7 * dayMs, cleanupPolicy: 'delete' },
+  'orders.events': { name: topics.ordersEvents, owner: 'orders', partitions: 3, retentionMs: 7 * dayMs, cleanupPolicy: 'delete' },
+  'payments.events': { name: topics.paymentsEvents, owner: 'payments', partitions: 3, retentionMs: 7 * dayMs, cleanupPolicy: 'delete' },
+};
+
 interface EventContract {
   topic: string;
   versions: Record<number, TSchema>;

@@ -66,6 +66,8 @@ function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => vo
       kind: SpanKind.SERVER,
       parent: extractContext(req.headers),
     });
+    // Lets clients (and the ops console) look up everything logged under this request's trace.
+    res.setHeader('x-trace-id', span.spanContext().traceId);
     res.once('close', () => {
       const scope = scopes.get(req);
       span.setAttribute('http.response.status_code', res.statusCode);
@@ -175,6 +177,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     openapi: {
       openapi: '3.1.0',
       info: { title: options.openapi?.title ?? options.name, version: options.version, description: options.openapi?.description },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

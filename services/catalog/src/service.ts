@@ -1,7 +1,7 @@
 /** The catalog service definition, run by `main.ts` and started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { topics } from '@meridian/contracts';
+import { topicDefinitions, topics } from '@meridian/contracts';
 import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { registerCategoryRoutes } from './api/categories.ts';
@@ -32,7 +32,7 @@ export const catalogService: ServiceDefinition<typeof catalogConfig> = {
   apiVersions: ['v1', 'v2'],
   configSchema: catalogConfig,
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-  topics: [defineTopic({ name: topics.catalogProducts })],
+  topics: [defineTopic(topicDefinitions[topics.catalogProducts])],
   redis: true,
   openapi: { title: 'Meridian catalog', description: 'Products: search, categories and staff maintenance. API v1 is deprecated in favour of v2.' },
 

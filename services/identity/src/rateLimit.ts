@@ -9,6 +9,8 @@ export interface RateLimitDecision {
 export interface LoginRateLimiter {
   /** Counts one login attempt for this email + client IP. */
   hit(email: string, ip: string): Promise<RateLimitDecision>;
+  /** A successful login forgives the attempts counted so far, so only failures add up. */
+  clear(email: string, ip: string): Promise<void>;
 }
 
 interface Options {
@@ -20,7 +22,11 @@ interface Options {
   onError(err: unknown): void;
 }
 
-/** Fixed-window counter in Redis (INCR + EXPIRE NX): `limit` attempts per `windowSeconds`. */
+/**
+ * Fixed-window counter in Redis (INCR + EXPIRE NX): `limit` attempts per `windowSeconds`, where a
+ * success clears the count. Every attempt is counted atomically before the password is checked,
+ * so concurrent guesses cannot slip past the limit.
+ */
 export function createLoginRateLimiter(redis: Redis, { prefix, limit, windowSeconds, onError }: Options): LoginRateLimiter {
   return {
     async hit(email, ip) {
@@ -36,6 +42,9 @@ export function createLoginRateLimiter(redis: Redis, { prefix, limit, windowSeco
         onError(err);
         return { allowed: true, retryAfterSeconds: 0 };
       }
+    },
+    async clear(email, ip) {
+      await redis.del(`${prefix}:${email}:${ip}`).catch(onError);
     },
   };
 }

@@ -90,6 +90,11 @@ test('login attempts beyond the limit per email + IP are 429 with Retry-After', 
   assert.equal((await login('alan@example.com', 'enigma-machine')).status, 200);
 });
 
+test('successful logins do not use up the limit; only failures add up', async () => {
+  await assert.equal((await register({ email: 'hopper@example.com', password: 'cobol-rules', name: 'Hopper' })).status, 201);
+  for (let i = 0; i < 12; i++) assert.equal((await login('hopper@example.com', 'cobol-rules')).status, 200);
+});
+
 test('the staff account exists from start and logs in with the staff role', async () => {
   const loggedIn = await login(staff.email, staff.password);
   assert.equal(loggedIn.status, 200);

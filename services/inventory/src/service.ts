@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { Gauge } from 'prom-client';
-import { topics } from '@meridian/contracts';
+import { topicDefinitions, topics } from '@meridian/contracts';
 import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { inventoryRoutes } from './api/routes.ts';
@@ -27,7 +27,7 @@ export function inventoryService(): ServiceDefinition<typeof configSchema> {
     version: '1.0.0',
     configSchema,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [defineTopic({ name: topics.inventoryStock }), defineTopic({ name: topics.ordersEvents })],
+    topics: [defineTopic(topicDefinitions[topics.inventoryStock]), defineTopic(topicDefinitions[topics.ordersEvents])],
     openapi: { title: 'Meridian inventory', description: 'Stock levels and order reservations.' },
     consumers: (ctx) => [
       { name: 'orders', topics: [topics.ordersEvents], handlers: orderEventHandlers(inventoryOf(ctx), ctx.logger) },

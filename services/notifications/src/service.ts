@@ -1,6 +1,6 @@
 /** The notifications service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
-import { topics } from '@meridian/contracts';
+import { topicDefinitions, topics } from '@meridian/contracts';
 import { defineTopic } from '@meridian/messaging';
 import type { ServiceDefinition } from '@meridian/service';
 import { registerRoutes } from './api/routes.ts';
@@ -12,7 +12,7 @@ export function notificationsService(): ServiceDefinition {
     name: 'notifications',
     version: '1.0.0',
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [defineTopic({ name: topics.ordersEvents })],
+    topics: [defineTopic(topicDefinitions[topics.ordersEvents])],
     // Notifications publish no events of their own.
     relay: false,
     consumers: (ctx) => [

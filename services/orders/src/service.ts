@@ -1,7 +1,7 @@
 /** The orders service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { topics } from '@meridian/contracts';
+import { topicDefinitions, topics } from '@meridian/contracts';
 import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { registerRoutes } from './api/routes.ts';
@@ -28,7 +28,7 @@ export function ordersService(): ServiceDefinition<typeof config> {
     configSchema: config,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     topics: [topics.ordersEvents, topics.catalogProducts, topics.inventoryStock, topics.paymentsEvents].map((name) =>
-      defineTopic({ name }),
+      defineTopic(topicDefinitions[name]),
     ),
     consumers: (ctx) => [
       { name: 'catalog-projection', topics: [topics.catalogProducts], handlers: catalogProjectionHandlers() },

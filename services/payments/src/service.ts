@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { topics } from '@meridian/contracts';
+import { topicDefinitions, topics } from '@meridian/contracts';
 import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { paymentRoutes } from './api/routes.ts';
@@ -84,9 +84,9 @@ export function paymentsService(opts: { provider?: PaymentProvider } = {}): Serv
     configSchema,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     topics: [
-      defineTopic({ name: topics.paymentsEvents }),
-      defineTopic({ name: topics.ordersEvents }),
-      defineTopic({ name: topics.inventoryStock }),
+      defineTopic(topicDefinitions[topics.paymentsEvents]),
+      defineTopic(topicDefinitions[topics.ordersEvents]),
+      defineTopic(topicDefinitions[topics.inventoryStock]),
     ],
     openapi: { title: 'Meridian payments', description: 'Payment authorization for orders (simulated provider).' },
     consumers: (ctx) => {

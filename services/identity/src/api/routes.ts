@@ -65,6 +65,7 @@ export function registerIdentityRoutes(server: FastifyInstance, deps: IdentityRo
       // Unknown emails still pay for a hash check, so timing does not reveal which accounts exist.
       const valid = await verifyPassword(request.body.password, user?.passwordHash ?? (await decoyHash));
       if (!user || !valid) throw problem(401, 'invalid-credentials', 'email or password is incorrect');
+      await rateLimiter.clear(email, request.ip);
       const accessToken = await issuer.issue({ sub: user.id, email: user.email, role: user.role });
       return { accessToken, tokenType: 'Bearer' as const, expiresIn: deps.tokenTtlSeconds };
     },

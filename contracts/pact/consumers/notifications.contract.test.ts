@@ -1,0 +1,31 @@
+// notifications consumes orders.events (contact on OrderPlaced, one notification per outcome) and identity's JWKS.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { EventHandler } from '@meridian/messaging';
+import * as repo from '../../../services/notifications/src/db/repository.ts';
+import { notificationHandlers } from '../../../services/notifications/src/events/handlers.ts';
+import { createdCounter } from '../../../services/notifications/src/metrics.ts';
+import { consumerHarness, type ConsumerHarness } from '../support/consumer.ts';
+import { expectEvent } from '../support/events.ts';
+import { expectJwks } from '../support/jwks.ts';
+import { examples, pactBetween } from '../support/pact.ts';
+
+let notifications: ConsumerHarness;
+let handlers: Record<string, EventHandler>;
+
+before(async () => {
+  notifications = await consumerHarness('notifications');
+  handlers = notificationHandlers(createdCounter(notifications.metrics));
+});
+after(() => notifications.close());
+
+test('notifications <- orders: a placed order, then one notification per outcome', async () => {
+  const orders = pactBetween('notifications', 'orders');
+  for (const type of ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled'] as const) {
+    await expectEvent(orders, 'orders', type, (event) => notifications.handle(handlers, event));
+  }
+  const sent = await repo.listNotifications(notifications.sql, { orderId: examples.orderId, limit: 10 });
+  assert.deepEqual(sent.map((n) => n.recipient).sort(), ['shopper@example.com', 'shopper@example.com']);
+});
+
+test('notifications -> identity: JWKS to verify access tokens', () => expectJwks('notifications'));
