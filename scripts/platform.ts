@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { ensureInfra, type Infra } from './infra/index.ts';
-import { dataDir, repoRoot } from './lib/paths.ts';
-import { seconds, sleep } from './lib/proc.ts';
+import { dataDir, displayPath, repoRoot } from './lib/paths.ts';
+import { portOpen, seconds, sleep } from './lib/proc.ts';
 import { supervise, type Supervised } from './lib/supervisor.ts';
 import { listServices, provision } from './provision.ts';
 
@@ -31,6 +31,8 @@ export interface Platform {
   services: string[];
   /** Where each service's raw output is kept. */
   logDir: string;
+  /** Fault injection: sends `signal` to a service's process; its supervisor restarts it (with `env` merged in). */
+  kill(service: string, signal?: NodeJS.Signals, env?: NodeJS.ProcessEnv): void;
   /** Stops services (gateway first), then the infrastructure this platform started. */
   stop(): Promise<void>;
 }
@@ -85,6 +87,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const logDir = join(dataDir(env), 'logs', ns);
   mkdirSync(logDir, { recursive: true });
 
+  if (await portOpen('127.0.0.1', gatewayPort)) {
+    throw new Error(`gateway port ${gatewayPort} is already in use (another platform running?): stop that, or set GATEWAY_PORT`);
+  }
   const infra = await ensureInfra({ env, log: (line) => print(`[infra] ${line}`) });
   const supervised: Supervised[] = [];
   const stop = async () => {
@@ -100,7 +105,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const all = listServices(servicesDir, env);
     const runnable = all.filter((name) => {
       const ok = existsSync(join(servicesDir, name, 'src', 'main.ts'));
-      if (!ok) print(`[platform] ⚠ skipping ${name}: ${relative(repoRoot, join(servicesDir, name, 'src', 'main.ts'))} does not exist`);
+      if (!ok) print(`[platform] ⚠ skipping ${name}: ${displayPath(join(servicesDir, name, 'src', 'main.ts'))} does not exist`);
       return ok;
     });
     const startedAt = Date.now();
@@ -145,7 +150,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await stop();
     throw error;
   }
-  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, stop };
+  const kill = (service: string, signal: NodeJS.Signals = 'SIGKILL', serviceEnv?: NodeJS.ProcessEnv) => {
+    const target = supervised.find((s) => s.name === service);
+    if (!target) throw new Error(`no service ${service} in this platform`);
+    target.kill(signal, serviceEnv);
+  };
+  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, kill, stop };
 }
 
 async function waitForGateway(
@@ -165,7 +175,7 @@ async function waitForGateway(
         `platform not ready after ${seconds(startedAt)}: ` +
         `${gatewayUrl}/healthz is not 200.\nNot ready: ${notReady.join(', ')}` +
         (failed.length > 0 ? `\nGave up restarting: ${failed.join(', ')}` : '') +
-        `\nTheir logs: ${notReady.map((name) => join(logDir, `${name}.log`)).join(' ')}`,
+        `\nTheir logs: ${notReady.map((name) => displayPath(join(logDir, `${name}.log`))).join(' ')}`,
       );
     }
     await sleep(500);

@@ -1,8 +1,7 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
 import { parseArgs } from 'node:util';
-import { relative } from 'node:path';
 import { removePidFile, runningPlatformPid, writePidFile } from './lib/pidfile.ts';
-import { repoRoot } from './lib/paths.ts';
+import { displayPath } from './lib/paths.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
 const { values: args } = parseArgs({ options: { 'raw-logs': { type: 'boolean', default: false } } });
@@ -36,8 +35,6 @@ async function shutdown(signal: string): Promise<void> {
   exit(0);
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
-
-const displayPath = (path: string) => (relative(repoRoot, path).startsWith('..') ? path : relative(repoRoot, path));
 
 function readyBlock({ gatewayUrl, infra, ns, services, logDir }: Platform): string {
   const staffEmail = process.env.STAFF_EMAIL || 'staff@meridian.local';

@@ -1,6 +1,6 @@
 // `npm test` (and CI): install → typecheck → unit → integration → system, then a summary.
-// Select stages with `npm test -- --stage unit,integration`.
-import { spawn } from 'node:child_process';
+// Select stages with `npm test -- --stage unit,integration`; the chaos stage (`npm run test:chaos`) runs only when selected.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,12 +8,13 @@ import { ensureInfra, type Infra } from './infra/index.ts';
 import { repoRoot } from './lib/paths.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
-const stages = ['install', 'typecheck', 'unit', 'integration', 'system'] as const;
+const stages = ['install', 'typecheck', 'unit', 'integration', 'system', 'chaos'] as const;
+const onRequestOnly: Stage[] = ['chaos'];
 type Stage = (typeof stages)[number];
 
 /** Type errors are reported but do not fail the run yet; flip once the tree typechecks. */
 const typeErrorsFail = false;
-const systemGatewayPort = 18080;
+const systemGatewayPort = Number(process.env.MERIDIAN_TEST_GATEWAY_PORT || 18080);
 const codeRoots = ['packages', 'services', 'contracts', 'scripts'];
 const resultsDir = join(repoRoot, 'test-results');
 
@@ -28,7 +29,7 @@ interface StageResult {
 }
 
 const { values: args } = parseArgs({ options: { stage: { type: 'string' } } });
-const selected = args.stage ? args.stage.split(',').map((s) => s.trim()) : [...stages];
+const selected = args.stage ? args.stage.split(',').map((s) => s.trim()) : stages.filter((s) => !onRequestOnly.includes(s));
 const unknownStages = selected.filter((s) => !stages.includes(s as Stage));
 if (unknownStages.length > 0) {
   console.error(`unknown stage(s): ${unknownStages.join(', ')} (stages: ${stages.join(', ')})`);
@@ -37,16 +38,40 @@ if (unknownStages.length > 0) {
 
 const testEnv: NodeJS.ProcessEnv = { ...process.env, MERIDIAN_NAMESPACE: 'test' };
 const cleanups: (() => Promise<void>)[] = [];
-let runningChild: ReturnType<typeof spawn> | undefined;
+let runningChild: ChildProcess | undefined;
 
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) await cleanups.pop()!().catch((error) => console.error(`[test] cleanup failed: ${error.message}`));
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
+let cleanedUp: Promise<void> | undefined;
+/** Runs the cleanups once, last registered first; both the normal end and Ctrl-C wait for the same run. */
+function cleanUp(): Promise<void> {
+  cleanedUp ??= (async () => {
+    while (cleanups.length > 0) await cleanups.pop()!().catch((error) => console.error(`[test] cleanup failed: ${error.message}`));
+  })();
+  return cleanedUp;
+}
+
+const interrupted = new AbortController();
+/** Infra or platform being started: on Ctrl-C, wait for it so that what it started gets stopped. */
+let startup: Promise<unknown> | undefined;
+const tracked = <T>(promise: Promise<T>): Promise<T> => {
+  startup = promise;
+  return promise;
+};
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
+  process.on(signal, async () => {
+    if (interrupted.signal.aborted) return; // npm and the terminal may both deliver the same Ctrl-C
+    interrupted.abort();
     console.error(`\n[test] ${signal}: stopping`);
-    runningChild?.kill('SIGTERM');
+    if (runningChild) killGroup(runningChild);
+    await startup?.catch(() => {}); // an aborted platform startup stops what it had started
     await cleanUp();
     process.exit(130);
   });
@@ -67,17 +92,30 @@ function header(stage: Stage): void {
 
 const secondsOf = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Counts from node's TAP summary (`# pass N`, `# fail N`, `# cancelled N`). */
-function tapCounts(tapFile: string): { passed: number; failed: number } | undefined {
-  if (!existsSync(tapFile)) return undefined;
-  const tap = readFileSync(tapFile, 'utf8');
-  const count = (name: string) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? NaN);
-  const passed = count('pass');
-  if (Number.isNaN(passed)) return undefined;
-  return { passed, failed: count('fail') + (count('cancelled') || 0) };
+/**
+ * Counts from node's TAP summary (`# pass N`, `# fail N`, `# cancelled N`); from the top-level
+ * `ok` / `not ok` lines when the run was cut short before its summary.
+ */
+function tapCounts(tapFile: string): { passed: number; failed: number; complete: boolean } {
+  const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+  const summary = (name: string) => tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1];
+  if (summary('pass') !== undefined) {
+    return { passed: Number(summary('pass')), failed: Number(summary('fail') ?? 0) + Number(summary('cancelled') ?? 0), complete: true };
+  }
+  const lines = (pattern: RegExp) => tap.match(pattern)?.length ?? 0;
+  return { passed: lines(/^ok \d+/gm), failed: lines(/^not ok \d+/gm), complete: false };
 }
 
-function runNodeTests(stage: Stage, files: string[], options: { env: NodeJS.ProcessEnv; concurrency?: number; timeoutMs: number }) {
+interface NodeTestOptions {
+  env: NodeJS.ProcessEnv;
+  concurrency?: number;
+  /** Per test. */
+  timeoutMs: number;
+  /** For the whole stage: a test file that never exits (open handles) would otherwise hang the run. */
+  stageTimeoutMs: number;
+}
+
+function runNodeTests(stage: Stage, files: string[], options: NodeTestOptions) {
   mkdirSync(resultsDir, { recursive: true });
   const tapFile = join(resultsDir, `${stage}.tap`);
   const nodeArgs = [
@@ -85,21 +123,32 @@ function runNodeTests(stage: Stage, files: string[], options: { env: NodeJS.Proc
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
     `--test-timeout=${options.timeoutMs}`,
+    '--test-force-exit', // a file whose tests are done but left a handle open must not hang the stage
     ...(options.concurrency ? [`--test-concurrency=${options.concurrency}`] : []),
     ...files,
   ];
   return new Promise<Omit<StageResult, 'stage' | 'durationMs'>>((resolve) => {
-    runningChild = spawn(process.execPath, nodeArgs, { cwd: repoRoot, env: options.env, stdio: ['ignore', 'inherit', 'inherit'] });
-    runningChild.on('exit', (code) => {
+    // own process group, so a timeout or Ctrl-C can stop the runner together with its test files
+    const child = spawn(process.execPath, nodeArgs, { cwd: repoRoot, env: options.env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    runningChild = child;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.error(`[test] ${stage}: still running after ${secondsOf(options.stageTimeoutMs)}; stopping it (a test file that never exits?)`);
+      killGroup(child);
+    }, options.stageTimeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
       runningChild = undefined;
       const counts = tapCounts(tapFile);
-      if (!counts) {
-        resolve({ files: files.length, passed: 0, failed: 1, note: `test runner exited with ${code} and no summary`, ok: false });
+      if (timedOut || !counts.complete) {
+        const why = timedOut ? `timed out after ${secondsOf(options.stageTimeoutMs)}` : `test runner exited with ${code} and no summary`;
+        resolve({ files: files.length, passed: counts.passed, failed: Math.max(1, counts.failed), note: why, ok: false });
         return;
       }
       const ok = code === 0 && counts.failed === 0;
       const failed = ok || counts.failed > 0 ? counts.failed : 1; // a non-zero exit with no failed test still fails
-      resolve({ files: files.length, ...counts, failed, note: ok ? '' : `see ${tapFile}`, ok });
+      resolve({ files: files.length, passed: counts.passed, failed, note: ok ? '' : `see ${tapFile}`, ok });
     });
   });
 }
@@ -128,7 +177,7 @@ function runTypecheck(): Promise<Omit<StageResult, 'stage' | 'durationMs'>> {
 let infra: Infra | undefined;
 async function ensureTestInfra(): Promise<Infra> {
   if (!infra) {
-    infra = await ensureInfra({ env: testEnv });
+    infra = await tracked(ensureInfra({ env: testEnv }));
     cleanups.push(() => infra!.stop());
     Object.assign(testEnv, infra.env);
   }
@@ -147,27 +196,28 @@ async function runStage(stage: Stage): Promise<Omit<StageResult, 'stage' | 'dura
     case 'unit': {
       const files = findTests(codeRoots, '**/*.unit.test.ts');
       if (files.length === 0) return { note: 'skipped: no *.unit.test.ts files', ok: true };
-      return runNodeTests(stage, files, { env: testEnv, timeoutMs: 60_000 });
+      return runNodeTests(stage, files, { env: testEnv, timeoutMs: 60_000, stageTimeoutMs: 5 * 60_000 });
     }
     case 'integration': {
       const files = findTests(codeRoots, '**/*.int.test.ts');
       if (files.length === 0) return { note: 'skipped: no *.int.test.ts files', ok: true };
       await ensureTestInfra();
-      return runNodeTests(stage, files, { env: testEnv, concurrency: 1, timeoutMs: 180_000 });
+      return runNodeTests(stage, files, { env: testEnv, concurrency: 1, timeoutMs: 180_000, stageTimeoutMs: 15 * 60_000 });
     }
     case 'system': {
-      const files = [...findTests(codeRoots, '**/*.system.test.ts'), ...findTests(['test'], '**/*.test.ts')];
+      const files = [...findTests(codeRoots, '**/*.system.test.ts'), ...findTests(['test'], '**/*.test.ts').filter((file) => !file.endsWith('.chaos.test.ts'))];
       if (files.length === 0) return { note: 'skipped: no system test files', ok: true };
       await ensureTestInfra();
       let platform: Platform;
       try {
         // service output goes to the platform's log files; only launcher lines reach the terminal
-        platform = await startPlatform({
+        platform = await tracked(startPlatform({
           ns: 'test',
           gatewayPort: systemGatewayPort,
           env: testEnv,
+          signal: interrupted.signal,
           print: (line) => { if (/^\[(platform|infra)\]/.test(line)) console.log(line); },
-        });
+        }));
       } catch (error) {
         console.error((error as Error).message);
         return { files: files.length, passed: 0, failed: 1, note: 'platform failed to start', ok: false };
@@ -177,8 +227,16 @@ async function runStage(stage: Stage): Promise<Omit<StageResult, 'stage' | 'dura
         env: { ...testEnv, GATEWAY_URL: platform.gatewayUrl },
         concurrency: 1,
         timeoutMs: 300_000,
+        stageTimeoutMs: 15 * 60_000,
       });
       return { ...result, note: [result.note, `service logs in ${platform.logDir}`].filter(Boolean).join('; ') };
+    }
+    case 'chaos': {
+      // each file starts its own Kafka, etcd, Redis and platform (test/chaos/harness.ts); only PostgreSQL is shared
+      const files = findTests(['test'], 'chaos/*.chaos.test.ts');
+      if (files.length === 0) return { note: 'skipped: no *.chaos.test.ts files', ok: true };
+      await ensureTestInfra();
+      return runNodeTests(stage, files, { env: testEnv, concurrency: 1, timeoutMs: 300_000, stageTimeoutMs: 15 * 60_000 });
     }
   }
 }

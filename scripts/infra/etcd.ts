@@ -36,6 +36,7 @@ export async function ensureEtcd(
   const startedAt = Date.now();
   log(`etcd: starting at ${endpoint}…`);
   await ensureEtcdInstalled(log);
+  if (await etcdAnswers(endpoint)) return reusedServer('etcd', endpoint, log); // the package may start its own
   const { host, port } = hostPort(endpoint, 2379);
   const client = `http://${host}:${port}`;
   const peer = `http://${host}:${port + 1}`;

@@ -53,5 +53,8 @@ export async function ensurePostgres(
   const pgCtl = (...args: string[]) => asOwner('pg_ctl', ['-D', cluster, '-w', '-t', '60', ...args]);
   await pgCtl('-l', join(dir, 'postgres.log'), '-o', `-p ${port} -c listen_addresses=${host} -k ${dir}`, 'start');
   log(`postgres: ready at ${url} (${seconds(startedAt)})`);
-  return { name: 'postgres', address: url, started: true, stop: () => pgCtl('-m', 'fast', 'stop').then(() => {}) };
+  const stop = async () => {
+    if (existsSync(join(cluster, 'postmaster.pid'))) await pgCtl('-m', 'fast', 'stop');
+  };
+  return { name: 'postgres', address: url, started: true, stop };
 }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 
@@ -9,3 +9,9 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Downloaded artifacts kept across resets (gitignored). */
 export const cacheDir = join(repoRoot, '.cache');
+
+/** A path relative to the repo when inside it, else absolute: for messages. */
+export function displayPath(path: string): string {
+  const inRepo = relative(repoRoot, path);
+  return inRepo.startsWith('..') ? path : inRepo;
+}

@@ -24,6 +24,8 @@ export interface Supervised {
   logFile: string;
   /** 'running', 'restarting' (waiting out a backoff) or 'failed' (gave up after maxRestarts). */
   state(): 'running' | 'restarting' | 'failed';
+  /** Fault injection: sends `signal` to the child, which is then restarted like after a crash (with `env` merged in). */
+  kill(signal: NodeJS.Signals, env?: NodeJS.ProcessEnv): void;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,8 @@ const stableRunMs = 60_000;
  * (1 s, 2 s, 4 s, ...) when it exits unexpectedly, at most `maxRestarts` times in a row.
  */
 export function supervise(options: SupervisorOptions): Supervised {
-  const { name, script, cwd, env, logFile, print, prefix, rawLogs = false, maxRestarts = 5 } = options;
+  const { name, script, cwd, logFile, print, prefix, rawLogs = false, maxRestarts = 5 } = options;
+  let env = options.env;
   const logStream = createWriteStream(logFile, { flags: 'a' });
   let child: ChildProcess;
   let outputClosed: Promise<void>;
@@ -82,6 +85,10 @@ export function supervise(options: SupervisorOptions): Supervised {
     name,
     logFile,
     state: () => state,
+    kill(signal, extraEnv) {
+      env = { ...env, ...extraEnv };
+      child.kill(signal);
+    },
     async stop() {
       stopping = true;
       clearTimeout(restartTimer);

@@ -2,8 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { trace } from '@opentelemetry/api';
 import { pino } from 'pino';
 import type { DestinationStream, Logger, LevelWithSilent, LoggerOptions as PinoOptions } from 'pino';
+import type { LogShipper } from './shipper.ts';
 
 export type { Logger } from 'pino';
+export {
+  createKafkaLogShipper,
+  createLogShipper,
+  kafkaLogTransport,
+  LineRing,
+  logShippingEnabled,
+  logsTopic,
+} from './shipper.ts';
+export type { DropReason, KafkaLogTransportOptions, LogShipper, LogShipperOptions, LogShipperStats, LogTransport } from './shipper.ts';
 
 /** Fields added to every log line written inside `withLogContext` (e.g. `reqId`, `messageId`). */
 export type LogContext = Record<string, string | number | boolean | undefined>;
@@ -56,6 +66,8 @@ export interface LoggerOptions {
   level?: LevelWithSilent;
   /** Where lines go; stdout by default. */
   destination?: DestinationStream;
+  /** Also hands every line to this shipper (e.g. `createKafkaLogShipper`); the caller closes it. */
+  shipper?: LogShipper;
 }
 
 /**
@@ -71,7 +83,13 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: redactPaths, censor: '[redacted]' },
     mixin: contextFields,
   };
-  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  if (!options.shipper) return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  const destination = options.destination ?? pino.destination();
+  // Each stream accepts every level; the logger's own level decides what is written at all.
+  return pino(pinoOptions, pino.multistream([
+    { level: 'trace', stream: destination },
+    { level: 'trace', stream: options.shipper },
+  ]));
 }
 
 function contextFields(): object {

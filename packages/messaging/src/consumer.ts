@@ -86,6 +86,8 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
   let buffered = 0;
   let paused = false;
 
+  const startAttempts = 5;
+
   async function openStream() {
     const current = await consumer!.consume({
       topics,
@@ -213,7 +215,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     };
     return tracer.startActiveSpan(`process ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
       try {
-        return await sql.begin(async (tx) => {
+        const fresh = await sql.begin(async (tx) => {
           const inserted = await tx`
             insert into processed_messages (consumer, message_id) values (${groupId}, ${event.id})
             on conflict do nothing returning message_id`;
@@ -222,6 +224,9 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
           await handler(event, tx, ctx);
           return true;
         });
+        // Inside the span: the line carries the event's trace id, so a trace's log search shows every hop.
+        if (fresh) logger.info({ groupId, type: event.type, eventId: event.id, topic: message.topic, partition: message.partition }, 'event handled');
+        return fresh;
       } catch (err) {
         span.recordException(err as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
@@ -282,7 +287,17 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
         maxWaitTime: 1_000,
       });
       dlqProducer = new Producer({ clientId: `${clientId}.dlq`, bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL });
-      await openStream();
+      // A broker that has just started answers COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR for a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await openStream();
+          break;
+        } catch (err) {
+          if (attempt >= startAttempts) throw err;
+          logger.warn({ err, groupId, attempt }, 'joining the consumer group failed; retrying');
+          await sleep(backoffDelay(backoffMs, attempt, 5_000));
+        }
+      }
       consumer.on('consumer:lag', recordLag);
       consumer.startLagMonitoring({ topics }, options.lagIntervalMs ?? 10_000);
     },

@@ -54,15 +54,32 @@ export function parseBrokers(brokers: string | string[]): string[] {
   return list.map((b) => b.trim()).filter(Boolean);
 }
 
+/** A positive integer env setting, or undefined when unset or empty. */
+function envCount(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
 /**
  * Creates every missing topic and its `.dlq` topic (idempotent, safe to race with another process).
+ * Replication factor and `min.insync.replicas` come from the options, else from env
+ * `KAFKA_REPLICATION_FACTOR` / `KAFKA_MIN_INSYNC_REPLICAS`, else the broker's defaults.
  * Returns the physical names it created.
  */
 export async function ensureTopics(options: {
   brokers: string | string[];
   ns: string;
   topics: TopicDefinition[];
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
 }): Promise<string[]> {
+  const env = process.env;
+  // -1: the broker's default.replication.factor
+  const replicas = options.replicationFactor ?? envCount(env, 'KAFKA_REPLICATION_FACTOR') ?? -1;
+  const minInsync = options.minInsyncReplicas ?? envCount(env, 'KAFKA_MIN_INSYNC_REPLICAS');
   const admin = new Admin({ clientId: `${options.ns}.messaging-admin`, bootstrapBrokers: parseBrokers(options.brokers) });
   try {
     const existing = new Set(await admin.listTopics());
@@ -78,9 +95,9 @@ export async function ensureTopics(options: {
         const configs = [
           { name: 'retention.ms', value: String(retentionMs) },
           { name: 'cleanup.policy', value: cleanupPolicy },
+          ...(minInsync ? [{ name: 'min.insync.replicas', value: String(minInsync) }] : []),
         ];
-        // replicas -1: the broker's default.replication.factor
-        const create = () => admin.createTopics({ topics: [name], partitions: topic.partitions, replicas: -1, configs });
+        const create = () => admin.createTopics({ topics: [name], partitions: topic.partitions, replicas, configs });
         if (await withRetries(create, `create topic ${name}`)) created.push(name);
       }
     }
@@ -104,7 +121,9 @@ async function withRetries(create: () => Promise<unknown>, what: string, attempt
   }
 }
 
+/** True when every leaf of the (nested: AggregateError → response error → per-topic errors) error is TOPIC_ALREADY_EXISTS. */
 function isTopicAlreadyExists(err: unknown): boolean {
-  const nested = (err as { errors?: { apiId?: string }[] }).errors ?? [];
-  return nested.length > 0 && nested.every((e) => e.apiId === 'TOPIC_ALREADY_EXISTS');
+  const nested = (err as { errors?: unknown[] }).errors;
+  if (nested?.length) return nested.every(isTopicAlreadyExists);
+  return (err as { apiId?: string }).apiId === 'TOPIC_ALREADY_EXISTS';
 }

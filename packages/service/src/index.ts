@@ -16,7 +16,7 @@ import { createResolver, createServiceClient, register } from '@meridian/discove
 import type { InstanceHealth, Registration, Resolver, ServiceClient } from '@meridian/discovery';
 import { createHttpServer, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
-import { createLogger } from '@meridian/log';
+import { createKafkaLogShipper, createLogger, logShippingEnabled } from '@meridian/log';
 import type { Logger } from '@meridian/log';
 import { createConsumer, createOutbox, createOutboxRelay, ensureTopics } from '@meridian/messaging';
 import type { EventConsumer, EventHandler, Outbox, OutboxRelay, TopicDefinition } from '@meridian/messaging';
@@ -107,13 +107,18 @@ export async function startService<P extends TProperties>(
   def: ServiceDefinition<P>,
   envOverrides: Record<string, string | undefined> = {},
 ): Promise<RunningService<P>> {
-  const config = loadConfig(configSchemaFor(def), { ...process.env, ...envOverrides }, { name: def.name }) as ServiceConfig<P>;
+  const env = { ...process.env, ...envOverrides };
+  const config = loadConfig(configSchemaFor(def), env, { name: def.name }) as ServiceConfig<P>;
   // The platform part of `config`, typed (TypeScript cannot resolve it through the generic `P`).
   const platform = config as unknown as PlatformConfig;
   const instanceId = randomUUID();
   const ns = platform.MERIDIAN_NAMESPACE;
   const etcdEndpoints = splitList(platform.ETCD_ENDPOINTS);
-  const logger = createLogger({ service: def.name, version: def.version, instance: instanceId, level: platform.LOG_LEVEL });
+  // Log lines also go to Kafka (`<ns>.platform.logs`) for the logging service, unless LOG_SHIPPING says otherwise.
+  const shipper = logShippingEnabled(def.name, env)
+    ? createKafkaLogShipper({ brokers: platform.KAFKA_BROKERS, ns, service: def.name })
+    : undefined;
+  const logger = createLogger({ service: def.name, version: def.version, instance: instanceId, level: platform.LOG_LEVEL, shipper });
   initTelemetry({ service: def.name, version: def.version, instance: instanceId, otlpEndpoint: platform.OTEL_EXPORTER_OTLP_ENDPOINT });
 
   let sql: Sql | undefined;
@@ -185,6 +190,7 @@ export async function startService<P extends TProperties>(
     await step('redis', () => redis?.quit().catch(() => redis?.disconnect()));
     await step('db', () => sql?.end({ timeout: 5 }));
     logger.info('stopped');
+    await shipper?.close();
   }
   const stop = () => (stopping ??= shutdown());
 

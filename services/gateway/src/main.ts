@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { loadConfig, platformConfig, splitList } from '@meridian/config';
 import { createResolver, register } from '@meridian/discovery';
-import { createLogger } from '@meridian/log';
+import { createKafkaLogShipper, createLogger, logShippingEnabled } from '@meridian/log';
 import { initTelemetry } from '@meridian/telemetry';
 import { buildGateway } from './gateway.ts';
 import { defaultExpectedServices } from './routes.ts';
@@ -22,7 +22,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 const instanceId = randomUUID();
 const ns = config.MERIDIAN_NAMESPACE;
 const endpoints = splitList(config.ETCD_ENDPOINTS);
-const logger = createLogger({ service: 'gateway', version, instance: instanceId, level: config.LOG_LEVEL });
+const shipper = logShippingEnabled('gateway') ? createKafkaLogShipper({ brokers: config.KAFKA_BROKERS, ns, service: 'gateway' }) : undefined;
+const logger = createLogger({ service: 'gateway', version, instance: instanceId, level: config.LOG_LEVEL, shipper });
 const telemetry = initTelemetry({ service: 'gateway', version, instance: instanceId, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
 const resolver = createResolver({ endpoints, ns, logger });
@@ -51,6 +52,7 @@ async function shutdown(signal: string): Promise<void> {
   await app.close();
   await resolver.stop();
   await telemetry.shutdown();
+  await shipper?.close();
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

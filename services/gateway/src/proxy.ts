@@ -1,8 +1,9 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { context, propagation } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
 import { problem } from '@meridian/http';
+import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
 
 export interface ProxyOptions {
   resolver: Resolver;
@@ -97,7 +98,7 @@ export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
     });
   }
 
-  return async function proxy(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
+  async function forward(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
     const headers = forwardedHeaders(request);
     const replayable = idempotentMethods.has(request.method) && !hasBody(request);
     let lastError: Error | undefined;
@@ -129,5 +130,26 @@ export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
     }
     if (!lastError) throw problem(503, 'service-unavailable', `no ready instance of ${service}`);
     throw problem(502, 'bad-gateway', `${service} could not be reached: ${lastError.message}`);
+  }
+
+  // A server span per request (child of the client's traceparent, parent of the upstream's span)
+  // and one log line carrying its trace id when the response is done.
+  return function proxy(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
+    const span = startSpan(
+      `${request.method} ${service}`,
+      { 'http.request.method': request.method, 'url.path': request.url, 'meridian.upstream.service': service },
+      { kind: SpanKind.SERVER, parent: extractContext(request.headers) },
+    );
+    const spanContext = trace.setSpan(context.active(), span);
+    reply.header('x-trace-id', span.spanContext().traceId);
+    reply.raw.once('close', () => {
+      const statusCode = reply.raw.statusCode;
+      span.setAttribute('http.response.status_code', statusCode);
+      if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      const fields = { reqId: request.id, upstream: service, method: request.method, url: request.url, statusCode, durationMs: Math.round(reply.elapsedTime) };
+      context.with(spanContext, () => request.log.info(fields, 'request completed'));
+    });
+    return context.with(spanContext, () => forward(request, reply, service));
   };
 }

@@ -15,6 +15,7 @@ export const routeTable: RouteRule[] = [
   { prefix: '/api/v1/admin/orders', service: 'orders' },
   { prefix: '/api/v1/notifications', service: 'notifications' },
   { prefix: '/api/v1/payments', service: 'payments' },
+  { prefix: '/api/v1/ops/logs', service: 'logging' },
   { prefix: '/.well-known/jwks.json', service: 'identity' },
 ];
 

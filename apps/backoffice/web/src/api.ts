@@ -1,0 +1,101 @@
+import { request } from '../../../shared/web/api.ts';
+import { createSessionStore } from '../../../shared/web/session.ts';
+
+export const session = createSessionStore('meridian.backoffice.token');
+const token = () => session.get()?.token ?? null;
+
+export interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  price: { amount: number; currency: string };
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ProductInput {
+  sku?: string;
+  name: string;
+  description: string;
+  category: string;
+  price: { amount: number; currency: string };
+}
+export interface StockLevel {
+  productId: string;
+  available: number;
+  reserved: number;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface Order {
+  id: string;
+  customerId: string;
+  status: string;
+  reason?: string;
+  items: { productId: string; sku: string; name: string; quantity: number; unitPriceCents: number; lineTotalCents?: number }[];
+  totalCents: number;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface HistoryEntry {
+  eventId: string;
+  type: string;
+  version: number;
+  source: string;
+  direction: 'in' | 'out';
+  outcome: 'applied' | 'recorded' | 'ignored';
+  note?: string;
+  data: unknown;
+  recordedAt: string;
+}
+export interface Notification {
+  id: string;
+  orderId: string;
+  customerId: string;
+  channel: string;
+  recipient: string;
+  template: string;
+  subject: string;
+  body: string;
+  createdAt: string;
+}
+
+export const query = (params: Record<string, string | number | boolean | undefined>) => {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+
+export const api = {
+  products: (params: { q?: string; includeInactive?: boolean; cursor?: string; limit?: number }, signal?: AbortSignal) =>
+    request<Page<Product>>(`/api/v2/products${query(params)}`, { token: token(), signal }),
+  product: (id: string, signal?: AbortSignal) => request<Product>(`/api/v2/products/${id}`, { token: token(), signal }),
+  createProduct: (body: ProductInput & { sku: string }) => request<Product>('/api/v2/products', { method: 'POST', body, token: token() }),
+  updateProduct: (id: string, body: Partial<ProductInput> & { active?: boolean }) =>
+    request<Product>(`/api/v2/products/${id}`, { method: 'PATCH', body, token: token() }),
+  stocks: (productIds: string[], signal?: AbortSignal) =>
+    productIds.length === 0
+      ? Promise.resolve({ items: [] as StockLevel[] })
+      : request<{ items: StockLevel[] }>(`/api/v1/inventory${query({ productIds: productIds.join(',') })}`, { token: token(), signal }),
+  setStock: (productId: string, available: number) =>
+    request<StockLevel>(`/api/v1/inventory/${productId}`, { method: 'PUT', body: { available }, token: token() }),
+  orders: (filters: { status?: string; customerId?: string; from?: string; to?: string; cursor?: string }, signal?: AbortSignal) =>
+    request<Page<Order>>(`/api/v1/admin/orders${query({ ...filters, limit: 25 })}`, { token: token(), signal }),
+  order: (id: string, signal?: AbortSignal) => request<Order & { history: HistoryEntry[] }>(`/api/v1/admin/orders/${id}`, { token: token(), signal }),
+  notifications: (params: { orderId?: string; cursor?: string }, signal?: AbortSignal) =>
+    request<Page<Notification>>(`/api/v1/notifications${query({ ...params, limit: 25 })}`, { token: token(), signal }),
+};
+
+/** "12.5" → 1250 minor units; NaN when it is not a price. */
+export function parsePrice(text: string): number {
+  const trimmed = text.trim().replace(',', '.');
+  if (!/^\d+(\.\d{1,2})?$/.test(trimmed)) return Number.NaN;
+  return Math.round(Number(trimmed) * 100);
+}
+export const formatPriceInput = (cents: number) => (cents / 100).toFixed(2);

@@ -1,0 +1,4 @@
+import { runService } from '@meridian/service';
+import { opsConsoleService } from './service.ts';
+
+await runService(opsConsoleService());

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Type } from 'typebox';
+import { splitList } from '@meridian/config';
+import { problem } from '@meridian/http';
+import type { ServiceDefinition } from '@meridian/service';
+import { topics as businessTopics } from '@meridian/contracts';
+import { startLiveFeed, type FeedMessage } from '../../shared/server/liveFeed.ts';
+import { createEventStreams, createHub } from '../../shared/server/sse.ts';
+import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
+import { createKafkaInspector } from './kafka.ts';
+import { scrapeOutboxes } from './outbox.ts';
+
+const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
+const recentLimit = 100;
+
+const ReplayBody = Type.Object(
+  { topic: Type.String({ minLength: 1 }), partition: Type.Integer({ minimum: 0 }), offset: Type.String({ pattern: '^[0-9]+$' }) },
+  { additionalProperties: false },
+);
+
+/**
+ * The ops console's server (staff only): discovery's service map, Kafka topics and consumer lag,
+ * outbox backlogs scraped from each instance, dead letters with replay, and a live event tail.
+ */
+export function opsConsoleService(options: { distDir?: string } = {}): ServiceDefinition {
+  const tail = createHub<FeedMessage>();
+  const recent: FeedMessage[] = [];
+  /** Dead letters replayed by this instance: `topic/partition/offset` → where the copy went. */
+  const replayed = new Map<string, { at: string; topic: string; partition: number; offset: string }>();
+  let feed: ReturnType<typeof startLiveFeed> | undefined;
+
+  return webAppService({
+    name: 'ops-console',
+    version: '1.0.0',
+    description: 'Operational views of the Meridian platform (staff only)',
+    defaultPort: 3002,
+    distDir: options.distDir ?? defaultDistDir,
+    routes(app, ctx) {
+      const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
+      const kafka = createKafkaInspector({ brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS), ns });
+      const streams = createEventStreams(app);
+      const preHandler = ctx.auth.requireStaff;
+      const base = { tags: ['ops'], security: [{ bearerAuth: [] }] };
+      const kafkaFailed = (err: unknown) => {
+        ctx.logger.warn({ err }, 'kafka inspection failed');
+        return problem(503, 'kafka-unavailable', 'Kafka could not be inspected right now');
+      };
+
+      app.get('/ops-api/services', { preHandler, schema: { ...base, summary: 'Service instances from discovery' } }, async () => {
+        const byService = new Map<string, unknown[]>();
+        for (const i of ctx.resolver.instances()) {
+          const { service, instanceId, version, url, health, apiVersions, startedAt } = i;
+          byService.set(service, [...(byService.get(service) ?? []), { instanceId, version, url, health, apiVersions, startedAt }]);
+        }
+        const services = [...byService].sort(([a], [b]) => a.localeCompare(b)).map(([service, instances]) => ({ service, instances }));
+        return { namespace: ns, services };
+      });
+
+      app.get('/ops-api/outbox', { preHandler, schema: { ...base, summary: 'Outbox backlog per service instance' } }, async () => ({
+        items: (await scrapeOutboxes(ctx.resolver.instances())).sort((a, b) => a.service.localeCompare(b.service)),
+      }));
+
+      app.get('/ops-api/kafka', { preHandler, schema: { ...base, summary: 'Topics and consumer-group lag' } }, () =>
+        kafka.overview().catch((err) => Promise.reject(kafkaFailed(err))),
+      );
+
+      app.get('/ops-api/dead-letters', { preHandler, schema: { ...base, summary: 'Newest messages of every dead-letter topic' } }, async () => {
+        const items = await kafka.deadLetters().catch((err) => Promise.reject(kafkaFailed(err)));
+        return { items: items.map((item) => ({ ...item, replayed: replayed.get(`${item.topic}/${item.partition}/${item.offset}`) })) };
+      });
+
+      app.post(
+        '/ops-api/dead-letters/replay',
+        { preHandler, schema: { ...base, summary: 'Republish a dead letter to its original topic', body: ReplayBody } },
+        async (request) => {
+          const { topic, partition, offset } = request.body;
+          try {
+            const written = await kafka.replay(topic, partition, offset);
+            const record = { at: new Date().toISOString(), ...written };
+            replayed.set(`${topic}/${partition}/${offset}`, record);
+            ctx.logger.info({ from: { topic, partition, offset }, to: written, by: request.user?.email }, 'dead letter replayed');
+            return record;
+          } catch (err) {
+            if (err instanceof RangeError) throw problem(400, 'not-a-dead-letter-topic', err.message);
+            ctx.logger.warn({ err, topic, partition, offset }, 'replay failed');
+            throw problem(502, 'replay-failed', `Could not replay ${topic}/${partition}/${offset}: ${(err as Error).message}`);
+          }
+        },
+      );
+
+      app.get('/ops-api/tail', { preHandler, schema: { ...base, summary: 'Server-sent events: every business event as it is published' } }, (_request, reply) => {
+        const stream = streams.open(reply);
+        for (const message of recent) stream.send('event', message);
+        stream.onClose(tail.subscribe('*', (message) => stream.send('event', message)));
+      });
+    },
+    onStart(ctx) {
+      const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
+      feed = startLiveFeed({
+        brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS),
+        topics: Object.values(businessTopics).map((name) => `${ns}.${name}`),
+        groupId: `${ns}.ops-console.tail.${randomUUID()}`,
+        logger: ctx.logger,
+        onMessage(message) {
+          recent.push(message);
+          if (recent.length > recentLimit) recent.shift();
+          tail.publish(message.topic, message);
+        },
+      });
+    },
+    async onStop() {
+      await feed?.stop();
+    },
+  });
+}

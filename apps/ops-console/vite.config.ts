@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// Built into apps/ops-console/dist/, served by apps/ops-console/server. `vite dev` proxies the APIs.
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const appServer = process.env.OPS_URL ?? 'http://127.0.0.1:3002';
+
+export default defineConfig({
+  root: here('./web'),
+  plugins: [react()],
+  build: { outDir: here('./dist'), emptyOutDir: true },
+  server: { proxy: { '/api': appServer, '/ops-api': appServer } },
+});

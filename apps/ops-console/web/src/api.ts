@@ -1,0 +1,84 @@
+import { request } from '../../../shared/web/api.ts';
+import { createSessionStore } from '../../../shared/web/session.ts';
+
+export const session = createSessionStore('meridian.ops.token');
+export const token = () => session.get()?.token ?? null;
+
+export interface Instance {
+  instanceId: string;
+  version: string;
+  url: string;
+  health: 'starting' | 'ready' | 'draining';
+  apiVersions: string[];
+  startedAt: string;
+}
+export interface OutboxReport {
+  service: string;
+  instanceId: string;
+  url: string;
+  backlog?: number;
+  oldestAgeSeconds?: number;
+  published?: number;
+  publishErrors?: number;
+  error?: string;
+}
+export interface TopicSummary {
+  name: string;
+  partitions: number;
+  messages: number;
+  endOffset: number;
+  deadLetter: boolean;
+}
+export interface GroupLag {
+  groupId: string;
+  state: string;
+  members: number;
+  topics: { topic: string; lag: number; partitions: { partition: number; committed: number; end: number; lag: number }[] }[];
+  totalLag: number;
+}
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  timestamp: string;
+  reason: string;
+  originalTopic: string;
+  originalPartition: string;
+  originalOffset: string;
+  consumer: string;
+  failedAt: string;
+  eventType: string;
+  eventId: string;
+  value: unknown;
+  headers: Record<string, string>;
+  replayed?: Replayed;
+}
+export interface Replayed {
+  at: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+export interface TailMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  timestamp: string;
+  headers: Record<string, string>;
+  value: unknown;
+}
+
+export const api = {
+  services: (signal?: AbortSignal) => request<{ namespace: string; services: { service: string; instances: Instance[] }[] }>('/ops-api/services', { token: token(), signal }),
+  outbox: (signal?: AbortSignal) => request<{ items: OutboxReport[] }>('/ops-api/outbox', { token: token(), signal }),
+  kafka: (signal?: AbortSignal) => request<{ topics: TopicSummary[]; groups: GroupLag[] }>('/ops-api/kafka', { token: token(), signal }),
+  deadLetters: (signal?: AbortSignal) => request<{ items: DeadLetter[] }>('/ops-api/dead-letters', { token: token(), signal }),
+  replay: (letter: Pick<DeadLetter, 'topic' | 'partition' | 'offset'>) =>
+    request<Replayed>('/ops-api/dead-letters/replay', {
+      method: 'POST',
+      body: { topic: letter.topic, partition: letter.partition, offset: letter.offset },
+      token: token(),
+    }),
+};

@@ -1,0 +1,95 @@
+import { formatTime, ResourceView, StatusBadge, usePolling } from '../../../../shared/web/ui.tsx';
+import { api } from '../api.ts';
+
+export function ServicesPage() {
+  const services = usePolling((signal) => api.services(signal), 3000);
+  const outbox = usePolling((signal) => api.outbox(signal), 5000);
+  return (
+    <div className="stack">
+      <div className="spread">
+        <h1 style={{ margin: 0 }}>Service map</h1>
+        <span className="muted small">
+          Namespace <code>{services.data?.namespace ?? '…'}</code> · refreshes every 3 s
+        </span>
+      </div>
+      <ResourceView resource={services} label="Reading discovery…">
+        {({ services: list }) =>
+          list.length === 0 ? (
+            <p className="card muted">No service instances are registered.</p>
+          ) : (
+            <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(300px, 1fr))' }}>
+              {list.map(({ service, instances }) => {
+                const ready = instances.filter((i) => i.health === 'ready').length;
+                return (
+                  <section key={service} className="card stack" aria-label={`Service ${service}`}>
+                    <div className="spread">
+                      <h2 style={{ margin: 0 }}>{service}</h2>
+                      <span className={`badge ${ready === 0 ? 'badge-down' : ready < instances.length ? 'badge-warn' : 'badge-ok'}`}>
+                        {ready}/{instances.length} ready
+                      </span>
+                    </div>
+                    <ul style={{ listStyle: 'none', padding: 0, margin: 0 }} className="stack">
+                      {instances.map((i) => (
+                        <li key={i.instanceId} className="small">
+                          <div className="spread">
+                            <span className="mono">{i.instanceId.slice(0, 8)}</span>
+                            <StatusBadge status={i.health} />
+                          </div>
+                          <div className="muted">
+                            v{i.version} · API {i.apiVersions.join(', ')} · {i.url}
+                          </div>
+                          <div className="muted">since {formatTime(i.startedAt)}</div>
+                        </li>
+                      ))}
+                    </ul>
+                  </section>
+                );
+              })}
+            </div>
+          )
+        }
+      </ResourceView>
+      <h2>Outbox backlog</h2>
+      <ResourceView resource={outbox} label="Scraping /metrics…">
+        {({ items }) => {
+          const withOutbox = items.filter((r) => r.backlog !== undefined || r.error);
+          return (
+            <div className="table-wrap">
+              <table aria-label="Outbox backlog">
+                <thead>
+                  <tr>
+                    <th>Service</th>
+                    <th>Instance</th>
+                    <th className="num">Unpublished</th>
+                    <th className="num">Oldest (s)</th>
+                    <th className="num">Published</th>
+                    <th className="num">Publish errors</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {withOutbox.length === 0 && (
+                    <tr>
+                      <td colSpan={6} className="muted">
+                        No instance reports an outbox.
+                      </td>
+                    </tr>
+                  )}
+                  {withOutbox.map((r) => (
+                    <tr key={r.instanceId}>
+                      <td>{r.service}</td>
+                      <td className="mono small">{r.instanceId.slice(0, 8)}</td>
+                      <td className="num">{r.error ? <span className="badge badge-bad">{r.error}</span> : <span className={r.backlog ? 'badge badge-warn' : ''}>{r.backlog}</span>}</td>
+                      <td className="num">{r.oldestAgeSeconds?.toFixed(1) ?? '—'}</td>
+                      <td className="num">{r.published ?? '—'}</td>
+                      <td className="num">{r.publishErrors ? <span className="badge badge-bad">{r.publishErrors}</span> : (r.publishErrors ?? '—')}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          );
+        }}
+      </ResourceView>
+    </div>
+  );
+}

@@ -1,0 +1,4 @@
+import { runService } from '@meridian/service';
+import { storefrontService } from './service.ts';
+
+await runService(storefrontService());

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Type } from 'typebox';
+import { splitList } from '@meridian/config';
+import { problem } from '@meridian/http';
+import type { ServiceDefinition } from '@meridian/service';
+import { startLiveFeed } from '../../shared/server/liveFeed.ts';
+import { createEventStreams, createHub } from '../../shared/server/sse.ts';
+import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
+import { CartBody, CartError, createCartStore, Cart } from './cart.ts';
+import { isFinal, orderUpdateFrom, type OrderUpdate } from './orderEvents.ts';
+
+const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
+const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+/**
+ * The storefront's server: the built web app, `/api/*` proxied to the gateway, carts in Redis
+ * (`/app-api/cart`) and live order status as server-sent events (`/app-api/orders/{id}/events`).
+ */
+export function storefrontService(options: { distDir?: string } = {}): ServiceDefinition {
+  const updates = createHub<OrderUpdate>();
+  let feed: ReturnType<typeof startLiveFeed> | undefined;
+
+  return webAppService({
+    name: 'storefront',
+    version: '1.0.0',
+    description: 'Backend-for-frontend of the storefront web app',
+    defaultPort: 3000,
+    distDir: options.distDir ?? defaultDistDir,
+    redis: true,
+    routes(app, ctx) {
+      const carts = createCartStore(ctx.redis!, { prefix: `${platformConfigOf(ctx).MERIDIAN_NAMESPACE}:storefront` });
+      const gateway = ctx.serviceClient('gateway');
+      const streams = createEventStreams(app);
+      const cartUnavailable = (err: unknown) => {
+        if (err instanceof CartError) return problem(422, 'invalid-cart', err.message);
+        ctx.logger.warn({ err }, 'cart store failed');
+        return problem(503, 'cart-unavailable', 'Carts are unavailable right now; try again shortly');
+      };
+      const tags = ['cart'];
+      const security = [{ bearerAuth: [] }];
+
+      app.get('/app-api/cart', {
+        preHandler: ctx.auth.requireUser,
+        schema: { tags, security, summary: "The caller's cart", response: { 200: Cart } },
+        handler: (request) => carts.get(request.user!.sub).catch((err) => Promise.reject(cartUnavailable(err))),
+      });
+      app.put('/app-api/cart', {
+        preHandler: ctx.auth.requireUser,
+        schema: { tags, security, summary: "Replaces the caller's cart (lines of one product are merged)", body: CartBody, response: { 200: Cart } },
+        handler: (request) => carts.put(request.user!.sub, request.body.items).catch((err) => Promise.reject(cartUnavailable(err))),
+      });
+      app.delete('/app-api/cart', {
+        preHandler: ctx.auth.requireUser,
+        schema: { tags, security, summary: "Empties the caller's cart" },
+        handler: async (request, reply) => {
+          await carts.clear(request.user!.sub).catch((err) => Promise.reject(cartUnavailable(err)));
+          return reply.code(204).send();
+        },
+      });
+
+      app.get('/app-api/orders/:id/events', {
+        preHandler: ctx.auth.requireUser,
+        schema: {
+          tags: ['orders'],
+          security,
+          summary: 'Server-sent events: `snapshot` (the order now), then `update` when it is confirmed or cancelled',
+          params: OrderIdParams,
+        },
+        handler: async (request, reply) => {
+          const orderId = request.params.id;
+          // Subscribe before reading the order, so an outcome published in between is not lost.
+          const early: OrderUpdate[] = [];
+          let deliver = (update: OrderUpdate) => void early.push(update);
+          const unsubscribe = updates.subscribe(orderId, (update) => deliver(update));
+          try {
+            const response = await gateway.request(`/api/v1/orders/${orderId}`, {
+              headers: { authorization: request.headers.authorization ?? '', accept: 'application/json' },
+            });
+            if (response.status === 404) throw problem(404, 'not-found', `order ${orderId} not found`);
+            if (!response.ok) throw problem(502, 'bad-gateway', `orders answered ${response.status}`);
+            const order = (await response.json()) as { status: string };
+            const stream = streams.open(reply);
+            stream.onClose(unsubscribe);
+            stream.send('snapshot', order);
+            if (isFinal(order.status)) return stream.close();
+            deliver = (update) => {
+              stream.send('update', update);
+              if (isFinal(update.status)) stream.close();
+            };
+            for (const update of early) deliver(update);
+          } catch (err) {
+            unsubscribe();
+            throw err;
+          }
+        },
+      });
+    },
+    onStart(ctx) {
+      const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
+      feed = startLiveFeed({
+        brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS),
+        topics: [`${ns}.orders.events`],
+        groupId: `${ns}.storefront.live.${randomUUID()}`,
+        logger: ctx.logger,
+        onMessage(message) {
+          const update = orderUpdateFrom(message);
+          if (update) updates.publish(update.orderId, update);
+        },
+      });
+    },
+    async onStop() {
+      await feed?.stop();
+    },
+  });
+}

@@ -1,0 +1,55 @@
+import { request } from '../../../shared/web/api.ts';
+import { createSessionStore } from '../../../shared/web/session.ts';
+
+export const session = createSessionStore('meridian.storefront.token');
+const token = () => session.get()?.token ?? null;
+
+export interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  price: { amount: number; currency: string };
+  active: boolean;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface CartLine {
+  productId: string;
+  quantity: number;
+}
+export interface Order {
+  id: string;
+  status: 'PENDING' | 'CONFIRMED' | 'CANCELLED';
+  reason?: string;
+  items: { productId: string; sku: string; name: string; quantity: number; unitPriceCents: number }[];
+  totalCents: number;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const query = (params: Record<string, string | number | undefined>) => {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+
+export const api = {
+  products: (params: { q?: string; category?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
+    request<Page<Product>>(`/api/v2/products${query(params)}`, { signal }),
+  product: (id: string, signal?: AbortSignal) => request<Product>(`/api/v2/products/${encodeURIComponent(id)}`, { signal }),
+  categories: (signal?: AbortSignal) => request<{ items: { name: string; count: number }[] }>('/api/v1/categories', { signal }),
+  register: (body: { email: string; password: string; name: string }) => request('/api/v1/auth/register', { method: 'POST', body }),
+  cart: (signal?: AbortSignal) => request<{ items: CartLine[] }>('/app-api/cart', { token: token(), signal }),
+  saveCart: (items: CartLine[]) => request<{ items: CartLine[] }>('/app-api/cart', { method: 'PUT', body: { items }, token: token() }),
+  clearCart: () => request<void>('/app-api/cart', { method: 'DELETE', token: token() }),
+  placeOrder: (body: { items: CartLine[]; paymentToken: string }, idempotencyKey: string) =>
+    request<{ id: string; status: string }>('/api/v1/orders', { method: 'POST', body, token: token(), headers: { 'idempotency-key': idempotencyKey } }),
+  order: (id: string, signal?: AbortSignal) => request<Order>(`/api/v1/orders/${encodeURIComponent(id)}`, { token: token(), signal }),
+  orders: (cursor: string | undefined, signal?: AbortSignal) => request<Page<Order>>(`/api/v1/orders${query({ cursor, limit: 20 })}`, { token: token(), signal }),
+};

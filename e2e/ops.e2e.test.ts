@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { Producer } from '@platformatic/kafka';
+import { env, eventually, staffSignIn, unique, waitForText, withBrowser } from './support.ts';
+
+/**
+ * Publishes an OrderConfirmed whose data breaks its contract; every consumer of orders.events
+ * dead-letters it at once. (Test setup: no UI can, or should, publish a broken event.)
+ */
+async function publishPoisonEvent(key: string): Promise<void> {
+  const producer = new Producer({ clientId: 'meridian.e2e', bootstrapBrokers: env.kafkaBrokers });
+  const envelope = { id: randomUUID(), type: 'OrderConfirmed', version: 1, source: 'e2e', time: new Date().toISOString(), key, data: { orderId: key } };
+  try {
+    await producer.send({
+      messages: [
+        {
+          topic: `${env.ns}.orders.events`,
+          key: Buffer.from(key),
+          value: Buffer.from(JSON.stringify(envelope)),
+          headers: new Map([
+            [Buffer.from('event-type'), Buffer.from('OrderConfirmed')],
+            [Buffer.from('event-version'), Buffer.from('1')],
+          ]),
+        },
+      ],
+    });
+  } finally {
+    await producer.close();
+  }
+}
+
+test('the ops console shows a dead-lettered message with its reason and replays it', async (t) => {
+  const key = unique('poison');
+  await publishPoisonEvent(key);
+  await withBrowser(t, async (context) => {
+    const page = await context.newPage();
+    await staffSignIn(page, env.ops);
+    await waitForText(page.getByRole('region', { name: 'Service orders' }), 'ready');
+
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByLabel(/^Filter by key/).fill(key);
+    const letters = page.getByRole('listitem').filter({ hasText: key });
+    await eventually(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await letters.first().waitFor({ timeout: 2000 });
+      },
+      { timeoutMs: 30_000 },
+    );
+    const letter = letters.first();
+    await waitForText(letter.getByTestId('dlq-reason'), /OrderConfirmed v1 data/);
+
+    await letter.getByRole('button', { name: 'Replay' }).click();
+    const result = await waitForText(letter.getByRole('status'), `Replayed to ${env.ns}.orders.events`);
+    // The replayed copy is a new message on orders.events; its consumers dead-letter it again.
+    const [, partition, offset] = /p(\d+) · #(\d+)/.exec(result) ?? [];
+    await eventually(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await letters.filter({ hasText: `${env.ns}.orders.events · p${partition} · #${offset}` }).first().waitFor({ timeout: 2000 });
+      },
+      { timeoutMs: 30_000 },
+    );
+  });
+});
+
+test('the ops console lists Kafka topics with consumer lag and tails live business events', async (t) => {
+  await withBrowser(t, async (context) => {
+    const page = await context.newPage();
+    await staffSignIn(page, env.ops);
+    await page.getByRole('link', { name: 'Kafka' }).click();
+    await waitForText(page.getByRole('table', { name: 'Topics' }), `${env.ns}.orders.events`);
+    await waitForText(page.getByRole('table', { name: 'Consumer groups' }), `${env.ns}.orders.saga`);
+
+    await page.getByRole('link', { name: 'Live tail' }).click();
+    await waitForText(page.getByRole('status'), 'Streaming business events');
+    const key = unique('tail');
+    await publishPoisonEvent(key);
+    await waitForText(page.getByRole('table', { name: 'Live events' }), key, 20_000);
+  });
+});

@@ -1,0 +1,57 @@
+// Each server's "start it myself" path, on free ports with data in a temp dir, so the servers
+// already running on the default ports are never touched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureEtcd, etcdAnswers } from '../infra/etcd.ts';
+import { ensureKafka, kafkaAnswers } from '../infra/kafka.ts';
+import { ensurePostgres, postgresAnswers } from '../infra/postgres.ts';
+import { ensureRedis, redisAnswers } from '../infra/redis.ts';
+import type { InfraServer } from '../infra/server.ts';
+import { portOpen } from '../lib/proc.ts';
+
+/** A free port whose successor is free too (Kafka's controller and etcd's peer use port + 1). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const server = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    if (port < 65535 && !(await portOpen('127.0.0.1', port + 1))) return port;
+  }
+}
+
+const cases: { name: string; address: (port: number) => string; answers: (address: string) => Promise<boolean>;
+  ensure: (address: string, dir: string) => Promise<InfraServer> }[] = [
+  { name: 'redis', address: (port) => `redis://127.0.0.1:${port}`, answers: redisAnswers, ensure: (url, dir) => ensureRedis({ url, dir, log: () => {} }) },
+  { name: 'etcd', address: (port) => `http://127.0.0.1:${port}`, answers: etcdAnswers, ensure: (endpoint, dir) => ensureEtcd({ endpoint, dir, log: () => {} }) },
+  { name: 'postgres', address: (port) => `postgres://postgres@127.0.0.1:${port}/postgres`, answers: postgresAnswers, ensure: (url, dir) => ensurePostgres({ url, dir, log: () => {} }) },
+  { name: 'kafka', address: (port) => `127.0.0.1:${port}`, answers: kafkaAnswers, ensure: (broker, dir) => ensureKafka({ broker, dir, log: () => {} }) },
+];
+
+for (const { name, address, answers, ensure } of cases) {
+  test(`${name}: starts when nothing answers, is reused when running, and stop() frees its port`, async (t) => {
+    const root = mkdtempSync(join(tmpdir(), `meridian-${name}-`));
+    chmodSync(root, 0o755); // PostgreSQL runs as the postgres user when we are root
+    t.after(() => rmSync(root, { recursive: true, force: true }));
+    const port = await freePortPair();
+    const at = address(port);
+
+    const server = await ensure(at, join(root, name));
+    t.after(() => server.stop());
+    assert.equal(server.started, true);
+    assert.equal(server.address, at);
+    assert.equal(await answers(at), true);
+
+    const again = await ensure(at, join(root, name));
+    assert.equal(again.started, false, 'a running server is reused');
+    await again.stop(); // a no-op for a reused server
+    assert.equal(await answers(at), true);
+
+    await server.stop();
+    assert.equal(await portOpen('127.0.0.1', port), false, `${name} port closed after stop()`);
+  });
+}

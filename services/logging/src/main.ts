@@ -1,0 +1,4 @@
+import { runService } from '@meridian/service';
+import { loggingService } from './service.ts';
+
+await runService(loggingService());

@@ -1,0 +1,44 @@
+/** The logging service definition: run by `main.ts`, started in-process by the integration tests. */
+import { fileURLToPath } from 'node:url';
+import { Type } from 'typebox';
+import { logsTopic } from '@meridian/log';
+import { defineTopic } from '@meridian/messaging';
+import type { ServiceDefinition } from '@meridian/service';
+import { splitList } from '@meridian/config';
+import { registerRoutes } from './api/routes.ts';
+import { createLogIndexer, type LogIndexer } from './events/indexer.ts';
+import { startRetention } from './retention.ts';
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** Shipped log lines: 3 partitions, kept 3 days (the index keeps them `LOG_RETENTION_DAYS`). */
+export const logsTopicDefinition = defineTopic({ name: logsTopic, partitions: 3, retentionMs: 3 * dayMs, cleanupPolicy: 'delete' });
+
+const configSchema = {
+  LOG_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 3 }),
+};
+
+export function loggingService(): ServiceDefinition<typeof configSchema> {
+  let indexer: LogIndexer | undefined;
+  let stopRetention: (() => Promise<void>) | undefined;
+  return {
+    name: 'logging',
+    version: '1.0.0',
+    configSchema,
+    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    topics: [logsTopicDefinition],
+    // The logging service publishes no events.
+    relay: false,
+    routes: (app, ctx) => registerRoutes(app, { sql: ctx.sql, requireStaff: ctx.auth.requireStaff }),
+    async onStart(ctx) {
+      const { sql, logger, config } = ctx;
+      indexer = createLogIndexer({ sql, logger, brokers: splitList(config.KAFKA_BROKERS), ns: config.MERIDIAN_NAMESPACE });
+      await indexer.start();
+      stopRetention = startRetention({ sql, logger, days: config.LOG_RETENTION_DAYS });
+    },
+    async onStop() {
+      await stopRetention?.();
+      await indexer?.stop();
+    },
+  };
+}

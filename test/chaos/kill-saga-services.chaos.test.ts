@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { chaosScenario, checkInvariants, log, orderStream, report, sagaServices, sleep } from './harness.ts';
+
+chaosScenario('kill -9 of each saga service in turn, mid-stream: every order ends final, once, stock conserved', async (chaos) => {
+  const startedAt = Date.now();
+  const streaming = orderStream(chaos, { ratePerSecond: 5, durationMs: 40_000 });
+  const restartMs: Record<string, number> = {};
+  for (const service of sagaServices) {
+    await sleep(5000);
+    const previousUrl = await chaos.instanceUrl(service);
+    log(`kill -9 ${service}`);
+    const killedAt = Date.now();
+    chaos.kill(service, 'SIGKILL');
+    await chaos.waitForRestart(service, previousUrl);
+    restartMs[service] = Date.now() - killedAt;
+    log(`${service} ready again after ${restartMs[service]} ms`);
+  }
+  const stream = await streaming;
+  const settled = await checkInvariants(chaos, stream);
+  report('kill-saga-services', { ...settled, accepted: stream.accepted.length, failed: stream.failed,
+    erroredAttempts: stream.erroredAttempts, longestAcceptGapMs: stream.longestAcceptGapMs, restartMs, totalMs: Date.now() - startedAt });
+  assert.equal(stream.failed, 0, 'every order is eventually accepted (clients retry their idempotency key)');
+  assert.ok(settled.confirmed > 0 && settled.cancelled > 0, 'the stream produced both outcomes');
+});
