@@ -60,6 +60,7 @@ test('storefront -> catalog: browse products (v2) and categories', async () => {
     .addInteraction()
     .given('a product is on sale')
     .uponReceiving('a request for one product (v2)')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Pact provider-state expression, filled in by the provider
     .withRequest('GET', fromProviderState('/api/v2/products/${productId}', `/api/v2/products/${examples.productId}`), (b) =>
       b.headers({ accept: 'application/json' }),
     )
@@ -135,6 +136,7 @@ test('storefront -> orders: place an order, then follow it', async () => {
     .addInteraction()
     .given('the customer has an order')
     .uponReceiving("a request for one of the customer's orders")
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Pact provider-state expression, filled in by the provider
     .withRequest('GET', fromProviderState('/api/v1/orders/${orderId}', `/api/v1/orders/${examples.orderId}`), (b) =>
       b.headers({ accept: 'application/json', authorization: bearer }),
     )

@@ -126,6 +126,13 @@ test('the search is for staff only and its parameters are validated', async () =
 });
 
 test('while lines cannot be shipped (no topic, or Kafka unreachable) logging never blocks: 100k lines are dropped and counted', async () => {
+  const loop = (logger: ReturnType<typeof createLogger>) => {
+    const startedAt = performance.now();
+    for (let i = 0; i < 100_000; i++) logger.info({ i }, 'busy');
+    return performance.now() - startedAt;
+  };
+  // The same loop without shipping, measured now, as the yardstick (the machine may be busy).
+  const baselineMs = loop(createLogger({ service: 'orders', version: 'test', instance: 'i-1', destination: discard() }));
   for (const [what, brokers, topicNs] of [
     ['logging service never started', infra().kafkaBrokers, uniqueName('nologging')],
     ['Kafka unreachable', ['127.0.0.1:1'], ns],
@@ -133,10 +140,8 @@ test('while lines cannot be shipped (no topic, or Kafka unreachable) logging nev
     const registry = new Registry();
     const shipper = createKafkaLogShipper({ brokers: [...brokers], ns: topicNs, service: 'orders', registry });
     const logger = createLogger({ service: 'orders', version: 'test', instance: 'i-1', destination: discard(), shipper });
-    const startedAt = performance.now();
-    for (let i = 0; i < 100_000; i++) logger.info({ i }, 'busy');
-    const elapsedMs = performance.now() - startedAt;
-    assert.ok(elapsedMs < 5_000, `${what}: 100k log calls took ${Math.round(elapsedMs)} ms`);
+    const elapsedMs = loop(logger);
+    assert.ok(elapsedMs < 3 * baselineMs + 2000, `${what}: 100k log calls took ${Math.round(elapsedMs)} ms, ${Math.round(baselineMs)} ms without shipping`);
     await shipper.close(1000);
     const { sent, dropped, buffered } = shipper.stats();
     assert.equal(sent, 0, what);
