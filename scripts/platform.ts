@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInfra, type Infra } from './infra/index.ts';
 import { dataDir, displayPath, repoRoot } from './lib/paths.ts';
-import { portOpen, seconds, sleep } from './lib/proc.ts';
+import { freePort, portOpen, seconds, sleep } from './lib/proc.ts';
 import { supervise, type Supervised } from './lib/supervisor.ts';
 import { listServices, provision } from './provision.ts';
 
@@ -21,6 +21,18 @@ export interface PlatformOptions {
   print?: (line: string) => void;
   /** Aborting it during startup (e.g. on Ctrl-C) stops what was started and rejects. */
   signal?: AbortSignal;
+  /** Run Prometheus (scraping every instance found in discovery) on this port; 0 picks a free one. Off when undefined. */
+  prometheusPort?: number;
+  /** Build and serve the web apps; `ports` default to each app's own (3000, 3001, 3002), 0 picks free ones. */
+  webApps?: { ports?: 'default' | 'free' };
+}
+
+export interface RunningWebApp {
+  name: string;
+  title: string;
+  url: string;
+  /** The env variable end-to-end tests read its URL from. */
+  urlEnv: string;
 }
 
 export interface Platform {
@@ -31,6 +43,10 @@ export interface Platform {
   services: string[];
   /** Where each service's raw output is kept. */
   logDir: string;
+  prometheusUrl?: string;
+  apps: RunningWebApp[];
+  /** Fault injection: signals one service's process, which the supervisor then restarts (with `env` merged in). */
+  kill(service: string, signal?: NodeJS.Signals, env?: NodeJS.ProcessEnv): void;
   /** Fault injection: sends `signal` to a service's process; its supervisor restarts it (with `env` merged in). */
   kill(service: string, signal?: NodeJS.Signals, env?: NodeJS.ProcessEnv): void;
   /** Stops services (gateway first), then the infrastructure this platform started. */
@@ -92,12 +108,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   }
   const infra = await ensureInfra({ env, log: (line) => print(`[infra] ${line}`) });
   const supervised: Supervised[] = [];
+  const apps: RunningWebApp[] = [];
+  let prometheus: { url: string; started: boolean; stop(): Promise<void> } | undefined;
   const stop = async () => {
-    const gateway = supervised.filter((s) => s.name === gatewayService);
-    const others = supervised.filter((s) => s.name !== gatewayService);
-    if (supervised.length > 0) print(`[platform] stopping ${[...gateway, ...others].map((s) => s.name).join(', ')}`);
-    await Promise.all(gateway.map((s) => s.stop()));
+    const front = supervised.filter((s) => s.name === gatewayService || apps.some((app) => app.name === s.name));
+    const others = supervised.filter((s) => !front.includes(s));
+    if (supervised.length > 0) print(`[platform] stopping ${[...front, ...others].map((s) => s.name).join(', ')}`);
+    await Promise.all(front.map((s) => s.stop()));
     await Promise.all(others.map((s) => s.stop()));
+    await prometheus?.stop();
     await infra.stop();
   };
 
@@ -114,7 +133,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     options.signal?.throwIfAborted();
 
     const backends = runnable.filter((name) => name !== gatewayService);
-    const width = Math.max(0, ...runnable.map((name) => name.length));
+    const width = Math.max(0, ...runnable.map((name) => name.length), options.webApps ? 'ops-console'.length : 0);
     const serviceEnv = (name: string): NodeJS.ProcessEnv => ({
       ...env,
       ...infra.env,
@@ -146,6 +165,39 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     } else {
       print(`[platform] ⚠ no gateway service: nothing to wait for`);
     }
+    if (options.webApps) {
+      const { buildWebApps, webApps } = await import('../apps/index.ts');
+      await buildWebApps(undefined, print);
+      for (const app of webApps) {
+        const port = options.webApps.ports === 'free' ? await freePort() : Number(env[`${app.urlEnv.replace('_URL', '')}_PORT`] || app.defaultPort);
+        const url = `http://127.0.0.1:${port}`;
+        if (await portOpen('127.0.0.1', port)) throw new Error(`${app.title} port ${port} is already in use`);
+        supervised.push(supervise({
+          name: app.name,
+          script: app.script,
+          cwd: repoRoot,
+          env: withoutDatabase({ ...serviceEnv(app.name), PORT: String(port) }),
+          logFile: join(logDir, `${app.name}.log`),
+          prefix: `[${app.name}]`.padEnd(width + 2),
+          rawLogs: options.rawLogs,
+          print,
+        }));
+        apps.push({ name: app.name, title: app.title, url, urlEnv: app.urlEnv });
+      }
+      for (const app of apps) await waitForPage(app, logDir, options.signal);
+      print(`[platform] web apps serving: ${apps.map((app) => `${app.title} ${app.url}`).join(', ')}`);
+    }
+    if (options.prometheusPort !== undefined) {
+      const { ensurePrometheus } = await import('../infra/prometheus/prometheus.ts');
+      prometheus = await ensurePrometheus({
+        etcdEndpoints: infra.env.ETCD_ENDPOINTS.split(','),
+        ns,
+        dataDir: join(dataDir(env), ns === 'dev' ? 'prometheus' : `prometheus-${ns}`),
+        port: options.prometheusPort,
+        env,
+      });
+      print(`[platform] prometheus ${prometheus.started ? 'started' : 'reused'} at ${prometheus.url}`);
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -155,7 +207,26 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (!target) throw new Error(`no service ${service} in this platform`);
     target.kill(signal, serviceEnv);
   };
-  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, kill, stop };
+  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, apps, kill, stop };
+}
+
+/** Web apps keep no database: they talk to the gateway. */
+function withoutDatabase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _none, ...rest } = env;
+  return rest;
+}
+
+async function waitForPage(app: RunningWebApp, logDir: string, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    signal?.throwIfAborted();
+    const answered = await fetch(app.url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (answered) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${app.title} did not answer at ${app.url} within 60 s; its log: ${displayPath(join(logDir, `${app.name}.log`))}`);
+    }
+    await sleep(250);
+  }
 }
 
 async function waitForGateway(

@@ -36,7 +36,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
-function readyBlock({ gatewayUrl, infra, ns, services, logDir }: Platform): string {
+function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusUrl }: Platform): string {
   const staffEmail = process.env.STAFF_EMAIL || 'staff@meridian.local';
   const staffPassword = process.env.STAFF_PASSWORD || 'staff-password';
   const rule = '─'.repeat(72);
@@ -44,8 +44,10 @@ function readyBlock({ gatewayUrl, infra, ns, services, logDir }: Platform): stri
     rule,
     `  Meridian is running (namespace ${ns}): ${services.join(', ') || 'no services'}`,
     '',
+    ...apps.map((app) => `  ${app.title.padEnd(12)} ${app.url}`),
     `  Gateway      ${gatewayUrl}`,
-    `  API docs     ${gatewayUrl}/docs`,
+    `  API docs     ${gatewayUrl}/docs  (each service: <its url>/docs)`,
+    ...(prometheusUrl ? [`  Prometheus   ${prometheusUrl}  (Grafana dashboards: infra/grafana/)`] : []),
     `  Staff login  ${staffEmail} / ${staffPassword}`,
     '',
     `  Kafka        ${infra.env.KAFKA_BROKERS}`,
@@ -60,7 +62,12 @@ function readyBlock({ gatewayUrl, infra, ns, services, logDir }: Platform): stri
 }
 
 try {
-  platform = await startPlatform({ rawLogs: args['raw-logs'], signal: startup.signal });
+  platform = await startPlatform({
+    rawLogs: args['raw-logs'],
+    signal: startup.signal,
+    prometheusPort: Number(process.env.PROMETHEUS_PORT || 9090),
+    webApps: { ports: 'default' },
+  });
   if (stopping) { // the signal came as startup finished
     await platform.stop();
     exit(0);

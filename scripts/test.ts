@@ -1,4 +1,4 @@
-// `npm test` (and CI): install → typecheck → unit → integration → system, then a summary.
+// `npm test` (and CI): install → lint → typecheck → unit → contract → integration → build → system → e2e → chaos, then a summary.
 // Select stages with `npm test -- --stage unit,integration`; the chaos stage (`npm run test:chaos`) runs only when selected.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
@@ -7,15 +7,17 @@ import { parseArgs } from 'node:util';
 import { ensureInfra, type Infra } from './infra/index.ts';
 import { repoRoot } from './lib/paths.ts';
 import { startPlatform, type Platform } from './platform.ts';
+import { ensureChromium } from './infra/chromium.ts';
+import { buildStage, contractStage, lintStage } from '../tools/stages.ts';
 
-const stages = ['install', 'typecheck', 'unit', 'integration', 'system', 'chaos'] as const;
-const onRequestOnly: Stage[] = ['chaos'];
+const stages = ['install', 'lint', 'typecheck', 'unit', 'contract', 'integration', 'build', 'system', 'e2e', 'chaos'] as const;
+const onRequestOnly: Stage[] = [];
 type Stage = (typeof stages)[number];
 
 /** Type errors are reported but do not fail the run yet; flip once the tree typechecks. */
 const typeErrorsFail = false;
 const systemGatewayPort = Number(process.env.MERIDIAN_TEST_GATEWAY_PORT || 18080);
-const codeRoots = ['packages', 'services', 'contracts', 'scripts'];
+const codeRoots = ['packages', 'services', 'contracts', 'scripts', 'infra', 'apps', 'tools', 'bench', 'test'];
 const resultsDir = join(repoRoot, 'test-results');
 
 interface StageResult {
@@ -153,25 +155,36 @@ function runNodeTests(stage: Stage, files: string[], options: NodeTestOptions) {
   });
 }
 
-function runTypecheck(): Promise<Omit<StageResult, 'stage' | 'durationMs'>> {
+/** The TypeScript projects: Node code, the app servers and tests, and the browser code of the web apps. */
+const typeProjects = ['tsconfig.json', 'apps/tsconfig.json', 'apps/tsconfig.web.json'];
+
+function typecheckProject(project: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    const child = spawn(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [tsc, '--noEmit', '-p', project], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => { output += chunk; });
     child.stderr.on('data', (chunk) => { output += chunk; });
-    child.on('exit', (code) => {
-      const errors = output.match(/error TS\d+/g)?.length ?? 0;
-      const lines = output.trimEnd().split('\n').filter(Boolean);
-      const shown = 60;
-      if (lines.length > 0) console.log(lines.slice(0, shown).join('\n'));
-      if (lines.length > shown) console.log(`… ${lines.length - shown} more lines (run: node_modules/.bin/node node_modules/typescript/bin/tsc --noEmit -p tsconfig.json)`);
-      const failedToRun = code !== 0 && errors === 0;
-      const note = failedToRun ? `tsc exited with ${code}` : `${errors} type error(s)${errors > 0 && !typeErrorsFail ? ' (not fatal yet)' : ''}`;
-      console.log(note);
-      resolve({ note, ok: !failedToRun && (errors === 0 || !typeErrorsFail) });
-    });
+    child.on('exit', (code) => resolve({ code, output }));
   });
+}
+
+async function runTypecheck(): Promise<Omit<StageResult, 'stage' | 'durationMs'>> {
+  let errors = 0;
+  const failures: string[] = [];
+  for (const project of typeProjects.filter((p) => existsSync(join(repoRoot, p)))) {
+    const { code, output } = await typecheckProject(project);
+    const found = output.match(/error TS\d+/g)?.length ?? 0;
+    errors += found;
+    if (code !== 0 && found === 0) failures.push(`tsc -p ${project} exited with ${code}`);
+    const lines = output.trimEnd().split('\n').filter(Boolean);
+    const shown = 60;
+    if (lines.length > 0) console.log(lines.slice(0, shown).join('\n'));
+    if (lines.length > shown) console.log(`… ${lines.length - shown} more lines (run: node_modules/.bin/tsc --noEmit -p ${project})`);
+    console.log(`${project}: ${found} type error(s)`);
+  }
+  const note = [...failures, `${errors} type error(s)${errors > 0 && !typeErrorsFail ? ' (not fatal yet)' : ''}`].join('; ');
+  return { note, ok: failures.length === 0 && (errors === 0 || !typeErrorsFail) };
 }
 
 let infra: Infra | undefined;
@@ -182,6 +195,51 @@ async function ensureTestInfra(): Promise<Infra> {
     Object.assign(testEnv, infra.env);
   }
   return infra;
+}
+
+let platform: Platform | undefined;
+let platformFailed = false;
+/** One platform (namespace `test`, with Prometheus and the web apps) serves the system and e2e stages. */
+async function ensureTestPlatform(): Promise<Platform | undefined> {
+  if (platform || platformFailed) return platform;
+  await ensureTestInfra();
+  try {
+    // service output goes to the platform's log files; only launcher lines reach the terminal
+    platform = await tracked(startPlatform({
+      ns: 'test',
+      gatewayPort: systemGatewayPort,
+      env: testEnv,
+      signal: interrupted.signal,
+      prometheusPort: 0,
+      webApps: { ports: 'free' },
+      print: (line) => { if (/^\[(platform|infra|apps)\]/.test(line)) console.log(line); },
+    }));
+  } catch (error) {
+    platformFailed = true;
+    console.error((error as Error).message);
+    return undefined;
+  }
+  cleanups.push(stopTestPlatform);
+  return platform;
+}
+
+async function stopTestPlatform(): Promise<void> {
+  const running = platform;
+  platform = undefined;
+  platformFailed = true;
+  await running?.stop();
+}
+
+function platformEnv(platform: Platform): NodeJS.ProcessEnv {
+  return {
+    ...testEnv,
+    GATEWAY_URL: platform.gatewayUrl,
+    PLATFORM_LOG_DIR: platform.logDir,
+    STAFF_EMAIL: testEnv.STAFF_EMAIL || 'staff@meridian.local',
+    STAFF_PASSWORD: testEnv.STAFF_PASSWORD || 'staff-password',
+    ...(platform.prometheusUrl ? { PROMETHEUS_URL: platform.prometheusUrl } : {}),
+    ...Object.fromEntries(platform.apps.map((app) => [app.urlEnv, app.url])),
+  };
 }
 
 async function runStage(stage: Stage): Promise<Omit<StageResult, 'stage' | 'durationMs'>> {
@@ -204,34 +262,32 @@ async function runStage(stage: Stage): Promise<Omit<StageResult, 'stage' | 'dura
       await ensureTestInfra();
       return runNodeTests(stage, files, { env: testEnv, concurrency: 1, timeoutMs: 180_000, stageTimeoutMs: 15 * 60_000 });
     }
-    case 'system': {
-      const files = [...findTests(codeRoots, '**/*.system.test.ts'), ...findTests(['test'], '**/*.test.ts').filter((file) => !file.endsWith('.chaos.test.ts'))];
-      if (files.length === 0) return { note: 'skipped: no system test files', ok: true };
+    case 'lint':
+      return lintStage({ env: testEnv, resultsDir });
+    case 'contract':
       await ensureTestInfra();
-      let platform: Platform;
-      try {
-        // service output goes to the platform's log files; only launcher lines reach the terminal
-        platform = await tracked(startPlatform({
-          ns: 'test',
-          gatewayPort: systemGatewayPort,
-          env: testEnv,
-          signal: interrupted.signal,
-          print: (line) => { if (/^\[(platform|infra)\]/.test(line)) console.log(line); },
-        }));
-      } catch (error) {
-        console.error((error as Error).message);
-        return { files: files.length, passed: 0, failed: 1, note: 'platform failed to start', ok: false };
-      }
-      cleanups.push(() => platform.stop());
-      const result = await runNodeTests(stage, files, {
-        env: { ...testEnv, GATEWAY_URL: platform.gatewayUrl },
-        concurrency: 1,
-        timeoutMs: 300_000,
-        stageTimeoutMs: 15 * 60_000,
-      });
+      return contractStage({ env: testEnv, resultsDir });
+    case 'build':
+      return buildStage({ env: testEnv });
+    case 'system': {
+      const files = findTests(codeRoots, '**/*.system.test.ts');
+      if (files.length === 0) return { note: 'skipped: no system test files', ok: true };
+      const platform = await ensureTestPlatform();
+      if (!platform) return { files: files.length, passed: 0, failed: 1, note: 'platform failed to start', ok: false };
+      const result = await runNodeTests(stage, files, { env: platformEnv(platform), concurrency: 1, timeoutMs: 300_000, stageTimeoutMs: 15 * 60_000 });
       return { ...result, note: [result.note, `service logs in ${platform.logDir}`].filter(Boolean).join('; ') };
     }
+    case 'e2e': {
+      const files = findTests(['e2e'], '**/*.e2e.test.ts');
+      if (files.length === 0) return { note: 'skipped: no *.e2e.test.ts files', ok: true };
+      await ensureChromium((line) => console.log(`[e2e] ${line}`));
+      const platform = await ensureTestPlatform();
+      if (!platform) return { files: files.length, passed: 0, failed: 1, note: 'platform failed to start', ok: false };
+      const result = await runNodeTests(stage, files, { env: platformEnv(platform), concurrency: 1, timeoutMs: 180_000, stageTimeoutMs: 10 * 60_000 });
+      return { ...result, note: [result.note, 'screenshots and traces of failures in test-results/'].filter(Boolean).join('; ') };
+    }
     case 'chaos': {
+      await stopTestPlatform(); // the chaos platforms need the machine's cores
       // each file starts its own Kafka, etcd, Redis and platform (test/chaos/harness.ts); only PostgreSQL is shared
       const files = findTests(['test'], 'chaos/*.chaos.test.ts');
       if (files.length === 0) return { note: 'skipped: no *.chaos.test.ts files', ok: true };
