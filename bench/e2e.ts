@@ -11,6 +11,8 @@ import { openLoop, until } from './lib/messaging.ts';
 import { api, login, seedProducts, staff, startBenchPlatform, type BenchPlatform } from './lib/platform.ts';
 import { startPrivatePostgres } from './lib/postgres.ts';
 import { machine, sleep } from './lib/proc.ts';
+import { scratchFile } from './lib/paths.ts';
+import { summarizeProfiles } from './lib/profile.ts';
 import { type BenchResult, type Row, withTargets } from './lib/report.ts';
 import { perSecond, ratio, summarize } from './lib/stats.ts';
 import type { BenchOptions } from './options.ts';
@@ -50,16 +52,21 @@ function settingsFor(quick: boolean) {
   };
 }
 
-export async function runE2eBench({ quick, log }: BenchOptions): Promise<BenchResult> {
+export async function runE2eBench({ quick, profile, log }: BenchOptions): Promise<BenchResult> {
   const before = machine();
   const settings = settingsFor(quick);
   const steps: Step[] = [];
   const notes: string[] = [];
+  const profiles: NonNullable<BenchResult['profiles']> = [];
   const postgres = await startPrivatePostgres(`e2e-${randomBytes(3).toString('hex')}`);
   try {
     for (const instances of settings.scales) {
       try {
-        steps.push(...(await runScale(instances, settings, postgres.adminUrl, log)));
+        // with --profile, the single-instance platform runs its saga services and the gateway under --cpu-prof
+        const profileDir = profile && instances === 1 ? scratchFile(`profiles-e2e-${process.pid}-${Date.now()}`) : undefined;
+        const scale = await runScale(instances, settings, postgres.adminUrl, log, profileDir);
+        steps.push(...scale.steps);
+        profiles.push(...scale.profiles);
       } catch (err) {
         notes.push(`${instances} instance(s): ${(err as Error).message}`);
         log(`failed: ${(err as Error).message}`);
@@ -99,20 +106,29 @@ export async function runE2eBench({ quick, log }: BenchOptions): Promise<BenchRe
       { name: 'scale-out: best 3-instance / best 1-instance throughput', value: one && three ? ratio(perSecond(three.confirmed, three.windowMs), perSecond(one.confirmed, one.windowMs)) : null, atLeast: 1 },
     ]),
     notes,
+    profiles: profiles.length ? profiles : undefined,
   };
 }
 
 /** Climbs the rate ladder on a fresh platform until a step is not sustained. */
-async function runScale(instances: number, settings: Settings, pgAdminUrl: string, log: (line: string) => void): Promise<Step[]> {
+async function runScale(
+  instances: number,
+  settings: Settings,
+  pgAdminUrl: string,
+  log: (line: string) => void,
+  profileDir?: string,
+): Promise<{ steps: Step[]; profiles: NonNullable<BenchResult['profiles']> }> {
   const counts = Object.fromEntries([['identity', 1], ['catalog', 1], ['notifications', 1], ...sagaServices.map((s) => [s, instances])]);
   log(`starting the platform with ${instances} instance(s) per saga service`);
   const platform = await startBenchPlatform({
     instances: counts,
     log,
     pgAdminUrl,
+    profile: profileDir ? { services: [...sagaServices, 'gateway'], dir: profileDir } : undefined,
     env: { PAYMENT_PROVIDER_LATENCY_MS: String(settings.paymentProviderLatencyMs) },
   });
   const steps: Step[] = [];
+  const processes = platform.processes();
   try {
     const customer = await prepare(platform, settings.products, log);
     const watcher = await watchOrderOutcomes(platform.ns);
@@ -131,7 +147,7 @@ async function runScale(instances: number, settings: Settings, pgAdminUrl: strin
   } finally {
     await platform.stop();
   }
-  return steps;
+  return { steps, profiles: profileDir ? summarizeProfiles(profileDir, processes) : [] };
 }
 
 function sustained(step: Step, limits: { minFinishedShare: number; maxP99Ms: number }): boolean {

@@ -10,6 +10,7 @@ import { infraEnv } from './lib/infra.ts';
 import { api, login, seedProducts, staff, startBenchPlatform, type BenchPlatform } from './lib/platform.ts';
 import { machine, runCommand, startNodeServer, type NodeServer } from './lib/proc.ts';
 import { repoRoot, scratchFile } from './lib/paths.ts';
+import { summarizeProfiles } from './lib/profile.ts';
 import type { BenchResult, Row } from './lib/report.ts';
 import { withTargets } from './lib/report.ts';
 import { ratio, round } from './lib/stats.ts';
@@ -23,7 +24,7 @@ interface Target {
   rounds: HttpLoadResult[];
 }
 
-export async function runHttpBench({ quick, log }: BenchOptions): Promise<BenchResult> {
+export async function runHttpBench({ quick, profile, log }: BenchOptions): Promise<BenchResult> {
   const before = machine();
   const settings = { connections: 50, pipelining: 1, durationSeconds: quick ? 3 : 10, rounds: quick ? 1 : 3, warmupSeconds: quick ? 1 : 3 };
   const notes: string[] = [];
@@ -32,10 +33,11 @@ export async function runHttpBench({ quick, log }: BenchOptions): Promise<BenchR
   let cacheKey: string | undefined;
   let body = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', sku: 'BENCH-0', name: 'Bench product', description: 'A product for the benchmarks' });
   const targets: Target[] = [];
+  const profileDir = scratchFile(`profiles-http-${process.pid}-${Date.now()}`);
   try {
     let gatewayProductUrl: string | undefined;
     try {
-      platform = await startBenchPlatform({ instances: { identity: 1, catalog: 1 }, log });
+      platform = await startBenchPlatform({ instances: { identity: 1, catalog: 1 }, log, profile: profile ? { services: ['gateway', 'catalog'], dir: profileDir } : undefined });
       const token = await login(platform.gatewayUrl, staff);
       const [productId] = await seedProducts(platform.gatewayUrl, token, 1);
       gatewayProductUrl = `${platform.gatewayUrl}/api/v1/products/${productId}`;
@@ -69,6 +71,9 @@ export async function runHttpBench({ quick, log }: BenchOptions): Promise<BenchR
       }
     }
     const redisRow = await redisCeiling(cacheKey, body, quick, log);
+    const running = platform;
+    platform = undefined;
+    const profiles = running ? await stopAndSummarize(running, profile ? profileDir : undefined) : undefined;
 
     const rows: Row[] = [redisRow, ...targets.map(toRow)];
     const byVariant = (variant: string) => rows.find((row) => row.variant === variant)?.throughput ?? Number.NaN;
@@ -89,11 +94,19 @@ export async function runHttpBench({ quick, log }: BenchOptions): Promise<BenchR
         { name: 'bare Fastify / node:http (req/s)', value: ratio(byVariant('fastify'), byVariant('node:http')) },
       ]),
       notes,
+      profiles,
     };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     await platform?.stop();
   }
+}
+
+/** Stops the platform (profiles are written when the processes exit) and summarises the profiles. */
+async function stopAndSummarize(platform: BenchPlatform, dir: string | undefined) {
+  const processes = platform.processes();
+  await platform.stop();
+  return dir ? summarizeProfiles(dir, processes) : undefined;
 }
 
 function toRow(target: Target): Row {

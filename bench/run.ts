@@ -1,4 +1,4 @@
-// `npm run bench [-- --only http,kafka,outbox,e2e] [--quick]`: runs the benchmarks one after the other,
+// `npm run bench [-- --only http,kafka,outbox,e2e] [--quick] [--profile]`: runs the benchmarks one after the other,
 // prints each result table and writes bench/results/<name>.json.
 import { parseArgs } from 'node:util';
 import { runE2eBench } from './e2e.ts';
@@ -16,7 +16,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult>
   e2e: runE2eBench,
 };
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
 const selected = values.only ? values.only.split(',').map((name) => name.trim()).filter(Boolean) : Object.keys(benchmarks);
 const unknown = selected.filter((name) => !benchmarks[name]);
 if (unknown.length > 0) {
@@ -28,7 +28,7 @@ let failed = 0;
 for (const name of selected) {
   const log = (line: string) => console.log(`[${name}] ${line}`);
   try {
-    const result = await benchmarks[name]({ quick: values.quick, log });
+    const result = await benchmarks[name]({ quick: values.quick, profile: values.profile, log });
     const file = writeResult(result);
     console.log(`\n${formatResult(result)}\n   -> ${displayPath(file)}\n`);
   } catch (err) {

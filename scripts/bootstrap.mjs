@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { constants } from 'node:os';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const commands = ['start', 'test', 'reset'];
+const commands = ['start', 'test', 'reset', 'seed', 'bench'];
 const [command, ...args] = process.argv.slice(2);
 if (!commands.includes(command)) {
   console.error(`usage: node scripts/bootstrap.mjs <${commands.join('|')}> [args]`);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureInfra, type Infra } from './infra/index.ts';
+import { ensureInfra, type Infra, type Profile } from './infra/index.ts';
 import { dataDir, displayPath, repoRoot } from './lib/paths.ts';
 import { freePort, portOpen, seconds, sleep } from './lib/proc.ts';
 import { supervise, type Supervised } from './lib/supervisor.ts';
@@ -23,6 +23,10 @@ export interface PlatformOptions {
   signal?: AbortSignal;
   /** Run Prometheus (scraping every instance found in discovery) on this port; 0 picks a free one. Off when undefined. */
   prometheusPort?: number;
+  /** `cluster`: a 3-broker Kafka cluster (RF 3, min ISR 2) and `instances` (default 2) of every backend service. */
+  profile?: Profile;
+  /** Instances of every backend service (the gateway runs once, on its port); default 1, or 2 with the cluster profile. */
+  instances?: number;
   /** Build and serve the web apps; `ports` default to each app's own (3000, 3001, 3002), 0 picks free ones. */
   webApps?: { ports?: 'default' | 'free' };
 }
@@ -106,7 +110,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   if (await portOpen('127.0.0.1', gatewayPort)) {
     throw new Error(`gateway port ${gatewayPort} is already in use (another platform running?): stop that, or set GATEWAY_PORT`);
   }
-  const infra = await ensureInfra({ env, log: (line) => print(`[infra] ${line}`) });
+  const profile = options.profile ?? 'single';
+  const instances = options.instances ?? (profile === 'cluster' ? 2 : 1);
+  const infra = await ensureInfra({ env, profile, log: (line) => print(`[infra] ${line}`) });
   const supervised: Supervised[] = [];
   const apps: RunningWebApp[] = [];
   let prometheus: { url: string; started: boolean; stop(): Promise<void> } | undefined;
@@ -144,18 +150,21 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       GATEWAY_EXPECTED_SERVICES: backends.join(','),
       STAFF_EMAIL: env.STAFF_EMAIL || 'staff@meridian.local',
       STAFF_PASSWORD: env.STAFF_PASSWORD || 'staff-password',
+      ...(profile === 'cluster' ? { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' } : {}),
     });
-    const launch = (name: string) => supervised.push(supervise({
+    // Instance 1 logs to <name>.log, further instances to <name>-<n>.log.
+    const launch = (name: string, instance = 1) => supervised.push(supervise({
       name,
       script: join(servicesDir, name, 'src', 'main.ts'),
       cwd: repoRoot,
       env: serviceEnv(name),
-      logFile: join(logDir, `${name}.log`),
-      prefix: `[${name}]`.padEnd(width + 2),
+      logFile: join(logDir, instance === 1 ? `${name}.log` : `${name}-${instance}.log`),
+      prefix: `[${instance === 1 ? name : `${name}#${instance}`}]`.padEnd(width + 4),
       rawLogs: options.rawLogs,
       print,
     }));
-    backends.forEach(launch);
+    for (let instance = 1; instance <= instances; instance++) backends.forEach((name) => launch(name, instance));
+    if (instances > 1) print(`[platform] ${instances} instances of each service (profile ${profile})`);
     if (runnable.includes(gatewayService)) {
       launch(gatewayService);
       await waitForGateway({
@@ -178,7 +187,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           cwd: repoRoot,
           env: withoutDatabase({ ...serviceEnv(app.name), PORT: String(port) }),
           logFile: join(logDir, `${app.name}.log`),
-          prefix: `[${app.name}]`.padEnd(width + 2),
+          prefix: `[${app.name}]`.padEnd(width + 4),
           rawLogs: options.rawLogs,
           print,
         }));

@@ -4,7 +4,13 @@ import { removePidFile, runningPlatformPid, writePidFile } from './lib/pidfile.t
 import { displayPath } from './lib/paths.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
-const { values: args } = parseArgs({ options: { 'raw-logs': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { 'raw-logs': { type: 'boolean', default: false }, profile: { type: 'string', default: 'single' }, instances: { type: 'string' } },
+});
+if (args.profile !== 'single' && args.profile !== 'cluster') {
+  console.error(`unknown profile "${args.profile}": use --profile single (default) or --profile cluster`);
+  process.exit(2);
+}
 
 const runningPid = runningPlatformPid();
 if (runningPid !== undefined) {
@@ -65,6 +71,8 @@ try {
   platform = await startPlatform({
     rawLogs: args['raw-logs'],
     signal: startup.signal,
+    profile: args.profile,
+    instances: args.instances ? Number(args.instances) : undefined,
     prometheusPort: Number(process.env.PROMETHEUS_PORT || 9090),
     webApps: { ports: 'default' },
   });

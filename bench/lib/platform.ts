@@ -31,6 +31,7 @@ interface Instance {
 export interface BenchPlatform {
   ns: string;
   gatewayUrl: string;
+  processes(): { service: string; pid: number }[];
   /** CPU seconds used so far by every instance of `services` (all services when omitted). */
   cpuSeconds(services?: string[]): number;
   stop(): Promise<void>;
@@ -40,6 +41,8 @@ export interface PlatformOptions {
   /** Instances per backend service, e.g. `{ identity: 1, orders: 3 }`; the gateway is always added. */
   instances: Record<string, number>;
   env?: Record<string, string>;
+  /** Run these services under `node --cpu-prof`; profiles land in `profileDir` when they exit. */
+  profile?: { services: string[]; dir: string };
   /** PostgreSQL to provision the databases on; default PG_ADMIN_URL. */
   pgAdminUrl?: string;
   readyTimeoutMs?: number;
@@ -67,7 +70,9 @@ export async function startBenchPlatform(options: PlatformOptions): Promise<Benc
     const launch = (service: string, index: number, extra: Record<string, string>) => {
       const logFile = scratchFile(`${ns}.${service}.${index}.log`);
       const out = openSync(logFile, 'a');
-      const child = spawn(projectNode, [join(repoRoot, 'services', service, 'src', 'main.ts')], {
+      const profiled = options.profile?.services.includes(service);
+      const profileArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${options.profile!.dir}`] : [];
+      const child = spawn(projectNode, [...profileArgs, join(repoRoot, 'services', service, 'src', 'main.ts')], {
         cwd: repoRoot,
         stdio: ['ignore', out, out],
         env: {
@@ -96,6 +101,7 @@ export async function startBenchPlatform(options: PlatformOptions): Promise<Benc
     return {
       ns,
       gatewayUrl,
+      processes: () => running.map((i) => ({ service: i.service, pid: i.child.pid! })),
       cpuSeconds: (services) =>
         running.filter((i) => !services || services.includes(i.service)).reduce((sum, i) => sum + cpuSecondsOf(i.child.pid!), 0),
       stop,

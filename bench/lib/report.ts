@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from './proc.ts';
+import type { ProfileSummary } from './profile.ts';
 import { resultsDir } from './paths.ts';
 import { round, type Target, targetMet } from './stats.ts';
 
@@ -31,6 +32,8 @@ export interface BenchResult {
   rows: Row[];
   targets: (Target & { met: boolean | null })[];
   notes: string[];
+  /** With `--profile`: where each profiled platform process spent its CPU. */
+  profiles?: (ProfileSummary & { service: string })[];
 }
 
 export function withTargets(targets: Target[]): (Target & { met: boolean | null })[] {
@@ -74,5 +77,10 @@ export function formatResult(result: BenchResult): string {
     out.push(`   ${target.name}: ${target.value ?? '-'}${goal ? ` (target ${goal})` : ''} ${goal ? verdict : ''}`.trimEnd());
   }
   for (const note of result.notes) out.push(`   note: ${note}`);
+  for (const profile of result.profiles ?? []) {
+    const list = (items: { name: string; share: number }[], n: number) => items.slice(0, n).map((i) => `${i.share}% ${i.name}`).join(', ');
+    out.push(`   profile ${profile.service} (${profile.file}, busy ${profile.busyShare}%): by package: ${list(profile.packages, 8)}`);
+    out.push(`     top functions: ${list(profile.functions, 8)}`);
+  }
   return out.join('\n');
 }

@@ -25,6 +25,18 @@ export function infraEnv(env: NodeJS.ProcessEnv = process.env): InfraEnv {
   };
 }
 
+/** `single`: one Kafka broker. `cluster`: three KRaft brokers (replication factor 3, min ISR 2). */
+export type Profile = 'single' | 'cluster';
+
+const clusterBrokers = ['127.0.0.1:19092', '127.0.0.1:19093', '127.0.0.1:19094'];
+
+async function ensureCluster(brokers: string, dir: string, log: (line: string) => void): Promise<InfraServer> {
+  const { ensureKafkaCluster } = await import('../../infra/kafka/cluster.ts');
+  const first = Number(brokers.split(',')[0]!.split(':')[1]);
+  const cluster = await ensureKafkaCluster({ dataDir: dir, basePort: first, log });
+  return { name: 'kafka cluster', address: cluster.brokers.join(','), started: cluster.started, stop: () => cluster.stop() };
+}
+
 export interface Infra {
   env: InfraEnv;
   servers: InfraServer[];
@@ -45,16 +57,17 @@ async function stopAll(servers: InfraServer[], log: (line: string) => void): Pro
  * under `.data/` (in parallel). On failure, whatever was started is stopped again.
  */
 export async function ensureInfra(
-  { env = process.env, log = infraLog }: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+  { env = process.env, log = infraLog, profile = 'single' }: { env?: NodeJS.ProcessEnv; log?: (line: string) => void; profile?: Profile } = {},
 ): Promise<Infra> {
-  const addresses = infraEnv(env);
+  const addresses = infraEnv(profile === 'cluster' && !env.KAFKA_BROKERS ? { ...env, KAFKA_BROKERS: clusterBrokers.join(',') } : env);
   const dir = dataDir(env);
   const results = await Promise.allSettled([
     ensurePostgres({ url: addresses.PG_ADMIN_URL, dir: join(dir, 'postgres'), log }),
     ensureRedis({ url: addresses.REDIS_URL, dir: join(dir, 'redis'), log }),
     ensureEtcd({ endpoint: addresses.ETCD_ENDPOINTS.split(',')[0].trim(), dir: join(dir, 'etcd'), log }),
-    ensureKafka({ broker: addresses.KAFKA_BROKERS.split(',')[0].trim(), dir: join(dir, 'kafka'), log }),
-    // Prometheus joins here as scripts/infra/prometheus.ts (its own issue).
+    profile === 'cluster'
+      ? ensureCluster(addresses.KAFKA_BROKERS, join(dir, 'kafka-cluster'), log)
+      : ensureKafka({ broker: addresses.KAFKA_BROKERS.split(',')[0].trim(), dir: join(dir, 'kafka'), log }),
   ]);
   const servers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));

@@ -188,7 +188,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     const staffToken = await login(gateway, 'staff@meridian.local', 'staff-password');
     const customers = await Promise.all([1, 2, 3, 4].map(() => registerCustomer(gateway)));
     // Four products with ample stock and one scarce one, so some orders are rejected for stock.
-    const products = await Promise.all([400, 400, 400, 400, 15].map((stock) => createProduct(gateway, staffToken, stock)));
+    const products = await Promise.all([400, 400, 400, 400, 30].map((stock) => createProduct(gateway, staffToken, stock)));
     await waitFor(async () => {
       const [{ known }] = await db('orders')`select count(*)::int as known from catalog_products where product_id = any(${products.map((p) => p.id)})`;
       return known === products.length;

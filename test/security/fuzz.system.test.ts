@@ -9,15 +9,15 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { gateway, problemFaults, registerCustomer, send, serviceInstances, staffLogin, type Instance, type Reply } from './support.ts';
 
-const runsPerOperation = Number(process.env.FUZZ_RUNS || 40);
+const runsPerOperation = Number(process.env.FUZZ_RUNS || 60);
 
 /**
  * Statuses any operation may answer without documenting them:
  * 404 — the mangled path names no route or resource; 413 — body over the 1 MiB limit; 414 — a path
  * parameter longer than the router accepts; 415 — a content type the operation does not take;
- * 429 — a rate limit (login).
+ * 429 — a rate limit (login); 431 — request line and headers over Node's 16 KiB limit.
  */
-const genericStatuses = new Set([404, 413, 414, 415, 429]);
+const genericStatuses = new Set([404, 413, 414, 415, 429, 431]);
 
 type Schema = Record<string, any>;
 interface Parameter {
@@ -193,7 +193,7 @@ function pathFor(op: Operation): fc.Arbitrary<string> {
   const pathParams = op.parameters.filter((p) => p.in === 'path');
   const segment = (p: Parameter) => fc.oneof(
     { weight: 4, arbitrary: validFor(p.schema, 0).map((v) => encodeURIComponent(String(v))) },
-    { weight: 2, arbitrary: nastyString.map((v) => encodeURIComponent(v)) },
+    { weight: 2, arbitrary: nastyString.map((v) => encodeURIComponent(v.toWellFormed())) },
     { weight: 1, arbitrary: fc.constantFrom('%zz', '%', '..', '.', '%2e%2e', 'a%2fb', '%00', '%c0%ae', '😀') },
   );
   const queryParams = op.parameters.filter((p) => p.in === 'query');
@@ -314,7 +314,7 @@ test('oversized and header-bomb requests get a clean 413 / 431, through the gate
     assert.deepEqual(problemFaults(big), []);
     const headerBomb = await send(base, 'GET', '/api/v1/categories', { headers: { 'x-padding': 'x'.repeat(64 * 1024) } });
     assert.equal(headerBomb.status, 431, `${base}: ${headerBomb.status}`);
-    assert.equal(headerBomb.text, '');
+    assert.deepEqual(problemFaults(headerBomb), [], `${base}: ${headerBomb.text}`);
   }
 });
 

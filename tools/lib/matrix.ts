@@ -43,7 +43,7 @@ function canonical(value: unknown): string {
  * The hash of what a pact promises: participants and interactions (in a stable order), not the
  * metadata pact-js stamps on the file, so regenerating an unchanged pact keeps its hash.
  */
-export function pactHash(pact: { consumer: { name: string }; provider: { name: string }; interactions: unknown[] }): string {
+export function pactHash(pact: { consumer: { name: string }; provider: { name: string }; interactions: unknown[]; [field: string]: unknown }): string {
   const interactions = pact.interactions.map(canonical).sort();
   const content = canonical({ consumer: pact.consumer.name, provider: pact.provider.name, interactions });
   return createHash('sha256').update(content).digest('hex').slice(0, 16);

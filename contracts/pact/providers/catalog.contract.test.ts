@@ -1,11 +1,11 @@
-// catalog verifies its consumers' pacts: the storefront's HTTP reads and orders' expectations of
+// catalog verifies its consumers' pacts: the web apps' HTTP calls and orders' expectations of
 // catalog.products events, answered with the events catalog's own code wrote to its outbox.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { catalogService } from '../../../services/catalog/src/service.ts';
 import { startProvider, type RunningProvider } from '../support/provider.ts';
-import { assertVerified, authorizeAs, outboxEvents, verifyPacts } from '../support/verify.ts';
+import { assertVerified, outboxEvents, verifyPacts } from '../support/verify.ts';
 
 let catalog: RunningProvider;
 
@@ -48,13 +48,13 @@ test('catalog honours every pact its consumers published', async () => {
   const outcomes = await verifyPacts({
     provider: 'catalog',
     providerBaseUrl: catalog.url,
-    requestFilter: authorizeAs(() => catalog.customer.token),
+    bearerFor: (consumer) => (consumer === 'backoffice' ? catalog.staffToken : catalog.customer.token),
     messageProviders: events.messageProviders,
     stateHandlers: {
       ...events.stateHandlers,
       'a product is on sale': async () => ({ productId: await createProduct() }),
     },
   });
-  assert.deepEqual(outcomes.map((o) => o.consumer).sort(), ['orders', 'storefront']);
+  assert.deepEqual(outcomes.map((o) => o.consumer).sort(), ['backoffice', 'orders', 'storefront']);
   assertVerified(outcomes);
 });

@@ -1,5 +1,5 @@
-// inventory verifies the stock-event pacts of orders and payments, answered with events its own
-// code wrote to its outbox after it consumed real orders.events messages.
+// inventory verifies the backoffice's stock API pact and the stock-event pacts of orders and
+// payments, answered with events its own code wrote to its outbox after it consumed real orders.events messages.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -59,9 +59,13 @@ test('inventory honours every pact its consumers published', async () => {
   const outcomes = await verifyPacts({
     provider: 'inventory',
     providerBaseUrl: inventory.url,
+    bearerFor: () => inventory.staffToken,
     messageProviders: events.messageProviders,
-    stateHandlers: events.stateHandlers,
+    stateHandlers: {
+      ...events.stateHandlers,
+      'a product is stocked': async (params) => stock((params as { productId: string }).productId, 25),
+    },
   });
-  assert.deepEqual(outcomes.map((o) => o.consumer).sort(), ['orders', 'payments']);
+  assert.deepEqual(outcomes.map((o) => o.consumer).sort(), ['backoffice', 'orders', 'payments']);
   assertVerified(outcomes);
 });

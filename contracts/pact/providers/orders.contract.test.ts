@@ -1,4 +1,4 @@
-// orders verifies the storefront's HTTP pact and the event pacts of inventory, payments,
+// orders verifies the web apps' HTTP pacts and the event pacts of inventory, payments,
 // notifications and the storefront, answered with events orders' own code wrote to its outbox.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +8,7 @@ import * as repo from '../../../services/orders/src/db/repository.ts';
 import { ordersService } from '../../../services/orders/src/service.ts';
 import { examples } from '../support/pact.ts';
 import { startProvider, type RunningProvider } from '../support/provider.ts';
-import { assertVerified, authorizeAs, outboxEvents, verifyPacts } from '../support/verify.ts';
+import { assertVerified, outboxEvents, verifyPacts } from '../support/verify.ts';
 
 let orders: RunningProvider;
 
@@ -72,7 +72,7 @@ test('orders honours every pact its consumers published', async () => {
   const outcomes = await verifyPacts({
     provider: 'orders',
     providerBaseUrl: orders.url,
-    requestFilter: authorizeAs(() => orders.customer.token),
+    bearerFor: (consumer) => (consumer === 'backoffice' ? orders.staffToken : orders.customer.token),
     messageProviders: events.messageProviders,
     stateHandlers: {
       ...events.stateHandlers,
@@ -82,6 +82,6 @@ test('orders honours every pact its consumers published', async () => {
       'the customer has an order': async () => ({ orderId: await placeOrder() }),
     },
   });
-  assert.deepEqual(outcomes.map((o) => o.consumer).sort(), ['inventory', 'notifications', 'payments', 'storefront']);
+  assert.deepEqual(outcomes.map((o) => o.consumer).sort(), ['backoffice', 'inventory', 'notifications', 'payments', 'storefront']);
   assertVerified(outcomes);
 });

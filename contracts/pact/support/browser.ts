@@ -1,5 +1,6 @@
 // Just enough of a browser for the web apps' API clients: localStorage, window events, and
 // relative URLs resolved against the page's origin (here the pact mock server).
+import { MatchersV3 } from '@pact-foundation/pact';
 
 class MemoryStorage {
   #items = new Map<string, string>();
@@ -47,3 +48,6 @@ export function exampleToken(claims: Record<string, unknown>): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'EdDSA', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
 }
+
+/** Matches any `Bearer <jwt>` header; the provider test swaps in a real token. */
+export const bearerLike = (token: string) => MatchersV3.regex('^Bearer [\\w-]+\\.[\\w-]+\\.[\\w-]+$', `Bearer ${token}`);

@@ -30,6 +30,7 @@ export const examples = {
   customerId: '1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5',
   productId: '9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
   paymentId: 'c0ffee00-1234-4abc-9def-001122334455',
+  notificationId: 'a11ce000-5678-4def-8abc-667788990011',
   time: '2026-11-25T10:00:00.000Z',
 } as const;
 

@@ -1,7 +1,7 @@
 // Verifies every pact that names a provider, one pact at a time, and keeps the result in the matrix.
 import type { IncomingMessage } from 'node:http';
 import { Verifier } from '@pact-foundation/pact';
-import type { MessageProviders, StateHandlers, VerifierOptions } from '@pact-foundation/pact';
+import type { MessageProviders, VerifierOptions } from '@pact-foundation/pact';
 import { readPacts, recordVerification, type PactSummary } from '../../../tools/lib/matrix.ts';
 import { pactsDir, verificationsDir } from '../../../tools/lib/paths.ts';
 import { participantVersion } from '../../../tools/lib/versions.ts';
@@ -11,6 +11,7 @@ import type { RunningProvider } from './provider.ts';
 process.env.PACT_DO_NOT_TRACK ??= 'true';
 
 type RequestFilter = NonNullable<VerifierOptions['requestFilter']>;
+export type StateHandlers = NonNullable<VerifierOptions['stateHandlers']>;
 
 export interface VerificationOutcome {
   consumer: string;
@@ -25,7 +26,8 @@ export interface VerifyOptions {
   providerBaseUrl: string;
   stateHandlers: StateHandlers;
   messageProviders?: MessageProviders;
-  requestFilter?: RequestFilter;
+  /** A real access token for each consumer's requests (replacing the pact's example bearer token). */
+  bearerFor?: (consumer: string) => string;
   pactDir?: string;
   /** Where results are recorded; `false` records nothing (e.g. a deliberately broken provider). */
   recordTo?: string | false;
@@ -46,7 +48,7 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationO
         pactUrls: [pact.file],
         stateHandlers: options.stateHandlers,
         messageProviders: options.messageProviders,
-        requestFilter: options.requestFilter,
+        requestFilter: options.bearerFor && withBearer(options.bearerFor(pact.consumer)),
         logLevel: 'warn',
       }).verifyProvider();
       outcome = { consumer: pact.consumer, pact, ok: true };
@@ -94,10 +96,10 @@ export function assertVerified(outcomes: VerificationOutcome[]): void {
   if (failed.length) throw new Error(failed.map((o) => `pact ${o.consumer} -> ${o.pact.provider} failed:\n${o.error}`).join('\n\n'));
 }
 
-/** Replaces the consumer's example bearer token with a real one of the provider's identity. */
-export function authorizeAs(token: () => string): RequestFilter {
+/** Replaces the consumer's example bearer token with a real one issued by the provider's identity. */
+function withBearer(token: string): RequestFilter {
   const filter = (request: IncomingMessage, _response: unknown, next: () => void) => {
-    if (request.headers.authorization) request.headers.authorization = `Bearer ${token()}`;
+    if (request.headers.authorization) request.headers.authorization = `Bearer ${token}`;
     next();
   };
   return filter as RequestFilter;

@@ -51,7 +51,13 @@ test('stopping a broker and one instance of every service under a steady order s
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-scale-'));
   const ns = `scale_${randomUUID().slice(0, 8)}`;
-  const print = (line: string) => { if (/^\[(platform|infra)\]/.test(line)) t.diagnostic(line); };
+  // Exits of a service process once both sets are up are crashes (checkInvariants fails on them).
+  const crashes: string[] = [];
+  let running = false;
+  const print = (line: string) => {
+    if (running && /^\[platform\] ✖ \S+ exited/.test(line)) crashes.push(line);
+    if (/^\[(platform|infra)\]/.test(line)) t.diagnostic(line);
+  };
   const cluster = await ensureKafkaCluster({ dataDir: join(dir, 'kafka'), basePort: 20_000 + Math.floor(Math.random() * 20_000), log: print });
   const pools = new Map<string, postgres.Sql>();
   const platforms: Platform[] = [];
@@ -82,6 +88,7 @@ test('stopping a broker and one instance of every service under a steady order s
     return first.services.every((s) => (ready.get(s) ?? 0) >= 2) ? ready : undefined;
   }, { timeoutMs: 60_000, message: 'two ready instances of every service' });
   t.diagnostic(`ready instances: ${JSON.stringify(Object.fromEntries(counts))}`);
+  running = true;
 
   process.env.GATEWAY_URL = first.gatewayUrl;
   const system = await import('../../../test/system/support.ts');
@@ -102,7 +109,7 @@ test('stopping a broker and one instance of every service under a steady order s
     const [{ known }] = await db('orders')`select count(*)::int as known from catalog_products where product_id = any(${products.map((p) => p.id)})`;
     return known === products.length;
   }, { timeoutMs: 60_000, message: 'orders to learn the products' });
-  const chaos = { ns, platform: first, gatewayUrl: first.gatewayUrl, staffToken, customers, products, db } as unknown as Chaos;
+  const chaos = { ns, platform: first, gatewayUrl: first.gatewayUrl, staffToken, customers, products, db, crashes } as unknown as Chaos;
 
   const streaming = orderStream(chaos, { ratePerSecond: 5, durationMs: 45_000 });
   await sleep(10_000);

@@ -1,4 +1,5 @@
 export { createHttpServer } from './server.ts';
+export { answerClientError } from './clientError.ts';
 export type { App, HttpServerOptions } from './server.ts';
 export { fieldErrors, HttpProblem, problem, problemTypeBase, slugForStatus, toProblem } from './problem.ts';
 export type { FieldError, ProblemDetails } from './problem.ts';

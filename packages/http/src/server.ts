@@ -13,6 +13,7 @@ import type { Span } from '@opentelemetry/api';
 import { withLogContext } from '@meridian/log';
 import type { Logger } from '@meridian/log';
 import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
+import { answerClientError } from './clientError.ts';
 import { ensureHttpMetrics, metricsRegistry } from './metrics.ts';
 import { toProblem } from './problem.ts';
 import { createReadiness } from './readiness.ts';
@@ -47,6 +48,12 @@ interface RequestScope {
 }
 
 const scopes = new WeakMap<IncomingMessage, RequestScope>();
+const problemSchema = {
+  description: 'RFC 9457 problem details',
+  type: 'object',
+  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' } },
+  additionalProperties: true,
+};
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /** Runs `fn` in the request's trace and log context (needed in callbacks Node detaches from it). */
@@ -58,7 +65,7 @@ function inRequestScope<T>(request: FastifyRequest, fn: () => T): T {
 // Starts the server span and log context before Fastify sees the request, so every hook, handler
 // and Fastify log line of the request runs inside them.
 function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const incoming = req.headers['x-request-id'];
     const reqId = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', reqId);
@@ -82,6 +89,9 @@ function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => vo
       }),
     );
   });
+  // Idle keep-alive connections outlive the gateway's (it closes its own a second before this hint).
+  server.keepAliveTimeout = 72_000;
+  return server;
 }
 
 class RequestLogs extends LogController {
@@ -136,8 +146,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     // While closing, requests on open connections are still served (drained), not refused.
     return503OnClosing: false,
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  // Every route that takes input can answer 400 validation-failed (and a bad path 400 bad-request): document it.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as Record<string, any> | undefined;
+    if (!schema || schema.hide) return;
+    const takesInput = route.url.includes(':') || ['params', 'querystring', 'body', 'headers'].some((part) => schema[part]);
+    if (takesInput && !schema.response?.[400] && !schema.response?.['4xx']) {
+      schema.response = { ...schema.response, 400: problemSchema };
+    }
+  });
 
   const readiness = createReadiness(options.readiness);
   app.decorate('readiness', readiness);

@@ -37,6 +37,8 @@ export interface ConsumerOptions {
   backoffMs?: number;
   metricsRegistry?: Registry;
   lagIntervalMs?: number;
+  /** Larger message values are dead-lettered unparsed (default 256 KiB; events are a few KiB). */
+  maxMessageBytes?: number;
 }
 
 export interface EventConsumer {
@@ -62,7 +64,7 @@ const tracer = trace.getTracer('@meridian/messaging');
  * and partitions are processed independently so a failing message only holds back its own partition.
  */
 export function createConsumer(options: ConsumerOptions): EventConsumer {
-  const { sql, logger, handlers, registry, maxAttempts = 5, backoffMs = 200 } = options;
+  const { sql, logger, handlers, registry, maxAttempts = 5, backoffMs = 200, maxMessageBytes = 256 * 1024 } = options;
   const groupId = `${options.ns}.${options.groupId}`;
   const topics = options.topics.map((t) => physicalTopic(options.ns, t));
   for (const type of Object.keys(handlers)) {
@@ -170,6 +172,11 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
   }
 
   async function processMessage(message: KafkaMessage): Promise<{ outcome: Outcome; type: string }> {
+    const size = message.value?.length ?? 0;
+    if (size > maxMessageBytes) {
+      const reason = `message too large: ${size} bytes (limit ${maxMessageBytes})`;
+      return { outcome: (await deadLetter(message, reason)) ? 'dead_lettered' : 'interrupted', type: 'invalid' };
+    }
     let event: EventEnvelope;
     try {
       event = parseEnvelope(message.value);

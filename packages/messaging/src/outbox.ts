@@ -97,6 +97,8 @@ export interface OutboxRelay {
 
 class PublishError extends Error {}
 
+class RelayLockLost extends Error {}
+
 /**
  * Publishes the outbox to Kafka in `seq` order. One relay per database is active (session advisory lock
  * held on a reserved connection); the others stand by and take over when it goes away.
@@ -150,7 +152,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     metrics.oldestAge.set(stats.oldestUnpublishedAgeSeconds);
   }
 
-  async function publishBatch(conn: postgres.ReservedSql): Promise<number> {
+  async function publishBatch(conn: postgres.Sql): Promise<number> {
     const rows = await conn`
       select seq, topic, key, payload::text as value, headers
       from outbox where published_at is null order by seq limit ${batchSize}`;
@@ -171,15 +173,25 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return rows.length;
   }
 
-  async function publishWhileLeader(conn: postgres.ReservedSql, lockPid: number) {
+  /** Whether the session `pid` (the lock holder) still holds an advisory lock, asked through the pool. */
+  async function lockHeld(pid: number): Promise<boolean> {
+    const [row] = await sql`
+      select exists(select 1 from pg_locks where locktype = 'advisory' and pid = ${pid} and granted) as held`;
+    return row.held;
+  }
+
+  /**
+   * The lock session only holds the lock; all work goes through the pool. A query on a reserved
+   * connection whose backend is gone crashes the process (porsager/postgres#1208), so that
+   * connection is only touched again after the pool confirmed the session is alive.
+   */
+  async function publishWhileLeader(lockPid: number) {
     let failures = 0;
     while (!stopping.signal.aborted) {
-      // A porsager connection reconnects silently; a new backend no longer holds our session lock.
-      const [{ pid }] = await conn`select pg_backend_pid() as pid`;
-      if (pid !== lockPid) throw new Error('relay lock lost: the database connection was replaced');
+      if (!(await lockHeld(lockPid))) throw new RelayLockLost('relay lock lost: its database session ended');
       let published: number;
       try {
-        published = await publishBatch(conn);
+        published = await publishBatch(sql);
         failures = 0;
         restarts = 0;
       } catch (err) {
@@ -190,39 +202,57 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         await sleep(delay, stopping.signal);
         continue;
       }
-      await refreshStats(conn, published < batchSize);
+      await refreshStats(sql, published < batchSize);
       if (published < batchSize) await idle(pollIntervalMs);
     }
+  }
+
+  /**
+   * Unlocks and returns a live lock session to the pool. A dead one is left alone: the pool took its
+   * connection back when it closed. Asks until the pool answers (or the relay stops).
+   */
+  async function endLockSession(conn: postgres.ReservedSql, pid: number | undefined) {
+    if (pid === undefined) return; // the lock query itself failed: the session is presumed gone
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!(await lockHeld(pid))) return;
+        break;
+      } catch (err) {
+        logger.warn({ err }, 'outbox relay: cannot check its lock session yet');
+        if (!(await sleep(backoffDelay(retryBaseMs, attempt, 5000), stopping.signal))) return;
+      }
+    }
+    // This session is ours alone, so dropping all its advisory locks only drops the relay lock.
+    await conn`select pg_advisory_unlock_all()`.catch(() => {});
+    conn.release();
   }
 
   async function run() {
     while (!stopping.signal.aborted) {
       let conn: postgres.ReservedSql | undefined;
+      let lockPid: number | undefined;
       try {
         conn = await sql.reserve();
         const [row] = await conn`
           select pg_try_advisory_lock(hashtext('meridian.outbox-relay')) as locked, pg_backend_pid() as pid`;
         if (!row.locked) {
-          await refreshStats(conn, true);
           conn.release();
           conn = undefined;
+          await refreshStats(sql, true);
           await sleep(pollIntervalMs, stopping.signal);
           continue;
         }
+        lockPid = row.pid;
         active = true;
         logger.info({ pid: row.pid }, 'outbox relay active');
-        await publishWhileLeader(conn, row.pid);
+        await publishWhileLeader(row.pid);
       } catch (err) {
         restarts += 1;
         logger.error({ err }, 'outbox relay failed; restarting');
       } finally {
         if (active) logger.info({}, 'outbox relay standing down');
         active = false;
-        if (conn) {
-          // This session is ours alone, so dropping all its advisory locks only drops the relay lock.
-          await conn`select pg_advisory_unlock_all()`.catch(() => {});
-          conn.release();
-        }
+        if (conn) await endLockSession(conn, lockPid);
       }
       if (restarts > 0) await sleep(backoffDelay(retryBaseMs, restarts), stopping.signal);
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
-import { ensureHttpMetrics, metricsRegistry, problem, toProblem } from '@meridian/http';
+import { answerClientError, ensureHttpMetrics, metricsRegistry, problem, toProblem } from '@meridian/http';
 import { createProxy } from './proxy.ts';
 import { defaultExpectedServices, routeTable, type RouteRule } from './routes.ts';
 
@@ -15,6 +15,8 @@ export interface GatewayOptions {
   upstreamTimeoutMs?: number;
   /** Instances tried per request when connections fail. */
   attempts?: number;
+  /** Largest declared request body (content-length) forwarded, in bytes; the services' own limit by default. */
+  bodyLimit?: number;
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -33,6 +35,7 @@ export function buildGateway({
   routes = routeTable,
   upstreamTimeoutMs = 30_000,
   attempts = 3,
+  bodyLimit = 1024 * 1024,
 }: GatewayOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
@@ -45,6 +48,8 @@ export function buildGateway({
     },
     // Request ids go into log lines as a field; a child logger per proxied request is avoidable cost.
     childLoggerFactory: (parent) => parent,
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
+    clientErrorHandler: answerClientError,
   });
   const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts });
   const metrics = ensureHttpMetrics();
@@ -92,6 +97,12 @@ export function buildGateway({
   app.register(async (proxied) => {
     proxied.removeAllContentTypeParsers();
     proxied.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    // Refused here: an upstream rejecting it would close the connection mid-upload (a 502, not a 413).
+    proxied.addHook('onRequest', async (request) => {
+      if (Number(request.headers['content-length'] ?? 0) > bodyLimit) {
+        throw problem(413, 'payload-too-large', `request body larger than ${bodyLimit} bytes`);
+      }
+    });
     for (const { prefix, service } of routes) {
       const handler = (request: FastifyRequest, reply: FastifyReply) => proxy(request, reply, service);
       proxied.all(prefix, handler);

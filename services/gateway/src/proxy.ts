@@ -65,9 +65,12 @@ const hasBody = (request: FastifyRequest): boolean =>
  * is retried only for idempotent requests without a body.
  */
 export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
-  const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  const reusingAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  // A request that cannot be replayed goes on a fresh connection: on a reused one it could race the
+  // upstream closing that connection as idle, fail with "socket hang up" and not be retryable.
+  const freshAgent = new http.Agent({ keepAlive: false });
 
-  function attempt(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders) {
+  function attempt(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders, agent: http.Agent) {
     const target = new URL(instance.url);
     return new Promise<IncomingMessage>((resolve, reject) => {
       let connected = false;
@@ -106,7 +109,7 @@ export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
       const instance = resolver.resolve(service);
       if (!instance) break;
       try {
-        const response = await attempt(instance, request, reply, headers);
+        const response = await attempt(instance, request, reply, headers, replayable ? reusingAgent : freshAgent);
         // Written straight to the socket: Fastify's reply machinery is not needed for a relay.
         reply.hijack();
         reply.raw.writeHead(response.statusCode ?? 502, { ...responseHeaders(response.headers), 'x-request-id': request.id });

@@ -140,9 +140,13 @@ test('while lines cannot be shipped (no topic, or Kafka unreachable) logging nev
     const registry = new Registry();
     const shipper = createKafkaLogShipper({ brokers: [...brokers], ns: topicNs, service: 'orders', registry });
     const logger = createLogger({ service: 'orders', version: 'test', instance: 'i-1', destination: discard(), shipper });
-    const elapsedMs = loop(logger);
+    let elapsedMs: number;
+    try {
+      elapsedMs = loop(logger);
+    } finally {
+      await shipper.close(1000);
+    }
     assert.ok(elapsedMs < 3 * baselineMs + 2000, `${what}: 100k log calls took ${Math.round(elapsedMs)} ms, ${Math.round(baselineMs)} ms without shipping`);
-    await shipper.close(1000);
     const { sent, dropped, buffered } = shipper.stats();
     assert.equal(sent, 0, what);
     assert.equal(buffered, 0, what);

@@ -16,7 +16,7 @@ import { Type } from 'typebox';
 import { topics } from '@meridian/contracts';
 import { createResolver, type Resolver } from '@meridian/discovery';
 import { defineTopic, messagingMigrationSql, type EventEnvelope } from '@meridian/messaging';
-import { startService, type RunningService, type ServiceDefinition } from '@meridian/service';
+import { startService, type ConsumerDef, type RunningService, type ServiceDefinition } from '@meridian/service';
 import { initTelemetry, type Telemetry } from '@meridian/telemetry';
 import { createTempDatabase, infra, uniqueName, type TempDatabase } from '@meridian/testkit';
 import { buildGateway } from '../../gateway/src/gateway.ts';
@@ -76,7 +76,7 @@ function chainService(): ServiceDefinition {
     version: '0.0.1',
     migrationsDir,
     topics: [defineTopic({ name: topics.ordersEvents }), defineTopic({ name: topics.inventoryStock })],
-    consumers: (ctx) => [
+    consumers: (ctx): ConsumerDef[] => [
       {
         name: 'confirmations',
         topics: [topics.ordersEvents],

@@ -16,6 +16,7 @@ const Problem = Type.Object(
   { additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 const maxBatch = 100;
+const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 
 export function inventoryRoutes(app: App, deps: { sql: postgres.Sql; inventory: Inventory; auth: AuthVerifier }) {
   const { sql, inventory, auth } = deps;
@@ -47,7 +48,8 @@ export function inventoryRoutes(app: App, deps: { sql: postgres.Sql; inventory: 
         description: `Products never stocked are left out. At most ${maxBatch} ids.`,
         querystring: Type.Object({
           productIds: Type.String({
-            pattern: '^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$',
+            // Strict uuids: anything looser reaches PostgreSQL's uuid cast and fails there.
+            pattern: `^${uuid}(,${uuid})*$`,
             description: 'Comma-separated product ids',
           }),
         }),

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseProcStat, parseTimes } from '../lib/proc.ts';
+import { packageOf, summarizeProfile } from '../lib/profile.ts';
+import { formatResult, withTargets, type BenchResult } from '../lib/report.ts';
+import { percentile, perSecond, ratio, summarize, targetMet } from '../lib/stats.ts';
+
+test('percentile uses the nearest rank', () => {
+  const values = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(values, 50), 50);
+  assert.equal(percentile(values, 99), 99);
+  assert.equal(percentile(values, 100), 100);
+  assert.equal(percentile(values, 0), 1);
+  assert.equal(percentile([7], 99), 7);
+  assert.ok(Number.isNaN(percentile([], 50)));
+});
+
+test('summarize sorts its input and reports p50/p90/p99, min, max and mean', () => {
+  const summary = summarize([5, 1, 4, 2, 3]);
+  assert.deepEqual(summary, { count: 5, min: 1, p50: 3, p90: 5, p99: 5, max: 5, mean: 3 });
+  assert.equal(summarize([]).count, 0);
+});
+
+test('ratio refuses a missing or zero denominator; perSecond scales to seconds', () => {
+  assert.equal(ratio(50, 100), 0.5);
+  assert.equal(ratio(1, 0), null);
+  assert.equal(ratio(Number.NaN, 2), null);
+  assert.equal(perSecond(300, 1500), 200);
+});
+
+test('targets are met at or above atLeast and strictly below below', () => {
+  assert.equal(targetMet({ name: 'r', value: 0.5, atLeast: 0.5 }), true);
+  assert.equal(targetMet({ name: 'r', value: 0.49, atLeast: 0.5 }), false);
+  assert.equal(targetMet({ name: 'p99', value: 100, below: 100 }), false);
+  assert.equal(targetMet({ name: 'p99', value: 99.9, below: 100 }), true);
+  assert.equal(targetMet({ name: 'x', value: null, atLeast: 1 }), null);
+  assert.deepEqual(withTargets([{ name: 'r', value: 0.12345, atLeast: 0.5 }]), [{ name: 'r', value: 0.123, atLeast: 0.5, met: false }]);
+});
+
+test('parseProcStat reads utime + stime even when the command name has spaces and parens', () => {
+  const line = '4242 (node (worker) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 123 0 0';
+  assert.equal(parseProcStat(line, 100), 3);
+});
+
+test('parseTimes sums the children line of bash `times`', () => {
+  assert.equal(parseTimes('0m0.010s 0m0.002s\n1m2.500s 0m0.500s\n'), 63);
+  assert.equal(parseTimes(''), 0);
+});
+
+test('packageOf attributes scripts to packages', () => {
+  assert.equal(packageOf('file:///work/main/node_modules/pino/lib/tools.js'), 'pino');
+  assert.equal(packageOf('file:///work/main/node_modules/@pinojs/redact/index.js'), '@pinojs/redact');
+  assert.equal(packageOf('node:internal/streams/writable'), 'node:internal');
+  assert.equal(packageOf(''), '(native/vm)');
+});
+
+test('summarizeProfile ranks busy self time and leaves idle out of the shares', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  const file = join(dir, 'x.cpuprofile');
+  const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' });
+  writeFileSync(file, JSON.stringify({
+    startTime: 0,
+    endTime: 2_000_000,
+    nodes: [
+      { id: 1, callFrame: frame('(root)'), hitCount: 0 },
+      { id: 2, callFrame: frame('(idle)'), hitCount: 50 },
+      { id: 3, callFrame: frame('write', 'file:///x/node_modules/pino/lib/proto.js'), hitCount: 30 },
+      { id: 4, callFrame: frame('handler', 'node:internal/http'), hitCount: 20 },
+    ],
+  }));
+  const summary = summarizeProfile(file);
+  assert.equal(summary.sampledMs, 2000);
+  assert.equal(summary.busyShare, 50);
+  assert.deepEqual(summary.packages, [{ name: 'pino', share: 60 }, { name: 'node:internal', share: 40 }]);
+  assert.equal(summary.functions[0].share, 60);
+});
+
+test('formatResult prints a row per variant and a verdict per target', () => {
+  const machine = { cpus: 2, loadavg: [1, 1, 1], node: 'v24', at: '2026-01-01T00:00:00.000Z' };
+  const result: BenchResult = {
+    name: 'demo',
+    description: 'demo',
+    quick: true,
+    machine: { before: machine, after: machine },
+    settings: {},
+    rows: [{ variant: 'bare', kind: 'baseline', throughput: 1000, unit: 'req/s', p50Ms: 1, p99Ms: 3 }],
+    targets: withTargets([{ name: 'platform / bare', value: 0.6, atLeast: 0.5 }]),
+    notes: [],
+  };
+  const text = formatResult(result);
+  assert.match(text, /bare\s+baseline\s+1000 req\/s\s+1\s+3/);
+  assert.match(text, /platform \/ bare: 0.6 \(target >= 0.5\) MET/);
+});

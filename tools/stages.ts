@@ -1,0 +1,127 @@
+// Pipeline stages owned by the contracts-and-delivery tooling, for scripts/test.ts (and CI) to call:
+// lint (biome + Dockerfiles), contract (pact consumers, then providers), build (artifacts).
+// Each returns the shape of a scripts/test.ts stage result. CLI: `node tools/stages.ts <stage> [--services a,b]`.
+import { spawn } from 'node:child_process';
+import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildService, checkArtifact } from './build-service.ts';
+import { repoRoot } from './lib/paths.ts';
+import { tmpdir } from 'node:os';
+
+export interface StageOutcome {
+  files?: number;
+  passed?: number;
+  failed?: number;
+  note: string;
+  ok: boolean;
+}
+
+export interface StageOptions {
+  /** Only these deployables (from `tools/affected.ts`); all when omitted. */
+  services?: string[];
+  env?: NodeJS.ProcessEnv;
+  resultsDir?: string;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** biome lint (errors fail; warnings are listed) and the Dockerfile lint. */
+export async function lintStage(options: StageOptions = {}): Promise<StageOutcome> {
+  const biome = await run(join(repoRoot, 'node_modules', '.bin', 'biome'), ['lint', '--max-diagnostics=50', '.'], options.env);
+  const dockerfiles = await run(process.execPath, [join(repoRoot, 'tools', 'lint-dockerfile.ts')], options.env);
+  const problems = [biome !== 0 && 'biome found errors', dockerfiles !== 0 && 'Dockerfile lint failed'].filter(Boolean);
+  return { note: problems.length ? problems.join('; ') : 'biome + Dockerfiles clean', ok: problems.length === 0 };
+}
+
+async function nodeTests(name: string, files: string[], options: StageOptions & { concurrency: number }): Promise<Required<StageOutcome>> {
+  const resultsDir = options.resultsDir ?? join(repoRoot, 'test-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const tap = join(resultsDir, `${name}.tap`);
+  const code = await run(
+    process.execPath,
+    [
+      '--test',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      `--test-concurrency=${options.concurrency}`,
+      '--test-timeout=300000',
+      '--test-force-exit',
+      ...files,
+    ],
+    { ...(options.env ?? process.env), PACT_DO_NOT_TRACK: 'true' },
+  );
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (label: string) => Number(text.match(new RegExp(`^# ${label} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const passed = count('pass');
+  const failed = count('fail') + count('cancelled') || (code === 0 ? 0 : 1);
+  return { files: files.length, passed, failed, note: failed ? `see ${tap}` : '', ok: code === 0 && failed === 0 };
+}
+
+const testFiles = (dir: string, services?: string[]) =>
+  globSync(`contracts/pact/${dir}/*.contract.test.ts`, { cwd: repoRoot })
+    .filter((file) => !services || services.some((s) => file.endsWith(`/${s}.contract.test.ts`)) || (dir === 'providers' && file.includes('breaking') && services.includes('catalog')))
+    .sort();
+
+/**
+ * Consumer tests first (they regenerate contracts/pacts/), then provider verification against
+ * real infrastructure (records contracts/verifications/). Needs PostgreSQL, Kafka, Redis and etcd.
+ */
+export async function contractStage(options: StageOptions = {}): Promise<StageOutcome> {
+  const consumers = testFiles('consumers', options.services);
+  const providers = testFiles('providers', options.services);
+  if (consumers.length + providers.length === 0) return { note: 'skipped: no contract tests for the affected services', ok: true };
+  const consumed = consumers.length ? await nodeTests('contract-consumers', consumers, { ...options, concurrency: 4 }) : undefined;
+  if (consumed && !consumed.ok) return { ...consumed, note: `consumer tests failed (providers not verified); ${consumed.note}` };
+  const provided = providers.length ? await nodeTests('contract-providers', providers, { ...options, concurrency: 2 }) : undefined;
+  const parts = [consumed, provided].filter((p) => p !== undefined);
+  return {
+    files: parts.reduce((n, p) => n + p.files, 0),
+    passed: parts.reduce((n, p) => n + p.passed, 0),
+    failed: parts.reduce((n, p) => n + p.failed, 0),
+    note: parts.map((p) => p.note).filter(Boolean).join('; '),
+    ok: parts.every((p) => p.ok),
+  };
+}
+
+/** Builds each service's artifact outside the repo and checks it loads on its own. */
+export async function buildStage(options: StageOptions = {}): Promise<StageOutcome> {
+  const all = globSync('services/*/Dockerfile', { cwd: repoRoot }).map((file) => file.split('/')[1]).sort();
+  const services = options.services ? all.filter((s) => options.services!.includes(s)) : all;
+  let failed = 0;
+  for (const service of services) {
+    try {
+      const result = buildService(service, join(tmpdir(), `meridian-build-${service}`));
+      const check = checkArtifact(result.out);
+      console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${service} ${result.version}: ${result.modules} modules, ${result.npmPackages.length} npm packages`);
+      if (!check.ok) {
+        console.log(check.output);
+        failed++;
+      }
+    } catch (error) {
+      console.log(`FAIL ${service}: ${(error as Error).message}`);
+      failed++;
+    }
+  }
+  return { files: services.length, passed: services.length - failed, failed, note: services.length ? '' : 'skipped: no affected service', ok: failed === 0 };
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { services: { type: 'string' } } });
+  const stages = { lint: lintStage, contract: contractStage, build: buildStage } as const;
+  const stage = positionals[0] as keyof typeof stages;
+  if (!stages[stage]) {
+    console.error(`usage: stages.ts <${Object.keys(stages).join('|')}> [--services a,b]`);
+    process.exit(2);
+  }
+  const services = values.services === undefined ? undefined : values.services.split(',').map((s) => s.trim()).filter(Boolean);
+  const startedAt = Date.now();
+  const outcome = await stages[stage]({ services });
+  console.log(`${stage}: ${outcome.ok ? 'ok' : 'FAILED'} (${((Date.now() - startedAt) / 1000).toFixed(1)} s)${outcome.note ? ` ${outcome.note}` : ''}`);
+  process.exit(outcome.ok ? 0 : 1);
+}
