@@ -8,8 +8,10 @@ export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
 
 export interface DbOptions {
-  /** Pool size (default 10). */
+  /** Pool size (default `DB_POOL_MAX`, else 5: many services share one PostgreSQL's connection slots). */
   max?: number;
+  /** Seconds an unused connection stays open (default 30), so idle services give their slots back. */
+  idleTimeoutSeconds?: number;
   /** Shown in `pg_stat_activity`. */
   applicationName?: string;
   /** Server notices go here at debug level instead of the console. */
@@ -19,7 +21,8 @@ export interface DbOptions {
 /** A porsager `postgres` pool for `url`. */
 export function createDb(url: string, options: DbOptions = {}): Sql {
   return postgres(url, {
-    max: options.max ?? 10,
+    max: options.max ?? (Number(process.env.DB_POOL_MAX) || 5),
+    idle_timeout: options.idleTimeoutSeconds ?? 30,
     connection: options.applicationName ? { application_name: options.applicationName } : {},
     onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
   });

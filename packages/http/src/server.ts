@@ -184,6 +184,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     metrics.requests.inc(labels);
     done();
   });
+  // While draining, each answer closes its connection, so close() is not held up by idle keep-alives.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (readiness.draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('preClose', (done) => {
     readiness.drain();
     done();
