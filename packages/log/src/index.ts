@@ -83,8 +83,9 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: redactPaths, censor: '[redacted]' },
     mixin: contextFields,
   };
-  if (!options.shipper) return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
-  const destination = options.destination ?? pino.destination();
+  // Asynchronous writes: a log line never blocks the event loop on stdout (pino flushes on exit).
+  const destination = options.destination ?? pino.destination({ sync: false });
+  if (!options.shipper) return pino(pinoOptions, destination);
   // Each stream accepts every level; the logger's own level decides what is written at all.
   return pino(pinoOptions, pino.multistream([
     { level: 'trace', stream: destination },
