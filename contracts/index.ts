@@ -18,6 +18,8 @@ export const topics = {
   ordersEvents: 'orders.events',
   paymentsEvents: 'payments.events',
   identityUsers: 'identity.users',
+  /** Not business events: every service's log lines, indexed by the logging service. */
+  platformLogs: 'platform.logs',
 } as const;
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -42,6 +44,7 @@ export const topicDefinitions: Record<(typeof topics)[keyof typeof topics], Topi
   'inventory.stock': { name: topics.inventoryStock, owner: 'inventory', partitions: 3, retentionMs: 7 * dayMs, cleanupPolicy: 'delete' },
   'orders.events': { name: topics.ordersEvents, owner: 'orders', partitions: 3, retentionMs: 7 * dayMs, cleanupPolicy: 'delete' },
   'payments.events': { name: topics.paymentsEvents, owner: 'payments', partitions: 3, retentionMs: 7 * dayMs, cleanupPolicy: 'delete' },
+  'platform.logs': { name: topics.platformLogs, owner: 'logging', partitions: 3, retentionMs: 3 * dayMs, cleanupPolicy: 'delete' },
 };
 
 interface EventContract {

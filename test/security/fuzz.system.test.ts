@@ -40,7 +40,7 @@ interface Operation {
 const nastyStrings = [
   '', ' ', '\u0000', 'a\u0000b', '\u202e\u0644\u0627', '😀'.repeat(50), 'Ω≈ç√∫', '\ud800', 'ǅ̶̢̛',
   "' or 1=1 --", '"; drop table users; --', '../../etc/passwd', '%00', '%zz', '<script>alert(1)</script>',
-  '${7*7}', '{{7*7}}', 'NaN', 'Infinity', '-1', '1e309', 'null', 'true', '__proto__', 'constructor',
+  '$' + '{7*7}', '{{7*7}}', 'NaN', 'Infinity', '-1', '1e309', 'null', 'true', '__proto__', 'constructor',
   'x'.repeat(10_000),
 ];
 const nastyNumbers = [
@@ -127,7 +127,7 @@ function objectFor(schema: Schema, depth: number): fc.Arbitrary<Record<string, u
 
 interface BodyCase {
   contentType?: string;
-  body: string | Buffer;
+  body: string;
   label: string;
 }
 
@@ -306,13 +306,34 @@ for (const via of ['gateway', 'direct'] as const) {
   });
 }
 
+/** POSTs `body` as a chunked stream (no content-length). */
+async function streamed(base: string, path: string, body: Buffer): Promise<{ status: number; text: string }> {
+  const stream = new ReadableStream({
+    start(controller) {
+      for (let offset = 0; offset < body.length; offset += 64 * 1024) controller.enqueue(body.subarray(offset, offset + 64 * 1024));
+      controller.close();
+    },
+  });
+  const response = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+  return { status: response.status, text: await response.text() };
+}
+
 test('oversized and header-bomb requests get a clean 413 / 431, through the gateway and directly', async () => {
   const bases = [gateway, ...[...targets.values()].map((i) => i.url)];
   for (const base of bases) {
-    const big = await send(base, 'POST', '/api/v1/auth/login', { headers: { 'content-type': 'application/json' }, body: hugeBody.body });
-    assert.equal(big.status, 413, `${base}: ${big.text.slice(0, 200)}`);
-    assert.deepEqual(problemFaults(big), []);
-    const headerBomb = await send(base, 'GET', '/api/v1/categories', { headers: { 'x-padding': 'x'.repeat(64 * 1024) } });
+    for (let i = 0; i < 3; i++) {
+      const big = await send(base, 'POST', '/api/v1/auth/login', { headers: { 'content-type': 'application/json' }, body: hugeBody.body });
+      assert.equal(big.status, 413, `${base}: ${big.text.slice(0, 200)}`);
+      assert.deepEqual(problemFaults(big), []);
+      // The same without a content-length: the limit applies to what is streamed. The gateway answers
+      // 413; a service reached directly may instead cut the connection once past its limit.
+      const chunked = await streamed(base, '/api/v1/auth/login', Buffer.from(hugeBody.body)).catch((error: Error) => {
+        if (base === gateway) throw error;
+        return { status: 0, text: '' };
+      });
+      if (base === gateway || chunked.status !== 0) assert.equal(chunked.status, 413, `${base} (chunked): ${chunked.text.slice(0, 200)}`);
+    }
+    const headerBomb = await send(base, 'GET', '/api/v1/categories', { headers: { 'x-padding': 'x'.repeat(20 * 1024) } });
     assert.equal(headerBomb.status, 431, `${base}: ${headerBomb.status}`);
     assert.deepEqual(problemFaults(headerBomb), [], `${base}: ${headerBomb.text}`);
   }

@@ -50,7 +50,7 @@ export async function send(
   base: string,
   method: string,
   path: string,
-  options: { token?: string; json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {},
+  options: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -106,7 +106,7 @@ export async function registerCustomer(password = `pw-${randomUUID()}`): Promise
 
 /** Text that betrays internals: stack frames, source paths, Node internals. */
 const leakPatterns = [
-  /\bat [\w$.<>\[\] ]+ \((?:file:|node:|\/)/, // a stack frame
+  /\bat [\w$.<>[\] ]+ \((?:file:|node:|\/)/, // a stack frame
   /\bat (?:file|node):/,
   /file:\/\//,
   /node:internal/,

@@ -9,7 +9,7 @@ import { createCache, createRedisClient } from '@meridian/cache';
 import type { Cache } from '@meridian/cache';
 import { ConfigError, loadConfig, platformConfig, splitList } from '@meridian/config';
 import type { PlatformConfig } from '@meridian/config';
-import { eventSchemas } from '@meridian/contracts';
+import { eventSchemas, topicDefinitions, topics } from '@meridian/contracts';
 import { createDb, dbReady, migrate } from '@meridian/db';
 import type { Sql } from '@meridian/db';
 import { createResolver, createServiceClient, register } from '@meridian/discovery';
@@ -18,7 +18,7 @@ import { createHttpServer, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { createConsumer, createOutbox, createOutboxRelay, ensureTopics } from '@meridian/messaging';
+import { createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics } from '@meridian/messaging';
 import type { EventConsumer, EventHandler, Outbox, OutboxRelay, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 
@@ -199,8 +199,10 @@ export async function startService<P extends TProperties>(
       sql = createDb(platform.DATABASE_URL, { applicationName: `${def.name}-${instanceId.slice(0, 8)}`, logger });
       if (def.migrationsDir) await migrate(sql, def.migrationsDir, logger);
     }
-    if (def.topics?.length) {
-      const created = await ensureTopics({ brokers: platform.KAFKA_BROKERS, ns, topics: def.topics });
+    // The log topic too when this service ships its logs: lines sent before it exists would be dropped.
+    const topicsToEnsure = [...(def.topics ?? []), ...(shipper ? [defineTopic(topicDefinitions[topics.platformLogs])] : [])];
+    if (topicsToEnsure.length) {
+      const created = await ensureTopics({ brokers: platform.KAFKA_BROKERS, ns, topics: topicsToEnsure });
       if (created.length) logger.info({ topics: created }, 'topics created');
     }
     if (def.redis) {

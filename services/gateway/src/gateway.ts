@@ -15,7 +15,7 @@ export interface GatewayOptions {
   upstreamTimeoutMs?: number;
   /** Instances tried per request when connections fail. */
   attempts?: number;
-  /** Largest declared request body (content-length) forwarded, in bytes; the services' own limit by default. */
+  /** Largest request body forwarded, in bytes; unlimited when unset. */
   bodyLimit?: number;
 }
 
@@ -35,7 +35,7 @@ export function buildGateway({
   routes = routeTable,
   upstreamTimeoutMs = 30_000,
   attempts = 3,
-  bodyLimit = 1024 * 1024,
+  bodyLimit = Number.POSITIVE_INFINITY,
 }: GatewayOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
@@ -51,7 +51,7 @@ export function buildGateway({
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
     clientErrorHandler: answerClientError,
   });
-  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts });
+  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit });
   const metrics = ensureHttpMetrics();
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -97,12 +97,6 @@ export function buildGateway({
   app.register(async (proxied) => {
     proxied.removeAllContentTypeParsers();
     proxied.addContentTypeParser('*', (_request, _payload, done) => done(null));
-    // Refused here: an upstream rejecting it would close the connection mid-upload (a 502, not a 413).
-    proxied.addHook('onRequest', async (request) => {
-      if (Number(request.headers['content-length'] ?? 0) > bodyLimit) {
-        throw problem(413, 'payload-too-large', `request body larger than ${bodyLimit} bytes`);
-      }
-    });
     for (const { prefix, service } of routes) {
       const handler = (request: FastifyRequest, reply: FastifyReply) => proxy(request, reply, service);
       proxied.all(prefix, handler);

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { loadConfig, platformConfig, splitList } from '@meridian/config';
+import { topicDefinitions, topics } from '@meridian/contracts';
 import { createResolver, register } from '@meridian/discovery';
 import { createKafkaLogShipper, createLogger, logShippingEnabled } from '@meridian/log';
+import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { buildGateway } from './gateway.ts';
 import { defaultExpectedServices } from './routes.ts';
@@ -14,6 +16,8 @@ const config = loadConfig(
     GATEWAY_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
     GATEWAY_EXPECTED_SERVICES: Type.String({ default: defaultExpectedServices.join(',') }),
     GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1 }),
+    // The services' own body limit (@meridian/http): bigger bodies get a clean 413 here, not a 502 mid-upload.
+    GATEWAY_BODY_LIMIT_BYTES: Type.Integer({ default: 1024 * 1024, minimum: 1 }),
   }),
   process.env,
   { name: 'gateway' },
@@ -26,6 +30,9 @@ const shipper = logShippingEnabled('gateway') ? createKafkaLogShipper({ brokers:
 const logger = createLogger({ service: 'gateway', version, instance: instanceId, level: config.LOG_LEVEL, shipper });
 const telemetry = initTelemetry({ service: 'gateway', version, instance: instanceId, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
+// Lines shipped before the log topic exists would be dropped: make sure it does.
+if (shipper) await ensureTopics({ brokers: config.KAFKA_BROKERS, ns, topics: [defineTopic(topicDefinitions[topics.platformLogs])] });
+
 const resolver = createResolver({ endpoints, ns, logger });
 await resolver.start();
 const app = buildGateway({
@@ -33,6 +40,7 @@ const app = buildGateway({
   logger,
   expectedServices: splitList(config.GATEWAY_EXPECTED_SERVICES),
   upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+  bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
 });
 const url = await app.listen({ host: config.HOST, port: config.GATEWAY_PORT });
 const registration = await register({

@@ -11,6 +11,8 @@ export interface ProxyOptions {
   timeoutMs: number;
   /** Instances tried per request, at most. */
   attempts: number;
+  /** Largest request body forwarded, in bytes (declared or streamed); bigger ones get 413. Unlimited when unset. */
+  bodyLimit?: number;
 }
 
 // Connection-scoped headers (RFC 9110 §7.6.1) are not forwarded; `host` is set for the upstream.
@@ -21,6 +23,7 @@ const hopByHop = new Set([
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 class UpstreamTimeout extends Error {}
+class BodyTooLarge extends Error {}
 
 /** A failed upstream attempt; `sent` tells whether any of the request may have reached the upstream. */
 class AttemptFailed extends Error {
@@ -64,7 +67,7 @@ const hasBody = (request: FastifyRequest): boolean =>
  * connection can be retried on another instance for any method; a connection that breaks later
  * is retried only for idempotent requests without a body.
  */
-export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
+export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.POSITIVE_INFINITY }: ProxyOptions) {
   const reusingAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
   // A request that cannot be replayed goes on a fresh connection: on a reused one it could race the
   // upstream closing that connection as idle, fail with "socket hang up" and not be retryable.
@@ -85,8 +88,14 @@ export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
       });
       const sendBody = () => {
         connected = true;
-        if (hasBody(request)) request.raw.pipe(upstream);
-        else upstream.end();
+        if (!hasBody(request)) return upstream.end();
+        // Cut off here rather than let the upstream reject it mid-upload (which races into a 502).
+        let bytes = 0;
+        request.raw.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > bodyLimit) upstream.destroy(new BodyTooLarge(`request body larger than ${bodyLimit} bytes`));
+        });
+        request.raw.pipe(upstream);
       };
       // The client left before the answer came: stop waiting for it.
       const abandon = () => upstream.destroy();
@@ -97,11 +106,17 @@ export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
         resolve(response);
       });
       upstream.once('timeout', () => upstream.destroy(new UpstreamTimeout(`no answer from ${instance.url} within ${timeoutMs} ms`)));
-      upstream.on('error', (err) => reject(err instanceof UpstreamTimeout ? err : new AttemptFailed(err, connected)));
+      upstream.on('error', (err) => reject(err instanceof UpstreamTimeout || err instanceof BodyTooLarge ? err : new AttemptFailed(err, connected)));
     });
   }
 
   async function forward(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
+    const tooLarge = () => {
+      // The rest of the upload is not read: close the connection after answering.
+      reply.header('connection', 'close');
+      return problem(413, 'payload-too-large', `request body larger than ${bodyLimit} bytes`);
+    };
+    if (Number(request.headers['content-length'] ?? 0) > bodyLimit) throw tooLarge();
     const headers = forwardedHeaders(request);
     const replayable = idempotentMethods.has(request.method) && !hasBody(request);
     let lastError: Error | undefined;
@@ -124,6 +139,7 @@ export function createProxy({ resolver, timeoutMs, attempts }: ProxyOptions) {
       } catch (err) {
         if (reply.raw.destroyed) return reply; // the client is gone; nobody to answer
         if (err instanceof UpstreamTimeout) throw problem(504, 'gateway-timeout', err.message);
+        if (err instanceof BodyTooLarge) throw tooLarge();
         const failure = err as AttemptFailed;
         resolver.markFailed(instance.instanceId);
         request.log.warn({ err: failure.cause, reqId: request.id, service, instance: instance.url }, 'upstream attempt failed');

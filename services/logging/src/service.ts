@@ -1,7 +1,7 @@
 /** The logging service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { logsTopic } from '@meridian/log';
+import { topicDefinitions, topics } from '@meridian/contracts';
 import { defineTopic } from '@meridian/messaging';
 import type { ServiceDefinition } from '@meridian/service';
 import { splitList } from '@meridian/config';
@@ -9,10 +9,8 @@ import { registerRoutes } from './api/routes.ts';
 import { createLogIndexer, type LogIndexer } from './events/indexer.ts';
 import { startRetention } from './retention.ts';
 
-const dayMs = 24 * 60 * 60 * 1000;
-
 /** Shipped log lines: 3 partitions, kept 3 days (the index keeps them `LOG_RETENTION_DAYS`). */
-export const logsTopicDefinition = defineTopic({ name: logsTopic, partitions: 3, retentionMs: 3 * dayMs, cleanupPolicy: 'delete' });
+export const logsTopicDefinition = defineTopic(topicDefinitions[topics.platformLogs]);
 
 const configSchema = {
   LOG_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 3 }),

@@ -4,6 +4,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { topics } from '@meridian/contracts';
 import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV2 } from '@meridian/contracts';
 import type { Outbox } from '@meridian/messaging';
+import { currentTraceId } from '@meridian/telemetry';
 import {
   decide,
   normalizeLines,
@@ -69,6 +70,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
   /**
    * Validates and prices the request against the catalog read model, then writes the order, its lines
    * and `OrderPlaced` v2 in one transaction. Throws `OrderRejection` on a business rule failure.
+   * The order keeps the active trace id: its whole saga logs under it.
    */
   async function placeOrder(customer: Customer, req: PlaceOrderRequest): Promise<PlaceOrderResult> {
     const lines = normalizeLines(req.items);
@@ -93,6 +95,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
         paymentToken: req.paymentToken,
         idempotencyKey: req.idempotencyKey,
         requestHash,
+        traceId: currentTraceId() ?? null,
         createdAt,
         items: priced.items,
       });

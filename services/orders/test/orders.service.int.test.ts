@@ -96,6 +96,33 @@ test('the read model follows catalog events from Kafka; orders are priced from i
   assert.deepEqual(placed.data.items, [{ productId: product.productId, sku: 'CHAIR-1', name: 'Oak chair', quantity: 2, unitPriceCents: 12900 }]);
 });
 
+test('an order keeps the trace id of the request that placed it; staff see it', async () => {
+  const traceId = randomUUID().replaceAll('-', '');
+  const res = await fetch(`${service.url}/api/v1/orders`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'idempotency-key': randomUUID(),
+      traceparent: `00-${traceId}-${'1'.repeat(16)}-01`,
+    },
+    body: JSON.stringify({ items: [{ productId: product.productId, quantity: 1 }], paymentToken: 'tok_visa' }),
+  });
+  assert.equal(res.status, 202);
+  assert.equal(res.headers.get('x-trace-id'), traceId);
+  const { id } = await res.json();
+
+  const staff = await authority.issuer.issue({ sub: randomUUID(), email: 'staff@example.com', role: 'staff' });
+  const read = (path: string, bearer: string) => fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } }).then((r) => r.json());
+  assert.equal((await read(`/api/v1/admin/orders/${id}`, staff)).traceId, traceId);
+  const listed = (await read(`/api/v1/admin/orders?customerId=${customerId}&limit=100`, staff)).items.find((o: { id: string }) => o.id === id);
+  assert.equal(listed.traceId, traceId);
+  assert.equal((await read(`/api/v1/orders/${id}`, token)).traceId, undefined, 'customers do not see it');
+
+  const placed = await ordersTopic.find((e) => e.type === 'OrderPlaced' && e.key === id, 'OrderPlaced on Kafka');
+  assert.equal(placed.traceparent?.split('-')[1], traceId, 'the saga carries the same trace');
+});
+
 test('PaymentAuthorized confirms the order once, even when delivered twice; late events change nothing', async () => {
   const { id } = await (await placeOrder(1)).json();
   const reserved = envelope('StockReserved', 1, id, { orderId: id, items: [{ productId: product.productId, quantity: 1 }], expiresAt: new Date(Date.now() + 900_000).toISOString() }, 'inventory');

@@ -41,6 +41,8 @@ export interface Order {
   currency: string;
   createdAt: string;
   updatedAt: string;
+  /** Trace id of the request that placed it: every log line of its saga carries it. */
+  traceId?: string;
 }
 export interface HistoryEntry {
   eventId: string;
@@ -63,6 +65,16 @@ export interface Notification {
   subject: string;
   body: string;
   createdAt: string;
+}
+
+export interface LogEntry {
+  id: string;
+  time: string;
+  service: string;
+  level: string;
+  msg: string;
+  traceId: string | null;
+  data: Record<string, unknown>;
 }
 
 export const query = (params: Record<string, string | number | boolean | undefined>) => {
@@ -88,6 +100,11 @@ export const api = {
   orders: (filters: { status?: string; customerId?: string; from?: string; to?: string; cursor?: string }, signal?: AbortSignal) =>
     request<Page<Order>>(`/api/v1/admin/orders${query({ ...filters, limit: 25 })}`, { token: token(), signal }),
   order: (id: string, signal?: AbortSignal) => request<Order & { history: HistoryEntry[] }>(`/api/v1/admin/orders/${id}`, { token: token(), signal }),
+  /** Every log line of a trace, oldest first (the logging service, through the gateway). */
+  traceLogs: (traceId: string, signal?: AbortSignal) =>
+    request<Page<LogEntry>>(`/api/v1/ops/logs${query({ traceId, order: 'asc', limit: 500 })}`, { token: token(), signal }),
+  /** Where the ops console runs, from the back-office server (null when none is ready). */
+  config: (signal?: AbortSignal) => request<{ opsConsoleUrl: string | null }>('/app-api/config', { token: token(), signal }),
   notifications: (params: { orderId?: string; cursor?: string }, signal?: AbortSignal) =>
     request<Page<Notification>>(`/api/v1/notifications${query({ ...params, limit: 25 })}`, { token: token(), signal }),
 };

@@ -6,6 +6,7 @@ import { ErrorBoundary, LoginForm } from '../../../shared/web/ui.tsx';
 import { session } from './api.ts';
 import { DeadLettersPage } from './pages/DeadLettersPage.tsx';
 import { KafkaPage } from './pages/KafkaPage.tsx';
+import { LogsPage } from './pages/LogsPage.tsx';
 import { ServicesPage } from './pages/ServicesPage.tsx';
 import { TailPage } from './pages/TailPage.tsx';
 
@@ -16,6 +17,7 @@ function Page({ path }: { path: string }) {
   if (path === '/kafka') return <KafkaPage />;
   if (path === '/dead-letters') return <DeadLettersPage />;
   if (path === '/tail') return <TailPage />;
+  if (path === '/logs') return <LogsPage />;
   return (
     <div className="card">
       <h1>Page not found</h1>
@@ -41,6 +43,7 @@ function App() {
               <Link to="/kafka">Kafka</Link>
               <Link to="/dead-letters">Dead letters</Link>
               <Link to="/tail">Live tail</Link>
+              <Link to="/logs">Logs</Link>
             </nav>
           )}
           {current && (

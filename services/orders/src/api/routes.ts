@@ -18,6 +18,7 @@ import {
   OwnOrdersQuery,
   PlaceOrderBody,
   Problem,
+  StaffOrderPage,
 } from './schemas.ts';
 
 export function registerRoutes(
@@ -71,7 +72,7 @@ export function registerRoutes(
     },
     async (request) => {
       const { cursor, limit = 20 } = request.query;
-      return page(await repo.listOrders(sql, { customerId: userOf(request).sub, cursor: parseCursor(cursor), limit: limit + 1 }), limit);
+      return page(await repo.listOrders(sql, { customerId: userOf(request).sub, cursor: parseCursor(cursor), limit: limit + 1 }), limit, toApi);
     },
   );
 
@@ -93,11 +94,11 @@ export function registerRoutes(
     '/api/v1/admin/orders',
     {
       preHandler: auth.requireStaff,
-      schema: { tags: ['admin'], summary: 'Search all orders (staff)', querystring: AdminOrdersQuery, response: { 200: OrderPage, 400: Problem, 401: Problem, 403: Problem } },
+      schema: { tags: ['admin'], summary: 'Search all orders (staff)', querystring: AdminOrdersQuery, response: { 200: StaffOrderPage, 400: Problem, 401: Problem, 403: Problem } },
     },
     async (request) => {
       const { cursor, limit = 20, ...filter } = request.query;
-      return page(await repo.listOrders(sql, { ...filter, cursor: parseCursor(cursor), limit: limit + 1 }), limit);
+      return page(await repo.listOrders(sql, { ...filter, cursor: parseCursor(cursor), limit: limit + 1 }), limit, toStaffApi);
     },
   );
 
@@ -117,7 +118,7 @@ export function registerRoutes(
       if (!order) throw notFound(request.params.id);
       const history = await repo.orderHistory(sql, order.id);
       return {
-        ...toApi(order),
+        ...toStaffApi(order),
         history: history.map((h) => ({
           eventId: h.eventId,
           type: h.type,
@@ -153,11 +154,11 @@ function parseCursor(raw: string | undefined): Cursor | undefined {
 }
 
 /** `rows` holds up to limit + 1 orders; the extra one only tells that another page exists. */
-function page(rows: repo.OrderView[], limit: number) {
+function page<T>(rows: repo.OrderView[], limit: number, view: (o: repo.OrderView) => T) {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
-    items: items.map(toApi),
+    items: items.map(view),
     nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
   };
 }
@@ -174,4 +175,8 @@ function toApi(o: repo.OrderView) {
     createdAt: o.createdAt.toISOString(),
     updatedAt: o.updatedAt.toISOString(),
   };
+}
+
+function toStaffApi(o: repo.OrderView) {
+  return { ...toApi(o), ...(o.traceId ? { traceId: o.traceId } : {}) };
 }

@@ -56,9 +56,17 @@ export const Order = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-export const OrderWithHistory = Type.Object({ ...Order.properties, history: Type.Array(HistoryEntry) });
+/** What staff see of an order: also the trace id of the request that placed it (absent on orders older than it). */
+export const StaffOrder = Type.Object({
+  ...Order.properties,
+  traceId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$', description: 'W3C trace id of the placing request; search the logs by it' })),
+});
 
-export const OrderPage = Type.Object({ items: Type.Array(Order), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const OrderWithHistory = Type.Object({ ...StaffOrder.properties, history: Type.Array(HistoryEntry) });
+
+const NextCursor = Type.Union([Type.String(), Type.Null()]);
+export const OrderPage = Type.Object({ items: Type.Array(Order), nextCursor: NextCursor });
+export const StaffOrderPage = Type.Object({ items: Type.Array(StaffOrder), nextCursor: NextCursor });
 
 export const IdParams = Type.Object({ id: Uuid });
 

@@ -14,6 +14,7 @@ export interface OrderRow {
   currency: string;
   paymentToken: string;
   requestHash: string;
+  traceId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -46,7 +47,7 @@ export interface OrderFilter {
 const orderColumns = (sql: Sql | TransactionSql) => sql`
   id, customer_id as "customerId", customer_email as "customerEmail", status, reason,
   total_cents::float8 as "totalCents", currency, payment_token as "paymentToken",
-  request_hash as "requestHash", created_at as "createdAt", updated_at as "updatedAt"`;
+  request_hash as "requestHash", trace_id as "traceId", created_at as "createdAt", updated_at as "updatedAt"`;
 
 // ---- catalog read model ----
 
@@ -88,6 +89,7 @@ export interface NewOrder {
   paymentToken: string;
   idempotencyKey: string;
   requestHash: string;
+  traceId: string | null;
   createdAt: Date;
   items: PricedLine[];
 }
@@ -96,9 +98,9 @@ export interface NewOrder {
 export async function insertOrder(tx: TransactionSql, o: NewOrder): Promise<boolean> {
   const inserted = await tx`
     insert into orders (id, customer_id, customer_email, status, total_cents, currency, payment_token,
-                        idempotency_key, request_hash, created_at, updated_at)
+                        idempotency_key, request_hash, trace_id, created_at, updated_at)
     values (${o.id}, ${o.customerId}, ${o.customerEmail}, 'PENDING', ${o.totalCents}, ${o.currency},
-            ${o.paymentToken}, ${o.idempotencyKey}, ${o.requestHash}, ${o.createdAt}, ${o.createdAt})
+            ${o.paymentToken}, ${o.idempotencyKey}, ${o.requestHash}, ${o.traceId}, ${o.createdAt}, ${o.createdAt})
     on conflict (customer_id, idempotency_key) do nothing
     returning id`;
   if (inserted.length === 0) return false;

@@ -3,6 +3,7 @@ import { Link } from '../../../../shared/web/router.tsx';
 import { formatMoney, formatTime, Pager, ResourceView, StatusBadge, useCursorPages, useResource } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
 import { NotificationList } from './NotificationsPage.tsx';
+import { OrderLogs } from './OrderLogs.tsx';
 
 interface Filters {
   status: string;
@@ -155,6 +156,14 @@ export function OrderDetailPage({ id }: { id: string }) {
                 )}
                 <dt>Total</dt>
                 <dd>{formatMoney(o.totalCents, o.currency)}</dd>
+                {o.traceId && (
+                  <>
+                    <dt>Trace</dt>
+                    <dd className="mono" style={{ overflowWrap: 'anywhere' }}>
+                      <a href="#order-logs-title">{o.traceId}</a>
+                    </dd>
+                  </>
+                )}
               </dl>
             </section>
             <h2>Items</h2>
@@ -205,6 +214,10 @@ export function OrderDetailPage({ id }: { id: string }) {
             </ol>
             <h2>Notifications sent</h2>
             <NotificationList orderId={o.id} />
+            <section aria-labelledby="order-logs-title">
+              <h2 id="order-logs-title">Everything that happened to this order</h2>
+              <OrderLogs order={o} />
+            </section>
           </>
         )}
       </ResourceView>
