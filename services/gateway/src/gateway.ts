@@ -3,6 +3,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
 import { answerClientError, ensureHttpMetrics, metricsRegistry, problem, toProblem } from '@meridian/http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { createProxy } from './proxy.ts';
 import { defaultExpectedServices, routeTable, type RouteRule } from './routes.ts';
 
@@ -77,6 +79,13 @@ export function buildGateway({
     sendProblem(request, reply, problem(404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 
+  // The gateway's own readiness (for a load balancer in front of several gateways): it knows instances to route to.
+  // `/healthz` is the whole platform's health instead.
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const known = resolver.instances().length;
+    return reply.code(known > 0 ? 200 : 503).send({ status: known > 0 ? 'ready' : 'not_ready', instances: known });
+  });
+
   app.get('/healthz', async (_request, reply) => {
     const byService = new Map<string, ServiceInstance[]>(expectedServices.map((service) => [service, []]));
     for (const instance of resolver.instances()) {
@@ -91,6 +100,23 @@ export function buildGateway({
     const missing = expectedServices.filter((service) => !byService.get(service)?.some((i) => i.health === 'ready'));
     if (missing.length === 0) return { status: 'ready', services };
     return reply.code(503).send({ status: 'unavailable', services, missing });
+  });
+
+  // One docs page for the whole public API: each service's own OpenAPI document, fetched through discovery.
+  app.get('/openapi/:service', { schema: { hide: true } }, async (request) => {
+    const { service } = request.params as { service: string };
+    if (!expectedServices.includes(service)) throw problem(404, 'not-found', `no service named ${service}`);
+    const instance = resolver.resolve(service);
+    if (!instance) throw problem(503, 'service-unavailable', `no ready instance of ${service}`);
+    const response = await fetch(new URL('/openapi.json', instance.url), { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+    if (!response?.ok) throw problem(502, 'bad-gateway', `${service} did not serve its OpenAPI document`);
+    // Its paths are the gateway's public paths, so "try it out" goes through the gateway.
+    return { ...((await response.json()) as object), servers: [{ url: '/' }] };
+  });
+  app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Meridian gateway', version: '1' } } });
+  app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { urls: expectedServices.map((service) => ({ name: service, url: `/openapi/${service}` })) },
   });
 
   // Proxied routes leave bodies unparsed: the raw request stream is piped upstream.

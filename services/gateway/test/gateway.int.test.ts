@@ -165,6 +165,18 @@ describe('gateway routing through discovery (real etcd)', () => {
     assert.match(text, /http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/orders\/\*"/);
   });
 
+  test('serves one docs page with each service\'s OpenAPI document, fetched from an instance', async () => {
+    const docs = await fetch(`${gateway.url}/docs/`);
+    assert.equal(docs.status, 200);
+    assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
+    const openapi = await fetch(`${gateway.url}/openapi/orders`);
+    assert.equal(openapi.status, 200);
+    const body = (await openapi.json()) as Echo & { servers: { url: string }[] };
+    assert.equal(body.url, '/openapi.json', 'the instance was asked for its own document');
+    assert.deepEqual(body.servers, [{ url: '/' }]);
+    assert.equal((await fetch(`${gateway.url}/openapi/nobody`)).status, 404);
+  });
+
   test('answers with a generated x-request-id and the upstream status and headers', async () => {
     const response = await fetch(`${gateway.url}/api/v1/admin/orders`);
     const echo = await echoOf(response);
