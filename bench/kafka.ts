@@ -47,7 +47,7 @@ export async function runKafkaBench({ quick, log }: BenchOptions): Promise<Bench
     rows.push(...(await brokerCeiling(topic('ceiling'), settings.records, recordSize, log)));
     const bare = await bareThroughput(topic('bare'), settings.records, log);
     const platform = await outboxThroughput(db, ns, 'outbox', settings.records, log);
-    rows.push(bare.produce, bare.consume, platform.publish, platform.consume);
+    rows.push(bare.produce, bare.consume, platform.publish, platform.consumePerMessage, platform.consume);
 
     const bareLatency = await bareLatencyRun(topic('bare-latency'), settings.latencyRatePerSecond, settings.latencySeconds, log);
     const platformLatency = await outboxLatencyRun(db, ns, 'outbox-latency', settings.latencyRatePerSecond, settings.latencySeconds, log);
@@ -64,12 +64,13 @@ export async function runKafkaBench({ quick, log }: BenchOptions): Promise<Bench
         { name: 'outbox relay publish / bare client produce (msg/s)', value: ratio(platform.publish.throughput, bare.produce.throughput), atLeast: 0.5 },
         { name: 'bare client produce / kafka-producer-perf-test (msg/s)', value: ratio(bare.produce.throughput, rows[0].throughput) },
         { name: 'chassis consumer / bare consumer (msg/s)', value: ratio(platform.consume.throughput, bare.consume.throughput) },
+        { name: 'chassis consumer batched / tx per message (msg/s)', value: ratio(platform.consume.throughput, platform.consumePerMessage.throughput) },
         { name: 'outbox publish-to-handler p99 (ms)', value: platformLatency.p99Ms ?? null },
       ]),
       notes: [
         `every message is the ${recordSize}-byte JSON envelope of an OrderPlaced v2 with the outbox's headers; 3 partitions`,
         'bare produce: sequential awaited send() of 100-message batches, exactly how the relay sends; relay: pre-filled outbox, timed from start until every row is marked published',
-        'chassis consumer: one PostgreSQL transaction per message (inbox insert + no-op handler), partitions in parallel; bare consumer: counts messages',
+        'chassis consumer: inbox insert + no-op handler, partitions in parallel, once with one PostgreSQL transaction per message (batchSize 1, the behaviour before batching) and once with the default batches (consecutive messages of a partition in one transaction); bare consumer: counts messages',
         'CPU s: the Node process (client side) plus, for the outbox rows, the PostgreSQL backends of the scratch database; the Java tools: their own CPU (bash times), JVM start included; the broker is not counted',
         'latency: from handing the event over (producer.send / the outbox transaction start) to the handler or consumer seeing it, at a fixed open-loop rate',
       ],
@@ -181,7 +182,13 @@ async function bareThroughput(topic: string, records: number, log: (line: string
   };
 }
 
-async function outboxThroughput(db: BenchDb, ns: string, logicalTopic: string, records: number, log: (line: string) => void): Promise<{ publish: Row; consume: Row }> {
+async function outboxThroughput(
+  db: BenchDb,
+  ns: string,
+  logicalTopic: string,
+  records: number,
+  log: (line: string) => void,
+): Promise<{ publish: Row; consumePerMessage: Row; consume: Row }> {
   const { sql } = db;
   const outbox = createOutbox({ source: 'bench', ns, registry: eventSchemas });
   // Pre-fill the outbox (the command side is measured by the outbox benchmark).
@@ -205,17 +212,41 @@ async function outboxThroughput(db: BenchDb, ns: string, logicalTopic: string, r
   const publishCpu = ownCpuSeconds() - cpuBefore + (await db.backendCpuSeconds()) - pgBefore;
   log(`outbox relay publish: ${Math.round(perSecond(records, publishMs))} msg/s`);
 
+  // The same published events, read by two groups: one transaction per message, then batches (the default).
+  const perMessage = await consumerThroughput(db, ns, logicalTopic, records, 1, log);
+  const batched = await consumerThroughput(db, ns, logicalTopic, records, undefined, log);
+  await relay.stop();
+  return {
+    publish: {
+      variant: 'outbox -> relay -> Kafka',
+      kind: 'platform',
+      throughput: perSecond(records, publishMs),
+      unit: 'msg/s',
+      cpuSeconds: publishCpu,
+      perCpuSecond: records / publishCpu,
+      details: { includes: 'relay start (producer connect) and the 50 ms completion poll' },
+    },
+    consumePerMessage: perMessage,
+    consume: batched,
+  };
+}
+
+/** A chassis consumer reading `records` events from the start of the topic; `batchSize` 1 = one transaction per message. */
+async function consumerThroughput(db: BenchDb, ns: string, logicalTopic: string, records: number, consumerBatchSize: number | undefined, log: (line: string) => void): Promise<Row> {
+  const { sql } = db;
+  const label = consumerBatchSize === 1 ? 'tx per message' : 'batched tx';
   let handled = 0;
   let firstAt = 0;
   const consumer = createConsumer({
     sql,
     brokers: brokerList(),
     ns,
-    groupId: `bench.${logicalTopic}`,
+    groupId: `bench.${logicalTopic}.${consumerBatchSize ?? 'default'}`,
     topics: [logicalTopic],
     registry: eventSchemas,
     logger: quietLogger,
     lagIntervalMs: 60_000,
+    batchSize: consumerBatchSize,
     handlers: {
       OrderPlaced: async () => {
         if (handled++ === 0) firstAt = performance.now();
@@ -229,27 +260,15 @@ async function outboxThroughput(db: BenchDb, ns: string, logicalTopic: string, r
   const consumeMs = performance.now() - firstAt;
   const consumeCpu = ownCpuSeconds() - consumeCpuBefore + (await db.backendCpuSeconds()) - consumePgBefore;
   await consumer.stop();
-  await relay.stop();
-  log(`chassis consumer: ${Math.round(perSecond(records, consumeMs))} msg/s`);
+  log(`chassis consumer (${label}): ${Math.round(perSecond(records, consumeMs))} msg/s`);
   return {
-    publish: {
-      variant: 'outbox -> relay -> Kafka',
-      kind: 'platform',
-      throughput: perSecond(records, publishMs),
-      unit: 'msg/s',
-      cpuSeconds: publishCpu,
-      perCpuSecond: records / publishCpu,
-      details: { includes: 'relay start (producer connect) and the 50 ms completion poll' },
-    },
-    consume: {
-      variant: 'Kafka -> chassis consumer (inbox tx)',
-      kind: 'platform',
-      throughput: perSecond(records, consumeMs),
-      unit: 'msg/s',
-      cpuSeconds: consumeCpu,
-      perCpuSecond: records / consumeCpu,
-      details: { timedFrom: 'first message handled (excludes the group join)' },
-    },
+    variant: `Kafka -> chassis consumer (inbox, ${label})`,
+    kind: 'platform',
+    throughput: perSecond(records, consumeMs),
+    unit: 'msg/s',
+    cpuSeconds: consumeCpu,
+    perCpuSecond: records / consumeCpu,
+    details: { timedFrom: 'first message handled (excludes the group join)', batchSize: consumerBatchSize ?? 'default (50)' },
   };
 }
 

@@ -1,5 +1,5 @@
 // `npm test` (and CI): install → lint → typecheck → unit → contract → integration → build → system → e2e → chaos, then a summary.
-// Select stages with `npm test -- --stage unit,integration`; the chaos stage (`npm run test:chaos`) runs only when selected.
+// Select stages with `npm test -- --stage unit,integration` (`npm run test:chaos` is `--stage chaos`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -353,6 +353,9 @@ export interface StreamResult {
   longestAcceptGapMs: number;
 }
 
+/** A 4xx other than 429: the request itself is wrong, retrying cannot help. */
+class OrderRefused extends Error {}
+
 const paymentTokens = ['tok_visa', 'tok_visa', 'tok_visa', 'tok_visa', 'tok_decline'];
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -385,9 +388,9 @@ export async function orderStream(
           result.accepted.push({ id: reply.body.id, at: now });
           return;
         }
-        if (reply.status < 500 && reply.status !== 429) throw new Error(`order refused: ${reply.status} ${JSON.stringify(reply.body)}`);
+        if (reply.status < 500 && reply.status !== 429) throw new OrderRefused(`order refused: ${reply.status} ${JSON.stringify(reply.body)}`);
       } catch (error) {
-        if ((error as Error).message.startsWith('order refused')) throw error;
+        if (error instanceof OrderRefused) throw error;
       }
       result.erroredAttempts += 1;
       await sleep(500 + Math.random() * 500);

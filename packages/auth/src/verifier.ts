@@ -116,13 +116,16 @@ export function createAuthVerifier(options: AuthVerifierOptions): AuthVerifier {
     }
   }
 
+  async function requireStaff(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await requireUser(request, reply);
+    if (request.user?.role !== 'staff') throw new AuthError(403, 'staff role required');
+  }
+
+  // The statuses each hook may answer with: @meridian/http documents them on every route using it.
   return {
     verify,
     authenticate,
-    requireUser,
-    async requireStaff(request, reply) {
-      await requireUser(request, reply);
-      if (request.user?.role !== 'staff') throw new AuthError(403, 'staff role required');
-    },
+    requireUser: Object.assign(requireUser, { problemStatuses: [401] }),
+    requireStaff: Object.assign(requireStaff, { problemStatuses: [401, 403] }),
   };
 }

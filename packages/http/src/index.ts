@@ -1,6 +1,6 @@
 export { createHttpServer } from './server.ts';
 export { answerClientError } from './clientError.ts';
-export type { App, HttpServerOptions } from './server.ts';
+export type { AccessLog, App, HttpServerOptions } from './server.ts';
 export { fieldErrors, HttpProblem, problem, problemTypeBase, slugForStatus, toProblem } from './problem.ts';
 export type { FieldError, ProblemDetails } from './problem.ts';
 export { createReadiness } from './readiness.ts';

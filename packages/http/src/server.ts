@@ -36,6 +36,10 @@ export interface HttpServerOptions {
   openapi?: { title?: string; description?: string };
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Access log lines at info for every request (`all`) or only non-2xx and slow ones (`errors`); default env `ACCESS_LOG`, else `errors`. */
+  accessLog?: AccessLog;
+  /** A request taking at least this long is logged at info under `errors` (default 500 ms). */
+  slowRequestMs?: number;
 }
 
 /** Per-request state kept on the raw request by the server wrapper. */
@@ -94,12 +98,29 @@ function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => vo
   return server;
 }
 
+/** `all`: an info line per request; `errors`: info only for non-2xx or slow requests, debug for the rest. */
+export type AccessLog = 'all' | 'errors';
+
 class RequestLogs extends LogController {
+  readonly #logger: Logger;
+  readonly #accessLog: AccessLog;
+  readonly #slowMs: number;
+
+  constructor(logger: Logger, accessLog: AccessLog, slowMs: number) {
+    super();
+    this.#logger = logger;
+    this.#accessLog = accessLog;
+    this.#slowMs = slowMs;
+  }
+
   override incomingRequest(request: FastifyRequest): void {
-    request.log.debug({ method: request.method, url: request.url }, 'incoming request');
+    if (this.#logger.isLevelEnabled('debug')) request.log.debug({ method: request.method, url: request.url }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const routine = !error && this.#accessLog === 'errors' && reply.statusCode < 300 && reply.elapsedTime < this.#slowMs;
+    // Skipped before building anything: the access line was the largest per-request cost of a cached read.
+    if (routine && !this.#logger.isLevelEnabled('debug')) return;
     inRequestScope(request, () => {
       const fields = {
         method: request.method,
@@ -109,6 +130,7 @@ class RequestLogs extends LogController {
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
       };
       if (error) request.log.error({ ...fields, err: error }, 'request errored');
+      else if (routine) request.log.debug(fields, 'request completed');
       else request.log.info(fields, 'request completed');
     });
   }
@@ -136,7 +158,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
   const metrics = ensureHttpMetrics();
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    logController: new RequestLogs(),
+    logController: new RequestLogs(options.logger, options.accessLog ?? (process.env.ACCESS_LOG === 'all' ? 'all' : 'errors'), options.slowRequestMs ?? 500),
     // reqId comes from the log context (see @meridian/log), not a child-logger binding.
     childLoggerFactory: (logger, _bindings, childOptions) => logger.child({}, childOptions),
     requestIdHeader: false,
@@ -154,10 +176,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
   app.addHook('onRoute', (route) => {
     const schema = route.schema as Record<string, any> | undefined;
     if (!schema || schema.hide) return;
+    // A route that documents no response gets OpenAPI's default 200; keep it when adding problems below.
+    const documentsNothing = !schema.response;
     const takesInput = route.url.includes(':') || ['params', 'querystring', 'body', 'headers'].some((part) => schema[part]);
     if (takesInput && !schema.response?.[400] && !schema.response?.['4xx']) {
       schema.response = { ...schema.response, 400: problemSchema };
     }
+    // Hooks that may refuse a request (e.g. requireUser: 401) say so in `problemStatuses`.
+    const hooks = [route.onRequest, route.preHandler].flat().filter(Boolean) as { problemStatuses?: number[] }[];
+    for (const status of hooks.flatMap((hook) => hook.problemStatuses ?? [])) {
+      if (!schema.response?.[status]) schema.response = { ...schema.response, [status]: problemSchema };
+    }
+    if (documentsNothing && schema.response) schema.response = { 200: { description: 'Default Response' }, ...schema.response };
   });
 
   const readiness = createReadiness(options.readiness);

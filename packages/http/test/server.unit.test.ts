@@ -4,11 +4,15 @@ import { Writable } from 'node:stream';
 import { Type } from 'typebox';
 import { createLogger } from '@meridian/log';
 import { createHttpServer, problem } from '../src/index.ts';
-import type { App } from '../src/index.ts';
+import type { AccessLog, App } from '../src/index.ts';
 
 type Line = Record<string, any>;
 
-async function start(readiness: Record<string, () => unknown> = {}, bodyLimit?: number) {
+async function start(
+  readiness: Record<string, () => unknown> = {},
+  bodyLimit?: number,
+  { level = 'debug', accessLog, slowRequestMs }: { level?: 'debug' | 'info'; accessLog?: AccessLog; slowRequestMs?: number } = {},
+) {
   const lines: Line[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -16,8 +20,8 @@ async function start(readiness: Record<string, () => unknown> = {}, bodyLimit?: 
       done();
     },
   });
-  const logger = createLogger({ service: 'http-test', version: '1.0.0', instance: 'i-1', level: 'debug', destination });
-  const app = await createHttpServer({ name: 'http-test', version: '1.0.0', logger, readiness, bodyLimit });
+  const logger = createLogger({ service: 'http-test', version: '1.0.0', instance: 'i-1', level, destination });
+  const app = await createHttpServer({ name: 'http-test', version: '1.0.0', logger, readiness, bodyLimit, accessLog, slowRequestMs });
   routes(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -159,6 +163,25 @@ test('request ids: echoed when valid, generated otherwise; log lines carry reqId
   assert.equal(completed.traceId, traceId);
   assert.equal(completed.route, '/items');
   assert.equal(completed.statusCode, 200);
+});
+
+test('access log: at info every request under "all"; only non-2xx and slow ones under "errors"', async (t) => {
+  const completed = (lines: Line[]) => lines.filter((l) => l.msg === 'request completed').map((l) => `${l.level} ${l.route} ${l.statusCode}`);
+  const errorsOnly = await start({}, undefined, { level: 'info', accessLog: 'errors' });
+  t.after(() => errorsOnly.app.close());
+  await (await fetch(`${errorsOnly.url}/items?limit=5`)).text();
+  await (await fetch(`${errorsOnly.url}/conflict`)).text();
+  assert.deepEqual(completed(errorsOnly.lines), ['info /conflict 409']);
+
+  const slowIsZero = await start({}, undefined, { level: 'info', accessLog: 'errors', slowRequestMs: 0 });
+  t.after(() => slowIsZero.app.close());
+  await (await fetch(`${slowIsZero.url}/items?limit=5`)).text();
+  assert.deepEqual(completed(slowIsZero.lines), ['info /items 200']);
+
+  const all = await start({}, undefined, { level: 'info', accessLog: 'all' });
+  t.after(() => all.app.close());
+  await (await fetch(`${all.url}/items?limit=5`)).text();
+  assert.deepEqual(completed(all.lines), ['info /items 200']);
 });
 
 test('/healthz, /readyz with checks, /metrics, /openapi.json and /docs', async (t) => {

@@ -55,6 +55,28 @@ test('secrets are redacted, other fields kept', () => {
   assert.doesNotMatch(JSON.stringify(line), /p1|p2|p3|Bearer abc|sid=1/);
 });
 
+test('secrets are redacted in arrays, errors and child bindings without changing the logged objects', () => {
+  const { logger, lines } = capture();
+  const user = { email: 'a@b.c', password: 'p4' };
+  const err = Object.assign(new Error('login failed'), { headers: { authorization: 'Bearer xyz' } });
+  logger.child({ token: 't5' }).warn(
+    { users: [user], res: { headers: { 'set-cookie': ['sid=2'] } }, err, apiKey: 'k6' },
+    'array, error and binding',
+  );
+  const line = lines[0] as any;
+  assert.equal(line.token, '[redacted]');
+  assert.equal(line.users[0].password, '[redacted]');
+  assert.equal(line.users[0].email, 'a@b.c');
+  assert.equal(line.res.headers['set-cookie'], '[redacted]');
+  assert.equal(line.err.headers.authorization, '[redacted]');
+  assert.equal(line.err.message, 'login failed');
+  assert.match(line.err.stack, /^Error: login failed/);
+  assert.equal(line.apiKey, '[redacted]');
+  assert.doesNotMatch(JSON.stringify(line), /p4|t5|sid=2|Bearer xyz|k6/);
+  assert.equal(user.password, 'p4', 'the caller\'s object is unchanged');
+  assert.equal(err.headers.authorization, 'Bearer xyz');
+});
+
 test('lines inside a log context carry its fields, nested contexts merge', () => {
   const { logger, lines } = capture();
   withLogContext({ reqId: 'r-1' }, () => {

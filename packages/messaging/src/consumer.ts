@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import { Consumer, type Message, type MessagesStream, ProduceAcks, Producer } from '@platformatic/kafka';
 import type postgres from 'postgres';
 import type { Registry } from 'prom-client';
@@ -39,6 +40,10 @@ export interface ConsumerOptions {
   lagIntervalMs?: number;
   /** Larger message values are dead-lettered unparsed (default 256 KiB; events are a few KiB). */
   maxMessageBytes?: number;
+  /** Most consecutive messages of a partition handled in one transaction (default 50; 1 = one per transaction). */
+  batchSize?: number;
+  /** A batch's transaction takes no further message after this long (default 20 ms). */
+  batchMaxMs?: number;
 }
 
 export interface EventConsumer {
@@ -50,8 +55,20 @@ export interface EventConsumer {
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 type Outcome = 'processed' | 'duplicate' | 'skipped' | 'dead_lettered' | 'interrupted';
 
+/** What a message calls for, decided once before it is handled. */
+type Verdict =
+  | { kind: 'handle'; type: string; event: EventEnvelope; handler: EventHandler }
+  | { kind: 'skip'; type: string }
+  | { kind: 'dead_letter'; type: string; reason: string };
+
+interface Queued {
+  message: KafkaMessage;
+  generation: number;
+  verdict?: Verdict;
+}
+
 interface PartitionQueue {
-  messages: { message: KafkaMessage; generation: number }[];
+  messages: Queued[];
   draining: Promise<void> | undefined;
 }
 
@@ -64,7 +81,7 @@ const tracer = trace.getTracer('@meridian/messaging');
  * and partitions are processed independently so a failing message only holds back its own partition.
  */
 export function createConsumer(options: ConsumerOptions): EventConsumer {
-  const { sql, logger, handlers, registry, maxAttempts = 5, backoffMs = 200, maxMessageBytes = 256 * 1024 } = options;
+  const { sql, logger, handlers, registry, maxAttempts = 5, backoffMs = 200, maxMessageBytes = 256 * 1024, batchSize = 50, batchMaxMs = 20 } = options;
   const groupId = `${options.ns}.${options.groupId}`;
   const topics = options.topics.map((t) => physicalTopic(options.ns, t));
   for (const type of Object.keys(handlers)) {
@@ -140,29 +157,49 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     }
   }
 
+  function dequeue(queue: PartitionQueue): Queued {
+    const queued = queue.messages.shift()!;
+    buffered -= 1;
+    if (paused && buffered <= maxBuffered / 2) {
+      paused = false;
+      stream?.resume();
+    }
+    return queued;
+  }
+
+  /**
+   * The next message, or the run of consecutive messages that all go to a handler (at most
+   * `batchSize`): those share one transaction. Messages of a replaced stream are dropped.
+   */
+  function nextBatch(queue: PartitionQueue): Queued[] {
+    const batch: Queued[] = [];
+    while (queue.messages.length > 0 && batch.length < batchSize) {
+      const head = queue.messages[0];
+      if (head.generation !== generation) {
+        dequeue(queue);
+        continue;
+      }
+      head.verdict ??= classify(head.message);
+      if (batch.length > 0 && head.verdict.kind !== 'handle') break;
+      batch.push(dequeue(queue));
+      if (head.verdict.kind !== 'handle') break;
+    }
+    return batch;
+  }
+
   async function drain(queue: PartitionQueue) {
     while (queue.messages.length > 0 && !stopping.signal.aborted) {
-      const { message, generation: messageGeneration } = queue.messages.shift()!;
-      buffered -= 1;
-      if (paused && buffered <= maxBuffered / 2) {
-        paused = false;
-        stream?.resume();
-      }
-      if (messageGeneration !== generation) continue;
-      await handleMessage(message);
+      const batch = nextBatch(queue);
+      await handleRun(batch);
     }
   }
 
-  async function handleMessage(message: KafkaMessage) {
-    const endTimer = metrics.seconds.startTimer({ topic: message.topic });
-    const { outcome, type } = await processMessage(message).catch(async (err: unknown) => {
-      // A bug or a broken schema rather than a bad message; park it rather than crash or skip it.
-      logger.error({ err, groupId, topic: message.topic, partition: message.partition }, 'consumer failed to process a message');
-      const parked = await deadLetter(message, `consumer error: ${errorMessage(err)}`);
-      return { outcome: parked ? ('dead_lettered' as const) : ('interrupted' as const), type: 'unknown' };
-    });
-    endTimer();
-    if (outcome === 'interrupted') return;
+  async function handleRun(batch: Queued[]) {
+    if (batch.length > 1) await handleBatch(batch);
+    else if (batch.length === 1) await handleMessage(batch[0]);
+  }
+
+  function finish(message: KafkaMessage, type: string, outcome: Exclude<Outcome, 'interrupted'>) {
     metrics.consumed.inc({ topic: message.topic, type, result: outcome });
     // Not awaited: the client coalesces commits per partition and flushes them on close. If one is lost,
     // the message is redelivered and the inbox skips it.
@@ -171,33 +208,106 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     );
   }
 
-  async function processMessage(message: KafkaMessage): Promise<{ outcome: Outcome; type: string }> {
-    const size = message.value?.length ?? 0;
-    if (size > maxMessageBytes) {
-      const reason = `message too large: ${size} bytes (limit ${maxMessageBytes})`;
-      return { outcome: (await deadLetter(message, reason)) ? 'dead_lettered' : 'interrupted', type: 'invalid' };
-    }
-    let event: EventEnvelope;
+  async function handleMessage({ message, verdict }: Queued) {
+    const endTimer = metrics.seconds.startTimer({ topic: message.topic });
+    const { outcome, type } = await processMessage(message, verdict ?? classify(message)).catch(async (err: unknown) => {
+      // A bug rather than a bad message; park it rather than crash or skip it.
+      logger.error({ err, groupId, topic: message.topic, partition: message.partition }, 'consumer failed to process a message');
+      const parked = await deadLetter(message, `consumer error: ${errorMessage(err)}`);
+      return { outcome: parked ? ('dead_lettered' as const) : ('interrupted' as const), type: 'unknown' };
+    });
+    endTimer();
+    if (outcome !== 'interrupted') finish(message, type, outcome);
+  }
+
+  /**
+   * Handles consecutive messages of one partition in one transaction: one commit for all of their
+   * inbox rows and effects. The transaction takes no new message after `batchMaxMs`, so a slow
+   * handler does not hold back the commit of the ones before it; the rest follow in the next one.
+   * If a handler fails, nothing of the batch stays: the messages before it are handled again as a
+   * batch, the failing one on its own (retries, then the DLQ), then the rest; a failure elsewhere
+   * (e.g. the commit) handles every message on its own.
+   */
+  async function handleBatch(batch: Queued[]) {
+    const started = performance.now();
+    const spans: { span: Span; context: Context }[] = [];
+    let failedAt: number | undefined;
+    let fresh: boolean[];
     try {
-      event = parseEnvelope(message.value);
+      fresh = await sql.begin(async (tx) => {
+        const results: boolean[] = [];
+        for (const [i, { message, verdict }] of batch.entries()) {
+          if (i > 0 && performance.now() - started >= batchMaxMs) break;
+          const handle = verdict as Extract<Verdict, { kind: 'handle' }>;
+          const span = startEventSpan(handle.event, message);
+          spans.push(span);
+          try {
+            results.push(await context.with(span.context, () => applyEvent(tx, handle, message, 1)));
+          } catch (err) {
+            failedAt = i;
+            throw err;
+          }
+        }
+        return results;
+      });
     } catch (err) {
-      if (!(err instanceof InvalidEventError)) throw err;
-      return { outcome: (await deadLetter(message, err.reason)) ? 'dead_lettered' : 'interrupted', type: 'invalid' };
+      for (const { span } of spans) span.end();
+      logger.debug({ err, groupId, messages: batch.length, failedAt }, 'batch rolled back; isolating the failure');
+      // Until the offset of a message is committed, it and the ones after it are redelivered on a stop.
+      const parts = failedAt === undefined ? batch.map((queued) => [queued]) : [batch.slice(0, failedAt), [batch[failedAt]], batch.slice(failedAt + 1)];
+      for (const part of parts) {
+        if (stopping.signal.aborted) return;
+        await handleRun(part);
+      }
+      return;
     }
-    const { type, version } = event;
-    const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
-    if (!handler) return { outcome: 'skipped', type };
-    const errors = dataErrors(registry, type, version, event.data);
-    if (errors.length > 0) {
-      const reason = `${type} v${version} ${errors.join('; ')}`;
-      return { outcome: (await deadLetter(message, reason)) ? 'dead_lettered' : 'interrupted', type };
+    const seconds = (performance.now() - started) / 1000 / fresh.length;
+    fresh.forEach((handled, i) => {
+      const { message, verdict } = batch[i];
+      const { type, event } = verdict as Extract<Verdict, { kind: 'handle' }>;
+      if (handled) context.with(spans[i].context, () => logHandled(event, message));
+      spans[i].span.end();
+      metrics.seconds.observe({ topic: message.topic }, seconds);
+      finish(message, type, handled ? 'processed' : 'duplicate');
+    });
+    if (fresh.length < batch.length && !stopping.signal.aborted) await handleRun(batch.slice(fresh.length));
+  }
+
+  /** Decides what a message calls for: a handler, a skip (unknown type) or the DLQ (invalid). */
+  function classify(message: KafkaMessage): Verdict {
+    try {
+      const size = message.value?.length ?? 0;
+      if (size > maxMessageBytes) return { kind: 'dead_letter', type: 'invalid', reason: `message too large: ${size} bytes (limit ${maxMessageBytes})` };
+      let event: EventEnvelope;
+      try {
+        event = parseEnvelope(message.value);
+      } catch (err) {
+        if (!(err instanceof InvalidEventError)) throw err;
+        return { kind: 'dead_letter', type: 'invalid', reason: err.reason };
+      }
+      const { type, version } = event;
+      const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
+      if (!handler) return { kind: 'skip', type };
+      const errors = dataErrors(registry, type, version, event.data);
+      if (errors.length > 0) return { kind: 'dead_letter', type, reason: `${type} v${version} ${errors.join('; ')}` };
+      return { kind: 'handle', type, event, handler };
+    } catch (err) {
+      // A bug or a broken schema rather than a bad message; park it rather than crash or skip it.
+      logger.error({ err, groupId, topic: message.topic, partition: message.partition }, 'consumer failed to process a message');
+      return { kind: 'dead_letter', type: 'unknown', reason: `consumer error: ${errorMessage(err)}` };
     }
+  }
+
+  async function processMessage(message: KafkaMessage, verdict: Verdict): Promise<{ outcome: Outcome; type: string }> {
+    const { type } = verdict;
+    if (verdict.kind === 'skip') return { outcome: 'skipped', type };
+    if (verdict.kind === 'dead_letter') return { outcome: (await deadLetter(message, verdict.reason)) ? 'dead_lettered' : 'interrupted', type };
     for (let attempt = 1; ; attempt++) {
       try {
-        const fresh = await runHandler(handler, event, message, attempt);
+        const fresh = await runHandler(verdict, message, attempt);
         return { outcome: fresh ? 'processed' : 'duplicate', type };
       } catch (err) {
-        const where = { err, groupId, type, eventId: event.id, topic: message.topic, partition: message.partition, attempt };
+        const where = { err, groupId, type, eventId: verdict.event.id, topic: message.topic, partition: message.partition, attempt };
         if (attempt >= maxAttempts) {
           const reason = `handler failed after ${attempt} attempts: ${errorMessage(err)}`;
           return { outcome: (await deadLetter(message, reason)) ? 'dead_lettered' : 'interrupted', type };
@@ -209,8 +319,8 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     }
   }
 
-  /** Returns true when the event was handled now, false when this group had already handled it. */
-  function runHandler(handler: EventHandler, event: EventEnvelope, message: KafkaMessage, attempt: number): Promise<boolean> {
+  /** A consumer span whose parent is the event's trace context, and the context it is active in. */
+  function startEventSpan(event: EventEnvelope, message: KafkaMessage): { span: Span; context: Context } {
     const traceparent = event.traceparent ?? message.headerEntries.find(([name]) => name.toString() === 'traceparent')?.[1].toString();
     const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
     const attributes = {
@@ -220,28 +330,39 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
       'messaging.message.id': event.id,
       'meridian.event.type': event.type,
     };
-    return tracer.startActiveSpan(`process ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
-      try {
-        const fresh = await sql.begin(async (tx) => {
-          const inserted = await tx`
-            insert into processed_messages (consumer, message_id) values (${groupId}, ${event.id})
-            on conflict do nothing returning message_id`;
-          if (inserted.length === 0) return false;
-          const ctx = { topic: message.topic, partition: message.partition, offset: message.offset, attempt, groupId, logger };
-          await handler(event, tx, ctx);
-          return true;
-        });
-        // Inside the span: the line carries the event's trace id, so a trace's log search shows every hop.
-        if (fresh) logger.info({ groupId, type: event.type, eventId: event.id, topic: message.topic, partition: message.partition }, 'event handled');
-        return fresh;
-      } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    const span = tracer.startSpan(`process ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, parent);
+    return { span, context: trace.setSpan(parent, span) };
+  }
+
+  /** Records the event in the inbox and runs its handler in `tx`; false when this group had already handled it. */
+  async function applyEvent(tx: postgres.TransactionSql, { event, handler }: Extract<Verdict, { kind: 'handle' }>, message: KafkaMessage, attempt: number) {
+    const inserted = await tx`
+      insert into processed_messages (consumer, message_id) values (${groupId}, ${event.id})
+      on conflict do nothing returning message_id`;
+    if (inserted.length === 0) return false;
+    await handler(event, tx, { topic: message.topic, partition: message.partition, offset: message.offset, attempt, groupId, logger });
+    return true;
+  }
+
+  // Logged in the event's span: the line carries its trace id, so a trace's log search shows every hop.
+  function logHandled(event: EventEnvelope, message: KafkaMessage) {
+    logger.info({ groupId, type: event.type, eventId: event.id, topic: message.topic, partition: message.partition }, 'event handled');
+  }
+
+  /** Handles one event in its own transaction; true when it was handled now, false for a duplicate. */
+  async function runHandler(verdict: Extract<Verdict, { kind: 'handle' }>, message: KafkaMessage, attempt: number): Promise<boolean> {
+    const { span, context: spanContext } = startEventSpan(verdict.event, message);
+    try {
+      const fresh = await context.with(spanContext, () => sql.begin((tx) => applyEvent(tx, verdict, message, attempt)));
+      if (fresh) context.with(spanContext, () => logHandled(verdict.event, message));
+      return fresh;
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   /** Copies the message to `<topic>.dlq`, retrying until it lands; false only when stopped first. */

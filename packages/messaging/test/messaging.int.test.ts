@@ -353,6 +353,42 @@ test('d) poison messages go to the DLQ with a reason while later messages on the
   await waitFor(async () => (await s.sql`select n from effects where key = 'exploded'`).length === 1, 20_000, 'the replayed event handled');
 });
 
+test('f) consecutive messages of a partition share a transaction; a failing one rolls its batch back and is isolated', async (t) => {
+  const s = await setup(t);
+  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  t.after(() => producer.close());
+  const envelope = (n: number) =>
+    n === 20
+      ? createEnvelope({ type: 'Explode', version: 1, source: 'test', key: 'k', data: { n } })
+      : createEnvelope({ type: 'ItemAdded', version: 1, source: 'test', key: 'k', data: { sku: 'a', quantity: 1, n } });
+  // Produced before the consumer starts, so its first fetches return many messages of partition 0 at once.
+  const messages = Array.from({ length: 40 }, (_, n) => ({ topic: s.topic, partition: 0, key: Buffer.from('k'), value: Buffer.from(JSON.stringify(envelope(n))) }));
+  await producer.send({ messages });
+
+  const transactionOf = new Map<string, string>(); // event id -> transaction of its last (the committed) run
+  const { metricsRegistry } = await s.startConsumer({
+    ItemAdded: async (event, tx, ctx) => {
+      const [{ id }] = await tx`select txid_current()::text as id`;
+      transactionOf.set(event.id, id);
+      await s.recordEffect(event, tx, ctx);
+    },
+    Explode: async () => {
+      throw new Error('boom');
+    },
+  });
+  await waitFor(async () => (await metricSum(metricsRegistry, 'kafka_dlq_messages_total')) === 1 && (await effectCounts(s.sql)).total === 39, 20_000, 'all handled');
+  const expected = Array.from({ length: 40 }, (_, n) => n).filter((n) => n !== 20);
+  assert.deepEqual((await s.sql`select n from effects order by seq`).map((r) => r.n), expected, 'each effect once, in partition order');
+  assert.deepEqual(await effectCounts(s.sql), { total: 39, distinct: 39 });
+  assert.equal(await metricSum(metricsRegistry, 'kafka_messages_consumed_total', { result: 'processed' }), 39);
+  assert.equal(await metricSum(metricsRegistry, 'kafka_handler_retries_total', { type: 'Explode' }), 2);
+  const [deadLetter] = await readMessages(`${s.topic}.dlq`, 1);
+  assert.equal(header(deadLetter, 'dlq-reason'), 'handler failed after 3 attempts: boom');
+  assert.equal(header(deadLetter, 'dlq-original-offset'), '20');
+  const transactions = new Set(transactionOf.values());
+  assert.ok(transactions.size < 39 / 2, `39 events in ${transactions.size} transactions: batched`);
+});
+
 test('e) two relays on one database: one publishes, the other takes over when it stops', async (t) => {
   const s = await setup(t);
   const otherSql = postgres(s.db.url, { max: 4, onnotice: () => {} });

@@ -36,7 +36,8 @@ class AttemptFailed extends Error {
 
 function forwardedHeaders(request: FastifyRequest): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const name in request.headers) {
+    const value = request.headers[name];
     if (value !== undefined && !hopByHop.has(name)) headers[name] = value;
   }
   const clientIp = request.raw.socket.remoteAddress;
@@ -50,12 +51,22 @@ function forwardedHeaders(request: FastifyRequest): OutgoingHttpHeaders {
   return headers;
 }
 
-function responseHeaders(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
+function responseHeaders(upstream: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value !== undefined && !hopByHop.has(name)) headers[name] = value;
   }
+  headers['x-request-id'] = requestId;
   return headers;
+}
+
+// Instance URLs parsed once (instances come and go rarely; the map is bounded by the ones ever seen).
+const targets = new Map<string, URL>();
+function targetOf(instance: ServiceInstance): URL {
+  let target = targets.get(instance.url);
+  if (!target) targets.set(instance.url, (target = new URL(instance.url)));
+  return target;
 }
 
 const hasBody = (request: FastifyRequest): boolean =>
@@ -74,7 +85,8 @@ export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.
   const freshAgent = new http.Agent({ keepAlive: false });
 
   function attempt(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders, agent: http.Agent) {
-    const target = new URL(instance.url);
+    const target = targetOf(instance);
+    headers.host = target.host;
     return new Promise<IncomingMessage>((resolve, reject) => {
       let connected = false;
       const upstream = http.request({
@@ -82,7 +94,7 @@ export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.
         port: target.port,
         method: request.method,
         path: request.url,
-        headers: { ...headers, host: target.host },
+        headers,
         agent,
         timeout: timeoutMs,
       });
@@ -127,7 +139,7 @@ export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.
         const response = await attempt(instance, request, reply, headers, replayable ? reusingAgent : freshAgent);
         // Written straight to the socket: Fastify's reply machinery is not needed for a relay.
         reply.hijack();
-        reply.raw.writeHead(response.statusCode ?? 502, { ...responseHeaders(response.headers), 'x-request-id': request.id });
+        reply.raw.writeHead(response.statusCode ?? 502, responseHeaders(response.headers, request.id));
         // Either side failing mid-body ends the other (the client sees a truncated response).
         // Plain pipe: stream.pipeline allocates an AbortController per call, measurable here.
         response.pipe(reply.raw);

@@ -32,10 +32,15 @@ export const v1Deprecation = {
   sunsetAt: new Date('2027-06-30T00:00:00Z'),
 };
 
-async function markDeprecated(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  reply.header('deprecation', `@${Math.floor(v1Deprecation.deprecatedAt.getTime() / 1000)}`);
-  reply.header('sunset', v1Deprecation.sunsetAt.toUTCString());
-  reply.header('link', '</api/v2/products>; rel="successor-version"');
+const deprecationHeaders = {
+  deprecation: `@${Math.floor(v1Deprecation.deprecatedAt.getTime() / 1000)}`,
+  sunset: v1Deprecation.sunsetAt.toUTCString(),
+  link: '</api/v2/products>; rel="successor-version"',
+};
+
+function markDeprecated(_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  reply.headers(deprecationHeaders);
+  done();
 }
 
 const defaultLimit = 20;
