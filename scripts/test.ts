@@ -289,7 +289,7 @@ async function runStage(stage: Stage): Promise<Omit<StageResult, 'stage' | 'dura
     case 'chaos': {
       await stopTestPlatform(); // the chaos platforms need the machine's cores
       // each file starts its own Kafka, etcd, Redis and platform (test/chaos/harness.ts); only PostgreSQL is shared
-      const files = findTests(['test'], 'chaos/*.chaos.test.ts');
+      const files = findTests(codeRoots, '**/*.chaos.test.ts');
       if (files.length === 0) return { note: 'skipped: no *.chaos.test.ts files', ok: true };
       await ensureTestInfra();
       return runNodeTests(stage, files, { env: testEnv, concurrency: 1, timeoutMs: 300_000, stageTimeoutMs: 15 * 60_000 });

@@ -1,5 +1,5 @@
 /**
- * Scale-out under faults (run with MERIDIAN_PROFILE=cluster; heavy: 3 JVMs + 2 instances of every service):
+ * Scale-out under faults (part of the chaos stage; heavy: 3 JVMs + 2 instances of every service):
  * a private 3-broker cluster (RF 3, min ISR 2), two full sets of service processes in one namespace,
  * a steady order stream through the gateway; one broker and one instance of every service stop
  * mid-stream. Every accepted order must end final exactly once, with stock conserved.
@@ -19,7 +19,6 @@ import { checkInvariants, orderStream, sleep, type Chaos } from '../../../test/c
 import { ensureKafkaCluster } from '../cluster.ts';
 
 const adminUrl = process.env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const enabled = process.env.MERIDIAN_PROFILE === 'cluster';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -46,7 +45,6 @@ async function readyInstances(etcd: string, ns: string): Promise<Map<string, num
 }
 
 test('stopping a broker and one instance of every service under a steady order stream loses nothing and doubles nothing', {
-  skip: enabled ? false : 'set MERIDIAN_PROFILE=cluster to run the scale-out system test',
   timeout: 900_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-scale-'));
