@@ -1,4 +1,5 @@
 // `npm test` (and CI): install → lint → typecheck → unit → contract → integration → build → system → e2e → chaos, then a summary.
+// `npm test -- --affected origin/main` tests and builds only the services a change affects.
 // Select stages with `npm test -- --stage unit,integration` (`npm run test:chaos` is `--stage chaos`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ interface StageResult {
   ok: boolean;
 }
 
-const { values: args } = parseArgs({ options: { stage: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { stage: { type: 'string' }, affected: { type: 'string' } } });
 const selected = args.stage ? args.stage.split(',').map((s) => s.trim()) : stages.filter((s) => !onRequestOnly.includes(s));
 const unknownStages = selected.filter((s) => !stages.includes(s as Stage));
 if (unknownStages.length > 0) {
@@ -80,11 +81,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** Test files matching `pattern` under `roots`, skipping node_modules and dot folders (scratch space). */
+/**
+ * `--affected <git ref>`: only the services and apps a change since that ref affects (tools/affected.ts)
+ * are tested and built; the chassis and platform-level tests always run.
+ */
+const affected = args.affected === undefined ? undefined : await affectedDeployables(args.affected);
+async function affectedDeployables(base: string): Promise<string[]> {
+  const { affectedBy, buildGraph, changedFiles } = await import('../tools/affected.ts');
+  const names = [...affectedBy(changedFiles(base), buildGraph()).reasons.keys()].sort();
+  console.log(`[test] affected since ${base}: ${names.join(', ') || 'none'}`);
+  return names;
+}
+
+const deployableOf = (file: string) => file.match(/^(?:services|apps)\/([^/]+)\//)?.[1];
+
 function findTests(roots: string[], pattern: string): string[] {
   return roots
     .filter((root) => existsSync(join(repoRoot, root)))
     .flatMap((root) => globSync(`${root}/${pattern}`, { cwd: repoRoot }))
     .filter((file) => !file.split('/').some((part) => part === 'node_modules' || part.startsWith('.')))
+    .filter((file) => !affected || !deployableOf(file) || affected.includes(deployableOf(file)!))
     .sort();
 }
 
@@ -266,9 +282,9 @@ async function runStage(stage: Stage): Promise<Omit<StageResult, 'stage' | 'dura
       return lintStage({ env: testEnv, resultsDir });
     case 'contract':
       await ensureTestInfra();
-      return contractStage({ env: testEnv, resultsDir });
+      return contractStage({ env: testEnv, resultsDir, services: affected });
     case 'build':
-      return buildStage({ env: testEnv });
+      return buildStage({ env: testEnv, services: affected });
     case 'system': {
       const files = findTests(codeRoots, '**/*.system.test.ts');
       if (files.length === 0) return { note: 'skipped: no system test files', ok: true };
