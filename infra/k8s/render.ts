@@ -130,7 +130,8 @@ export async function discoverServices(dir = servicesDir): Promise<ServiceInfo[]
     }
     const definition = await loadDefinition(join(dir, name), name);
     const topics = definition.topics ?? [];
-    const owned = Object.values(topicDefinitions).filter((t) => t.owner === name).map((t) => t.name);
+    // Every process writes its log lines to platform.logs (its own ACL below); its owner only reads it.
+    const owned = Object.values(topicDefinitions).filter((t) => t.owner === name && t.name !== logsTopic).map((t) => t.name);
     found.push({
       name,
       version,
