@@ -61,6 +61,11 @@ export async function send(
   }
   Object.assign(headers, options.headers);
   const response = await fetch(base + path, { method, headers, body, redirect: 'manual' });
+  // A server-sent event stream never ends: its status and headers are the answer, what it streams is not.
+  if (response.ok && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, headers: response.headers, text: '', body: undefined };
+  }
   const text = await response.text();
   let parsed: unknown;
   try {
