@@ -31,12 +31,43 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-/** biome lint (errors fail; warnings are listed) and the Dockerfile lint. */
+/**
+ * `npm audit --omit=dev` at level high: 'clean', 'findings' (high or critical advisories in runtime
+ * dependencies), or 'unavailable' when the registry offers no audit endpoint (then nothing is known).
+ */
+async function auditRuntimeDependencies(env?: NodeJS.ProcessEnv): Promise<'clean' | 'findings' | 'unavailable'> {
+  const output = await new Promise<string>((resolve) => {
+    const child = spawn('npm', ['audit', '--omit=dev', '--json'], { cwd: repoRoot, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (chunk) => { text += chunk; });
+    child.on('error', () => resolve(''));
+    child.on('exit', () => resolve(text));
+  });
+  let report: { metadata?: { vulnerabilities?: Record<string, number> } };
+  try {
+    report = JSON.parse(output);
+  } catch {
+    return 'unavailable';
+  }
+  const counts = report.metadata?.vulnerabilities;
+  if (!counts) return 'unavailable';
+  console.log(`npm audit --omit=dev: ${Object.entries(counts).map(([level, n]) => `${n} ${level}`).join(', ')}`);
+  return (counts.high ?? 0) + (counts.critical ?? 0) > 0 ? 'findings' : 'clean';
+}
+
+/** biome lint (errors fail; warnings are listed), the Dockerfile lint and the audit of runtime dependencies. */
 export async function lintStage(options: StageOptions = {}): Promise<StageOutcome> {
   const biome = await run(join(repoRoot, 'node_modules', '.bin', 'biome'), ['lint', '--max-diagnostics=50', '.'], options.env);
   const dockerfiles = await run(process.execPath, [join(repoRoot, 'tools', 'lint-dockerfile.ts')], options.env);
-  const problems = [biome !== 0 && 'biome found errors', dockerfiles !== 0 && 'Dockerfile lint failed'].filter(Boolean);
-  return { note: problems.length ? problems.join('; ') : 'biome + Dockerfiles clean', ok: problems.length === 0 };
+  const audit = await auditRuntimeDependencies(options.env);
+  if (audit === 'unavailable') console.log('npm audit: the registry answered without an audit report (no advisory endpoint here); not checked');
+  const problems = [
+    biome !== 0 && 'biome found errors',
+    dockerfiles !== 0 && 'Dockerfile lint failed',
+    audit === 'findings' && 'npm audit: high or critical advisories in runtime dependencies',
+  ].filter(Boolean);
+  const checked = `biome + Dockerfiles clean; npm audit ${audit === 'unavailable' ? 'not available here' : 'clean'}`;
+  return { note: problems.length ? problems.join('; ') : checked, ok: problems.length === 0 };
 }
 
 async function nodeTests(name: string, files: string[], options: StageOptions & { concurrency: number }): Promise<Required<StageOutcome>> {
