@@ -39,23 +39,25 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
       };
       const tags = ['cart'];
       const security = [{ bearerAuth: [] }];
+      // Answers of the cart store: a cart it refuses (422), the store unreachable (503).
+      const cartProblems = { 422: { description: 'Invalid cart (problem+json)' }, 503: { description: 'Carts unavailable (problem+json)' } };
 
       app.get('/app-api/cart', {
         preHandler: ctx.auth.requireUser,
-        schema: { tags, security, summary: "The caller's cart", response: { 200: Cart } },
+        schema: { tags, security, summary: "The caller's cart", response: { 200: Cart, ...cartProblems } },
         handler: (request) => carts.get(request.user!.sub).catch((err) => Promise.reject(cartUnavailable(err))),
       });
       app.put('/app-api/cart', {
         preHandler: ctx.auth.requireUser,
-        schema: { tags, security, summary: "Replaces the caller's cart (lines of one product are merged)", body: CartBody, response: { 200: Cart } },
+        schema: { tags, security, summary: "Replaces the caller's cart (lines of one product are merged)", body: CartBody, response: { 200: Cart, ...cartProblems } },
         handler: (request) => carts.put(request.user!.sub, request.body.items).catch((err) => Promise.reject(cartUnavailable(err))),
       });
       app.delete('/app-api/cart', {
         preHandler: ctx.auth.requireUser,
-        schema: { tags, security, summary: "Empties the caller's cart" },
+        schema: { tags, security, summary: "Empties the caller's cart", response: { 204: { description: 'Emptied', type: 'null' }, ...cartProblems } },
         handler: async (request, reply) => {
           await carts.clear(request.user!.sub).catch((err) => Promise.reject(cartUnavailable(err)));
-          return reply.code(204).send();
+          return reply.code(204).send(null);
         },
       });
 
