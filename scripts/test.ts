@@ -15,8 +15,8 @@ const stages = ['install', 'lint', 'typecheck', 'unit', 'contract', 'integration
 const onRequestOnly: Stage[] = [];
 type Stage = (typeof stages)[number];
 
-/** Type errors are reported but do not fail the run yet; flip once the tree typechecks. */
-const typeErrorsFail = false;
+/** Type errors fail the run. */
+const typeErrorsFail = true;
 const systemGatewayPort = Number(process.env.MERIDIAN_TEST_GATEWAY_PORT || 18080);
 const codeRoots = ['packages', 'services', 'contracts', 'scripts', 'infra', 'apps', 'tools', 'bench', 'test'];
 const resultsDir = join(repoRoot, 'test-results');
