@@ -8,7 +8,6 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventSchemas } from '@meridian/contracts';
 import { createOutbox, createOutboxRelay, physicalTopic } from '@meridian/messaging';
-import { createTempDatabase } from '@meridian/testkit';
 import { brokerList, infraEnv } from './lib/infra.ts';
 import { createBenchDb, createTopics, deleteNamespaceTopics, quietLogger, sampleOrderPlaced, until, type BenchDb } from './lib/messaging.ts';
 import { machine, ownCpuSeconds, runCommand } from './lib/proc.ts';

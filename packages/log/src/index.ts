@@ -131,6 +131,10 @@ const stdoutFlushMs = 100;
 function bufferedStdout() {
   const stream = pino.destination({ sync: false, minLength: stdoutMinBytes });
   let pending = false;
+  // A write that completes may leave a remainder below minLength buffered: flush it on the next tick.
+  stream.on('write', (bytes: number) => {
+    if (bytes > 0) pending = true;
+  });
   setInterval(() => {
     if (!pending) return;
     pending = false;

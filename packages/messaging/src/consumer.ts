@@ -73,6 +73,12 @@ interface PartitionQueue {
 }
 
 const maxBuffered = 1000;
+/**
+ * A batch waits at most this long for a row lock, then rolls back and is split up (single messages
+ * wait as long as it takes). A batch holds its locks longer than one message would, so two batches
+ * locking the same rows in different orders would otherwise deadlock until PostgreSQL's 1 s detection.
+ */
+const batchLockTimeoutMs = 50;
 const tracer = trace.getTracer('@meridian/messaging');
 
 /**
@@ -235,6 +241,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     let fresh: boolean[];
     try {
       fresh = await sql.begin(async (tx) => {
+        await tx.unsafe(`set local lock_timeout = '${batchLockTimeoutMs}ms'`);
         const results: boolean[] = [];
         for (const [i, { message, verdict }] of batch.entries()) {
           if (i > 0 && performance.now() - started >= batchMaxMs) break;
