@@ -241,7 +241,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     let fresh: boolean[];
     try {
       fresh = await sql.begin(async (tx) => {
-        await tx.unsafe(`set local lock_timeout = '${batchLockTimeoutMs}ms'`);
+        await tx`select set_config('lock_timeout', ${`${batchLockTimeoutMs}ms`}, true)`;
         const results: boolean[] = [];
         for (const [i, { message, verdict }] of batch.entries()) {
           if (i > 0 && performance.now() - started >= batchMaxMs) break;

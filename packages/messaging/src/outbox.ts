@@ -152,10 +152,31 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     metrics.oldestAge.set(stats.oldestUnpublishedAgeSeconds);
   }
 
-  async function publishBatch(conn: postgres.Sql): Promise<number> {
-    const rows = await conn`
+  /**
+   * Marks `acked` (the batch Kafka just acknowledged) published and reads the next batch, in one
+   * statement: a data-modifying WITH runs whether or not the select reads it, and the select still
+   * sees the rows it updates as unpublished, so they are excluded by seq.
+   */
+  async function markAndReadNext(conn: postgres.Sql, acked: string[]) {
+    if (acked.length === 0) {
+      return conn`
+        select seq, topic, key, payload::text as value, headers
+        from outbox where published_at is null order by seq limit ${batchSize}`;
+    }
+    return conn`
+      with published as (update outbox set published_at = now() where seq in ${conn(acked)})
       select seq, topic, key, payload::text as value, headers
-      from outbox where published_at is null order by seq limit ${batchSize}`;
+      from outbox where published_at is null and seq not in ${conn(acked)} order by seq limit ${batchSize}`;
+  }
+
+  /**
+   * Publishes the next batch; returns how many rows it published. `acked` are the rows of the previous
+   * batch, acknowledged by Kafka but not yet marked (marked here together with the next read);
+   * the rows it publishes are marked before it returns unless a full batch follows (`carry`).
+   */
+  async function publishBatch(conn: postgres.Sql, acked: string[], carry: (seqs: string[]) => void): Promise<number> {
+    const rows = await markAndReadNext(conn, acked);
+    if (acked.length) metrics.published.inc(acked.length);
     if (rows.length === 0) return 0;
     const seqs = rows.map((row) => row.seq as string);
     try {
@@ -167,11 +188,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await conn`update outbox set attempts = attempts + 1, last_error = ${errorMessage(err)} where seq in ${conn(seqs)}`;
       throw new PublishError(errorMessage(err), { cause: err });
     }
-    // Only now, after every partition leader acked: a crash before this line republishes (consumers dedupe).
-    await conn`update outbox set published_at = now() where seq in ${conn(seqs)}`;
-    metrics.published.inc(rows.length);
+    // Only after every partition leader acked: a crash before the rows are marked republishes them (consumers dedupe).
+    if (rows.length === batchSize) {
+      carry(seqs); // more may be waiting: marked together with the next read
+    } else {
+      await conn`update outbox set published_at = now() where seq in ${conn(seqs)}`;
+      metrics.published.inc(rows.length);
+    }
     return rows.length;
   }
+
+  const lockCheckIntervalMs = 1000;
 
   /** Whether the session `pid` (the lock holder) still holds an advisory lock, asked through the pool. */
   async function lockHeld(pid: number): Promise<boolean> {
@@ -187,11 +214,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    */
   async function publishWhileLeader(lockPid: number) {
     let failures = 0;
+    let lockCheckedAt = 0;
+    /** Acknowledged by Kafka, to be marked published with the next read. */
+    let acked: string[] = [];
     while (!stopping.signal.aborted) {
-      if (!(await lockHeld(lockPid))) throw new RelayLockLost('relay lock lost: its database session ended');
+      // Checked at most once a second, not per batch: a lost lock means at most a second of batches
+      // that the new leader may publish again (consumers dedupe by event id).
+      if (performance.now() - lockCheckedAt >= lockCheckIntervalMs) {
+        if (!(await lockHeld(lockPid))) throw new RelayLockLost('relay lock lost: its database session ended');
+        lockCheckedAt = performance.now();
+      }
       let published: number;
       try {
-        published = await publishBatch(sql);
+        const previous = acked;
+        acked = [];
+        published = await publishBatch(sql, previous, (seqs) => (acked = seqs));
         failures = 0;
         restarts = 0;
       } catch (err) {
@@ -204,6 +241,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       await refreshStats(sql, published < batchSize);
       if (published < batchSize) await idle(pollIntervalMs);
+    }
+    // Stopping after a full batch: mark what Kafka acknowledged, so a restart does not send it again.
+    if (acked.length) {
+      await sql`update outbox set published_at = now() where seq in ${sql(acked)}`;
+      metrics.published.inc(acked.length);
     }
   }
 
