@@ -90,3 +90,4 @@ export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptio
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+

@@ -1,7 +1,8 @@
 // Helpers for the identity and catalog integration tests: in-process services on real infrastructure.
-import { Admin, Consumer, type Message } from '@platformatic/kafka';
+import { Consumer, type Message } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import { createTempDatabase, infra, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { deleteNamespaceTopics } from '@meridian/testkit/services';
 import { startService, type RunningService, type ServiceDefinition } from '@meridian/service';
 import type { TProperties } from 'typebox';
 
@@ -74,13 +75,7 @@ export async function readEvents(topic: string, found: (events: any[]) => boolea
 
 /** Removes what a test namespace left behind: its Kafka topics (and DLQs) and Redis keys. */
 export async function cleanupNamespace(ns: string): Promise<void> {
-  const admin = new Admin({ clientId: 'h5-test', bootstrapBrokers: infra().kafkaBrokers });
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
-    if (topics.length) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.close();
-  }
+  await deleteNamespaceTopics(ns);
   const redis = new Redis(infra().redisUrl);
   try {
     const keys = await redis.keys(`${ns}:*`);
