@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { dataDir } from '../lib/paths.ts';
 import { ensureEtcd } from './etcd.ts';
-import { ensureKafka } from './kafka.ts';
+import { ensureKafka, kafkaAnswers } from './kafka.ts';
 import { ensurePostgres } from './postgres.ts';
 import { ensureRedis } from './redis.ts';
-import { infraLog, type InfraServer } from './server.ts';
+import { infraLog, reusedServer, type InfraServer } from './server.ts';
+import { waitUntilReady } from '../lib/proc.ts';
 
 export type { InfraServer } from './server.ts';
 
@@ -37,6 +38,17 @@ async function ensureCluster(brokers: string, dir: string, log: (line: string) =
   return { name: 'kafka cluster', address: cluster.brokers.join(','), started: cluster.started, stop: () => cluster.stop() };
 }
 
+/**
+ * Several brokers listed: a cluster run elsewhere. It is waited for (any broker answering will do),
+ * never replaced by a single broker started here on one of its ports.
+ */
+async function awaitKafkaCluster(brokers: string, log: (line: string) => void): Promise<InfraServer> {
+  const list = brokers.split(',').map((broker) => broker.trim()).filter(Boolean);
+  const anyAnswers = async () => (await Promise.all(list.map(kafkaAnswers))).some(Boolean);
+  await waitUntilReady(anyAnswers, { what: `kafka cluster at ${brokers}`, timeoutMs: 60_000 });
+  return reusedServer('kafka', brokers, log);
+}
+
 export interface Infra {
   env: InfraEnv;
   servers: InfraServer[];
@@ -67,7 +79,9 @@ export async function ensureInfra(
     ensureEtcd({ endpoint: addresses.ETCD_ENDPOINTS.split(',')[0].trim(), dir: join(dir, 'etcd'), log }),
     profile === 'cluster'
       ? ensureCluster(addresses.KAFKA_BROKERS, join(dir, 'kafka-cluster'), log)
-      : ensureKafka({ broker: addresses.KAFKA_BROKERS.split(',')[0].trim(), dir: join(dir, 'kafka'), log }),
+      : addresses.KAFKA_BROKERS.includes(',')
+        ? awaitKafkaCluster(addresses.KAFKA_BROKERS, log)
+        : ensureKafka({ broker: addresses.KAFKA_BROKERS.trim(), dir: join(dir, 'kafka'), log }),
   ]);
   const servers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
