@@ -318,11 +318,27 @@ async function streamed(base: string, path: string, body: Buffer): Promise<{ sta
   return { status: response.status, text: await response.text() };
 }
 
+/**
+ * A server may answer an oversized upload (413) and close before the client has written all of it;
+ * fetch then reports the write error (EPIPE / ECONNRESET) instead of the answer. That race is the
+ * client's: try again, a few times, until the answer is read.
+ */
+async function uploadAnsweredEarly<T>(upload: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await upload();
+    } catch (error) {
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+      if (attempt >= 5 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw error;
+    }
+  }
+}
+
 test('oversized and header-bomb requests get a clean 413 / 431, through the gateway and directly', async () => {
   const bases = [gateway, ...[...targets.values()].map((i) => i.url)];
   for (const base of bases) {
     for (let i = 0; i < 3; i++) {
-      const big = await send(base, 'POST', '/api/v1/auth/login', { headers: { 'content-type': 'application/json' }, body: hugeBody.body });
+      const big = await uploadAnsweredEarly(() => send(base, 'POST', '/api/v1/auth/login', { headers: { 'content-type': 'application/json' }, body: hugeBody.body }));
       assert.equal(big.status, 413, `${base}: ${big.text.slice(0, 200)}`);
       assert.deepEqual(problemFaults(big), []);
       // The same without a content-length: the limit applies to what is streamed. The gateway answers
