@@ -9,6 +9,7 @@ import { ensureInfra, type Infra } from './infra/index.ts';
 import { repoRoot } from './lib/paths.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { ensureChromium } from './infra/chromium.ts';
+import { ensureDebianPackages, testCommands } from './infra/packages.ts';
 import { buildStage, contractStage, lintStage } from '../tools/stages.ts';
 
 const stages = ['install', 'lint', 'typecheck', 'unit', 'contract', 'integration', 'build', 'system', 'e2e', 'chaos'] as const;
@@ -263,7 +264,9 @@ async function runStage(stage: Stage): Promise<Omit<StageResult, 'stage' | 'dura
     case 'install': {
       const install = JSON.parse(process.env.MERIDIAN_INSTALL ?? '{"note":"not run through scripts/bootstrap.mjs","ms":0}');
       console.log(install.note);
-      return { note: install.note, ok: true };
+      // Debian packages first: unit tests already run promtool, later stages etcd, Prometheus and Chromium.
+      const installed = await ensureDebianPackages(testCommands, (line) => console.log(`[install] ${line}`));
+      return { note: [install.note, installed.length > 0 ? `apt: ${installed.join(', ')}` : ''].filter(Boolean).join('; '), ok: true };
     }
     case 'typecheck':
       return runTypecheck();
@@ -325,7 +328,7 @@ try {
       console.error(`[test] ${stage} failed: ${(error as Error).message}`);
       result = { passed: 0, failed: 1, note: `error: ${(error as Error).message.split('\n')[0]}`, ok: false };
     }
-    const durationMs = stage === 'install' ? JSON.parse(process.env.MERIDIAN_INSTALL ?? '{"ms":0}').ms : Date.now() - startedAt;
+    const durationMs = (stage === 'install' ? JSON.parse(process.env.MERIDIAN_INSTALL ?? '{"ms":0}').ms : 0) + Date.now() - startedAt;
     results.push({ stage, durationMs, ...result });
     console.log(`━━━━ ${stage}: ${result.ok ? 'ok' : 'FAILED'} (${secondsOf(durationMs)})`);
   }

@@ -1,11 +1,12 @@
 // Runs the project's Prometheus: the Debian binary, fed targets by the etcd discovery bridge.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderPrometheusConfig } from './config.ts';
 import { startDiscoveryBridge } from './sd-server.ts';
+import { ensureDebianPackages } from '../../scripts/infra/packages.ts';
 
 export const rulesDir = join(dirname(fileURLToPath(import.meta.url)), 'rules');
 
@@ -54,24 +55,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const onPath = (command: string): boolean => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-
-/** Installs Debian's `prometheus` package (which brings `promtool`) when the binary is missing. */
-export function installPrometheusIfMissing(): void {
-  if (onPath('prometheus') && onPath('promtool')) return;
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const run = (args: string[]): boolean => {
-    const [command, ...rest] = [...sudo, ...args];
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    return spawnSync(command, rest, { stdio: 'inherit', env }).status === 0;
-  };
-  for (const args of [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'prometheus']]) {
-    if (!run(args)) throw new Error(`installing prometheus failed: ${[...sudo, ...args].join(' ')}`);
-  }
-  // Where systemd runs, the package also starts a system-wide Prometheus on :9090; we run our own.
-  if (onPath('systemctl')) run(['systemctl', 'disable', '--now', 'prometheus']);
-}
-
 /**
  * Reuses the Prometheus at `PROMETHEUS_URL` if it answers; otherwise starts the discovery bridge and
  * a Prometheus on 127.0.0.1:`port` scraping every instance registered under namespace `ns`, and waits
@@ -94,7 +77,7 @@ export async function ensurePrometheus({
   if (await isReady(url)) {
     throw new Error(`a Prometheus already answers on ${url}; set PROMETHEUS_URL=${url} to reuse it, or stop it`);
   }
-  installPrometheusIfMissing();
+  await ensureDebianPackages(['prometheus', 'promtool'], (line) => console.log(`[infra] prometheus: ${line}`));
 
   const dir = resolve(dataDir);
   mkdirSync(join(dir, 'tsdb'), { recursive: true });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { dataDir } from '../lib/paths.ts';
-import { commandExists, hostPort, run, seconds, startDaemon, waitUntilReady } from '../lib/proc.ts';
+import { hostPort, seconds, startDaemon, waitUntilReady } from '../lib/proc.ts';
+import { ensureDebianPackages } from './packages.ts';
 import { infraLog, reusedServer, type EnsureOptions, type InfraServer } from './server.ts';
 
 /** True when the etcd v3 JSON gateway at `endpoint` answers a range request. */
@@ -17,17 +18,6 @@ export async function etcdAnswers(endpoint: string): Promise<boolean> {
   }
 }
 
-async function ensureEtcdInstalled(log: (line: string) => void): Promise<void> {
-  if (commandExists('etcd')) return;
-  log('etcd: installing Debian package etcd-server…');
-  try {
-    await run('apt-get', ['install', '-y', 'etcd-server'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  } catch {
-    await run('apt-get', ['update']);
-    await run('apt-get', ['install', '-y', 'etcd-server'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
-}
-
 /** Reuses etcd at `endpoint` when it answers; otherwise starts a single-member etcd there (peer on port + 1). */
 export async function ensureEtcd(
   { endpoint = 'http://127.0.0.1:2379', dir = join(dataDir(), 'etcd'), log = infraLog }: EnsureOptions & { endpoint?: string } = {},
@@ -35,7 +25,7 @@ export async function ensureEtcd(
   if (await etcdAnswers(endpoint)) return reusedServer('etcd', endpoint, log);
   const startedAt = Date.now();
   log(`etcd: starting at ${endpoint}…`);
-  await ensureEtcdInstalled(log);
+  await ensureDebianPackages(['etcd'], (line) => log(`etcd: ${line}`));
   if (await etcdAnswers(endpoint)) return reusedServer('etcd', endpoint, log); // the package may start its own
   const { host, port } = hostPort(endpoint, 2379);
   const client = `http://${host}:${port}`;

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { commandExists, run } from '../lib/proc.ts';
+
+/** The Debian package that brings each command the platform or its tests run. */
+export const debianPackageOf = {
+  etcd: 'etcd-server',
+  prometheus: 'prometheus',
+  promtool: 'prometheus',
+  chromium: 'chromium',
+} as const;
+
+export type ProvidedCommand = keyof typeof debianPackageOf;
+
+/** What `npm start` runs (when no address is given) and what `npm test` runs on top of it. */
+export const platformCommands: ProvidedCommand[] = ['etcd', 'prometheus'];
+export const testCommands: ProvidedCommand[] = ['etcd', 'prometheus', 'promtool', 'chromium'];
+
+const asRoot = (args: string[]): string[] => (process.getuid?.() === 0 ? args : ['sudo', '-n', ...args]);
+
+/**
+ * Installs, in one `apt-get install`, the Debian packages of the commands that are missing (after an
+ * `apt-get update` when the package lists are stale). Returns the packages it installed.
+ */
+export async function ensureDebianPackages(commands: readonly ProvidedCommand[], log: (line: string) => void = console.log): Promise<string[]> {
+  const missing = [...new Set(commands.filter((command) => !commandExists(command)).map((command) => debianPackageOf[command]))];
+  if (missing.length === 0) return [];
+  const startedAt = Date.now();
+  log(`installing Debian package(s) ${missing.join(', ')} (first run only)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => {
+    const [command, ...args] = asRoot(['apt-get', 'install', '-y', '--no-install-recommends', ...missing]);
+    return run(command!, args, { env });
+  };
+  try {
+    await install();
+  } catch {
+    const [command, ...args] = asRoot(['apt-get', 'update']);
+    await run(command!, args, { env });
+    try {
+      await install();
+    } catch (error) {
+      throw new Error(`installing ${missing.join(', ')} failed (${(error as Error).message.split('\n')[0]}); install them with apt-get and run again`);
+    }
+  }
+  // Where systemd runs, Debian's prometheus starts a system-wide server on :9090; the platform runs its own.
+  if (missing.includes('prometheus') && commandExists('systemctl')) {
+    const [command, ...args] = asRoot(['systemctl', 'disable', '--now', 'prometheus']);
+    spawnSync(command!, args, { stdio: 'ignore' });
+  }
+  log(`installed ${missing.join(', ')} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  return missing;
+}
