@@ -1,5 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Admin } from '@platformatic/kafka';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { repoRoot } from './lib/paths.ts';
 
@@ -96,4 +98,66 @@ export async function dropNamespace(adminUrl: string, ns: string): Promise<strin
   } finally {
     await sql.end();
   }
+}
+
+export interface NamespaceServers {
+  adminUrl: string;
+  kafkaBrokers: string;
+  redisUrl: string;
+  etcdEndpoints: string;
+}
+
+/**
+ * Forgets everything namespace `ns` left on shared servers: its databases and roles, its Kafka topics
+ * and consumer groups, its Redis keys and its etcd keys. `npm test` starts from this, so a run never
+ * sees an earlier run's products, offsets or cached pages. Returns a one-line summary.
+ */
+export async function wipeNamespace(servers: NamespaceServers, ns: string): Promise<string> {
+  const databases = await dropNamespace(servers.adminUrl, ns);
+
+  const admin = new Admin({ clientId: `meridian-wipe-${ns}`, bootstrapBrokers: servers.kafkaBrokers.split(',') });
+  let topics: string[] = [];
+  let groups: string[] = [];
+  try {
+    const ours = async () => (await admin.listTopics({ includeInternals: false })).filter((topic) => topic.startsWith(`${ns}.`));
+    topics = await ours();
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    // Deletion completes in the background; a topic created again before that would be lost with it.
+    for (const startedAt = Date.now(); (await ours()).length > 0; ) {
+      if (Date.now() - startedAt > 30_000) throw new Error(`Kafka did not finish deleting the topics of namespace ${ns} within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Offsets of deleted topics go with them; the groups themselves are removed when they have no members.
+    groups = [...(await admin.listGroups()).keys()].filter((id) => id.startsWith(`${ns}.`));
+    if (groups.length > 0) await admin.deleteGroups({ groups }).catch(() => {});
+  } finally {
+    await admin.close();
+  }
+
+  const redis = new Redis(servers.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let keys = 0;
+  try {
+    await redis.connect();
+    for await (const batch of redis.scanStream({ match: `${ns}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (batch.length === 0) continue;
+      keys += batch.length;
+      await redis.unlink(...batch);
+    }
+  } finally {
+    redis.disconnect();
+  }
+
+  const prefix = Buffer.from(`/meridian/${ns}/`);
+  const rangeEnd = Buffer.from(prefix);
+  rangeEnd[rangeEnd.length - 1]! += 1;
+  const etcd = servers.etcdEndpoints.split(',')[0];
+  const response = await fetch(`${etcd}/v3/kv/deleterange`, {
+    method: 'POST',
+    body: JSON.stringify({ key: prefix.toString('base64'), range_end: rangeEnd.toString('base64') }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok) throw new Error(`etcd deleterange under ${prefix} answered ${response.status}`);
+  const { deleted = '0' } = (await response.json()) as { deleted?: string };
+
+  return `${databases.length} database(s)/role(s), ${topics.length} topic(s), ${groups.length} consumer group(s), ${keys} Redis key(s), ${deleted} etcd key(s)`;
 }

@@ -10,6 +10,7 @@ import { repoRoot } from './lib/paths.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { ensureChromium } from './infra/chromium.ts';
 import { ensureDebianPackages, testCommands } from './infra/packages.ts';
+import { wipeNamespace } from './provision.ts';
 import { buildStage, contractStage, lintStage } from '../tools/stages.ts';
 
 const stages = ['install', 'lint', 'typecheck', 'unit', 'contract', 'integration', 'build', 'system', 'e2e', 'chaos'] as const;
@@ -219,8 +220,13 @@ let platformFailed = false;
 /** One platform (namespace `test`, with Prometheus and the web apps) serves the system and e2e stages. */
 async function ensureTestPlatform(): Promise<Platform | undefined> {
   if (platform || platformFailed) return platform;
-  await ensureTestInfra();
+  const { env } = await ensureTestInfra();
   try {
+    const wiped = await wipeNamespace(
+      { adminUrl: env.PG_ADMIN_URL, kafkaBrokers: env.KAFKA_BROKERS, redisUrl: env.REDIS_URL, etcdEndpoints: env.ETCD_ENDPOINTS },
+      'test',
+    );
+    console.log(`[platform] namespace test starts clean (removed ${wiped})`);
     // service output goes to the platform's log files; only launcher lines reach the terminal
     platform = await tracked(startPlatform({
       ns: 'test',

@@ -1,14 +1,13 @@
 // Every dashboard query against the live platform's Prometheus (system stage: PROMETHEUS_URL set).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { checkVariables, dashboardQueries, expandVariables, loadDashboards } from '@meridian/observability';
-import { gatewayUrl, uniqueName, waitFor } from '@meridian/testkit';
+import { waitFor } from '@meridian/testkit';
+import { createStockedProduct, finalOrder, placeOrder, registerCustomer, staffLogin } from '../../../test/system/support.ts';
 
 const prometheusUrl = process.env.PROMETHEUS_URL;
 const namespace = process.env.MERIDIAN_NAMESPACE || 'dev';
-const gateway = gatewayUrl();
 const dashboards = loadDashboards(join(resolve(import.meta.dirname, '..'), 'dashboards'));
 
 /** Panels that show data as soon as one order went through the saga, by dashboard uid. */
@@ -19,36 +18,15 @@ const mustHaveData: Record<string, string[]> = {
   'meridian-business': ['Orders placed in range', 'Orders / min'],
 };
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
-  const response = await fetch(new URL(path, gateway), {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await response.json();
-  assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** Places one order through the gateway and waits until the saga settles it. */
+/** Places one order through the gateway (on a product of its own) and waits until the saga settles it. */
 async function placeOneOrder(): Promise<void> {
-  const email = `${uniqueName('observability')}@example.com`;
-  const password = 'observability-check-1';
-  await call('POST', '/api/v1/auth/register', { email, password, name: 'Observability check' });
-  const { accessToken } = await call('POST', '/api/v1/auth/login', { email, password });
-  const auth = { authorization: `Bearer ${accessToken}` };
-  const { items } = await call('GET', '/api/v1/products?limit=1');
-  assert.ok(items.length > 0, 'the catalog has a product to order (the platform stage seeds it)');
-  const order = await call(
-    'POST',
-    '/api/v1/orders',
-    { items: [{ productId: items[0].id, quantity: 1 }], paymentToken: 'tok_visa' },
-    { ...auth, 'idempotency-key': randomUUID() },
-  );
-  await waitFor(async () => (await call('GET', `/api/v1/orders/${order.id}`, undefined, auth)).status !== 'PENDING', {
-    timeoutMs: 30_000,
-    message: 'the order to be confirmed or cancelled',
-  });
+  const staff = await staffLogin();
+  const customer = await registerCustomer();
+  const product = await createStockedProduct(staff, 5);
+  const placed = await placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+  assert.equal(placed.status, 202, `place an order: ${JSON.stringify(placed.body)}`);
+  const order = await finalOrder(customer.token, placed.body.id);
+  assert.equal(order.status, 'CONFIRMED');
 }
 
 async function evaluate(expr: string): Promise<unknown[]> {
