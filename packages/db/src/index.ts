@@ -53,19 +53,51 @@ const migrationFile = /^\d+_[\w.-]+\.sql$/;
 // Every migrate() transaction takes this lock, so concurrent instances apply each migration once.
 const lockSql = `select pg_advisory_xact_lock(hashtext('meridian:schema_migrations'))`;
 
-/**
- * Applies `dir/NNN_name.sql` files in name order, each inside its own transaction, recording name
- * and sha256 in `schema_migrations`. Refuses (MigrationError) when a landed migration's checksum
- * changed. Returns the names applied by this call.
- */
-export async function migrate(sql: Sql, dir: string, logger?: Logger): Promise<string[]> {
-  const names = (await readdir(dir)).filter((name) => migrationFile.test(name)).sort();
-  const files = await Promise.all(
-    names.map(async (name) => {
-      const text = await readFile(join(dir, name), 'utf8');
-      return { name, text, checksum: createHash('sha256').update(text).digest('hex') };
+/** A folder of `NNN_name.sql` migrations. */
+export interface MigrationSource {
+  dir: string;
+  /** Recorded as `<scope>/<file>`, so a library's migrations never collide with a service's own (none: the service's). */
+  scope?: string;
+  /**
+   * Landed names that already did what a file of this source does, by file: `{ '001_x.sql': '001_old.sql' }`.
+   * Where the landed name is recorded, the file is recorded as applied without running it (a library
+   * taking over a migration that services used to copy).
+   */
+  adopts?: Record<string, string>;
+}
+
+interface MigrationFile {
+  /** As recorded in `schema_migrations`. */
+  name: string;
+  text: string;
+  checksum: string;
+  adopts?: string;
+}
+
+async function readSource(source: MigrationSource): Promise<MigrationFile[]> {
+  const names = (await readdir(source.dir)).filter((name) => migrationFile.test(name)).sort();
+  return Promise.all(
+    names.map(async (file) => {
+      const text = await readFile(join(source.dir, file), 'utf8');
+      return {
+        name: source.scope ? `${source.scope}/${file}` : file,
+        text,
+        checksum: createHash('sha256').update(text).digest('hex'),
+        adopts: source.adopts?.[file],
+      };
     }),
   );
+}
+
+/**
+ * Applies the `NNN_name.sql` files of each source (a folder, or several: in the order given, each
+ * in name order), each inside its own transaction, recording name and sha256 in `schema_migrations`.
+ * Refuses (MigrationError) when a landed migration's checksum changed. Returns the names applied by
+ * this call.
+ */
+export async function migrate(sql: Sql, sources: string | MigrationSource | (string | MigrationSource)[], logger?: Logger): Promise<string[]> {
+  const list = (Array.isArray(sources) ? sources : [sources]).map((source) => (typeof source === 'string' ? { dir: source } : source));
+  const files = (await Promise.all(list.map(readSource))).flat();
 
   const landed = await sql.begin(async (tx) => {
     await tx.unsafe(lockSql);
@@ -88,20 +120,23 @@ export async function migrate(sql: Sql, dir: string, logger?: Logger): Promise<s
   const applied: string[] = [];
   for (const file of files.filter((f) => !landedChecksums.has(f.name))) {
     const started = performance.now();
-    const didApply = await sql.begin(async (tx) => {
+    const outcome = await sql.begin(async (tx): Promise<'landed' | 'adopted' | 'applied'> => {
       await tx.unsafe(lockSql);
       const [existing] = await tx<{ checksum: string }[]>`select checksum from schema_migrations where name = ${file.name}`;
       if (existing) {
         if (existing.checksum !== file.checksum) throw new MigrationError(`Migration ${file.name} landed with a different checksum`);
-        return false;
+        return 'landed';
       }
-      await tx.unsafe(file.text).simple();
+      const [adopted] = file.adopts ? await tx`select 1 from schema_migrations where name = ${file.adopts}` : [];
+      if (!adopted) await tx.unsafe(file.text).simple();
       await tx`insert into schema_migrations (name, checksum) values (${file.name}, ${file.checksum})`;
-      return true;
+      return adopted ? 'adopted' : 'applied';
     });
-    if (didApply) {
+    if (outcome === 'applied') {
       applied.push(file.name);
       logger?.info({ migration: file.name, durationMs: Math.round(performance.now() - started) }, 'migration applied');
+    } else if (outcome === 'adopted') {
+      logger?.info({ migration: file.name, landedAs: file.adopts }, 'migration recorded: it landed earlier under another name');
     }
   }
   return applied;

@@ -91,6 +91,45 @@ test('concurrent migrate from two pools applies each migration exactly once', as
   assert.equal(count, 2, 'the seed ran once');
 });
 
+test("a library's scoped migrations run first, recorded under its scope, beside the service's own", async (t) => {
+  const { dir, pool, cleanup } = await setup({ '001_items.sql': 'create table items (id serial primary key, tag_id int references tags (id));' });
+  t.after(cleanup);
+  const library = await mkdtemp(join(tmpdir(), 'library-migrations-'));
+  t.after(() => rm(library, { recursive: true, force: true }));
+  await writeFile(join(library, '001_items.sql'), 'create table tags (id serial primary key);');
+  const sql = pool();
+  assert.deepEqual(await migrate(sql, [{ dir: library, scope: 'lib' }, dir]), ['lib/001_items.sql', '001_items.sql']);
+  assert.deepEqual(await migrate(sql, [{ dir: library, scope: 'lib' }, dir]), []);
+  const rows = await sql`select name from schema_migrations order by applied_at, name`;
+  assert.deepEqual(rows.map((r) => r.name).sort(), ['001_items.sql', 'lib/001_items.sql']);
+});
+
+test('a database that ran the copy a library now owns adopts the library migration without running it', async (t) => {
+  const tables = 'create table outbox (seq bigserial primary key);';
+  const { dir, pool, cleanup } = await setup({ '001_messaging.sql': tables, '002_items.sql': 'create table items (id int);' });
+  t.after(cleanup);
+  const sql = pool();
+  assert.deepEqual(await migrate(sql, dir), ['001_messaging.sql', '002_items.sql']);
+  // The copy moves into the library; the service's folder keeps only its own migrations.
+  const library = await mkdtemp(join(tmpdir(), 'library-migrations-'));
+  t.after(() => rm(library, { recursive: true, force: true }));
+  await writeFile(join(library, '001_outbox.sql'), tables);
+  await rm(join(dir, '001_messaging.sql'));
+  const source = { dir: library, scope: 'messaging', adopts: { '001_outbox.sql': '001_messaging.sql' } };
+  assert.deepEqual(await migrate(sql, [source, dir]), [], 'nothing ran again (create table outbox would have failed)');
+  const names = (await sql`select name from schema_migrations`).map((r) => r.name).sort();
+  assert.deepEqual(names, ['001_messaging.sql', '002_items.sql', 'messaging/001_outbox.sql']);
+
+  // A new database runs the library's file.
+  const fresh = await createTempDatabase('db_migrate_new');
+  t.after(() => fresh.drop());
+  const other = createDb(fresh.url, { max: 1 });
+  t.after(() => other.end());
+  assert.deepEqual(await migrate(other, [source, dir]), ['messaging/001_outbox.sql', '002_items.sql']);
+  const [{ exists }] = await other`select to_regclass('outbox') is not null as exists`;
+  assert.equal(exists, true);
+});
+
 test('dbReady rejects when the database is unreachable', async () => {
   const sql = createDb('postgres://postgres@127.0.0.1:1/none', { max: 1 });
   try {

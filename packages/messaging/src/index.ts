@@ -22,6 +22,7 @@ export {
   createOutbox,
   createOutboxRelay,
   messagingMigrationSql,
+  messagingMigrations,
   type Outbox,
   type OutboxEvent,
   type OutboxRelay,

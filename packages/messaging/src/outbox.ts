@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { context, propagation } from '@opentelemetry/api';
 import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import type postgres from 'postgres';
@@ -7,8 +9,21 @@ import { assertValidData, createEnvelope, type EventEnvelope, type SchemaRegistr
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
 import { parseBrokers, physicalTopic } from './topics.ts';
 
-/** SQL of the chassis tables (outbox, processed_messages); each service copies it as `migrations/001_messaging.sql`. */
-export const messagingMigrationSql = readFileSync(new URL('../sql/messaging.sql', import.meta.url), 'utf8');
+const migrationsDir = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+/**
+ * The chassis tables (outbox with its notify trigger, processed_messages) as a migration source for
+ * `@meridian/db`'s `migrate`, applied before a service's own migrations. Services used to copy the
+ * file as `001_messaging.sql`; a database that ran that copy adopts this one without running it.
+ */
+export const messagingMigrations = {
+  dir: migrationsDir,
+  scope: 'messaging',
+  adopts: { '001_outbox_inbox.sql': '001_messaging.sql' } as Record<string, string>,
+};
+
+/** The SQL of the chassis tables, for tests and benchmarks that set up a bare database. */
+export const messagingMigrationSql = readFileSync(join(migrationsDir, '001_outbox_inbox.sql'), 'utf8');
 
 export interface OutboxEvent<TData = unknown> {
   /** Logical topic name, e.g. `orders.events`. */

@@ -18,7 +18,7 @@ import { createHttpServer, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics } from '@meridian/messaging';
+import { createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics, messagingMigrations } from '@meridian/messaging';
 import type { EventConsumer, EventHandler, Outbox, OutboxRelay, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 
@@ -62,7 +62,10 @@ export interface ServiceDefinition<P extends TProperties = TProperties> {
   version: string;
   /** The service's own env variables (properties, or a TypeBox object), merged with `platformConfig`. */
   configSchema?: P | TObject<P>;
-  /** `NNN_name.sql` migrations; when set, `DATABASE_URL` is required. */
+  /**
+   * The service's own `NNN_name.sql` migrations; when set, `DATABASE_URL` is required and the chassis
+   * tables (outbox, processed_messages) are migrated first.
+   */
   migrationsDir?: string;
   /** Topics this service produces to or consumes from; created when missing. */
   topics?: TopicDefinition[];
@@ -197,7 +200,7 @@ export async function startService<P extends TProperties>(
   try {
     if (platform.DATABASE_URL) {
       sql = createDb(platform.DATABASE_URL, { applicationName: `${def.name}-${instanceId.slice(0, 8)}`, logger });
-      if (def.migrationsDir) await migrate(sql, def.migrationsDir, logger);
+      if (def.migrationsDir) await migrate(sql, [messagingMigrations, def.migrationsDir], logger);
     }
     // The log topic too when this service ships its logs: lines sent before it exists would be dropped.
     const topicsToEnsure = [...(def.topics ?? []), ...(shipper ? [defineTopic(topicDefinitions[topics.platformLogs])] : [])];

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Admin } from '@platformatic/kafka';
-import { messagingMigrationSql } from '@meridian/messaging';
 import { createTempDatabase, infra, uniqueName, waitFor } from '@meridian/testkit';
 import { startService } from '../src/index.ts';
 import { tinyService } from './fixtures/tiny-service.ts';
@@ -19,7 +18,6 @@ const topic = 'tiny.events';
 async function setup() {
   const database = await createTempDatabase('svc');
   const migrationsDir = await mkdtemp(join(tmpdir(), 'tiny-migrations-'));
-  await writeFile(join(migrationsDir, '001_messaging.sql'), messagingMigrationSql);
   await writeFile(
     join(migrationsDir, '002_tiny.sql'),
     `create table notes (id serial primary key, text text not null);

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { eventSchemas } from '@meridian/contracts';
 import { createDb, migrate, type Sql } from '@meridian/db';
-import { createOutbox } from '@meridian/messaging';
+import { createOutbox, messagingMigrations } from '@meridian/messaging';
 import { createProduct } from './commands.ts';
 import { findProductBySku } from './db/products.ts';
 import { demoCatalog, demoStock } from './seed/demoCatalog.ts';
@@ -92,7 +92,7 @@ async function seedStock(gatewayUrl: string, products: { id: string; sku: string
 
 const sql = createDb(databaseUrl, { max: 4, applicationName: 'catalog-seed' });
 try {
-  await migrate(sql, migrationsDir);
+  await migrate(sql, [messagingMigrations, migrationsDir]);
   const started = performance.now();
   const products = await seedProducts(sql);
   log(`catalog ready: ${products.length} products in ${((performance.now() - started) / 1000).toFixed(1)} s`);

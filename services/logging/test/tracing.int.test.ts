@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { topics } from '@meridian/contracts';
 import { createResolver, type Resolver } from '@meridian/discovery';
-import { defineTopic, messagingMigrationSql, type EventEnvelope } from '@meridian/messaging';
+import { defineTopic, type EventEnvelope } from '@meridian/messaging';
 import { startService, type ConsumerDef, type RunningService, type ServiceDefinition } from '@meridian/service';
 import { initTelemetry, type Telemetry } from '@meridian/telemetry';
 import { createTempDatabase, infra, uniqueName, type TempDatabase } from '@meridian/testkit';
@@ -106,7 +106,6 @@ before(async () => {
   telemetry = initTelemetry({ service: 'tracing-test', version: 'test', otlpEndpoint: receiver.url });
   db = await createTempDatabase('tracing');
   migrationsDir = mkdtempSync(join(tmpdir(), 'tracechain-'));
-  writeFileSync(join(migrationsDir, '001_messaging.sql'), messagingMigrationSql);
   service = await startService(chainService(), {
     DATABASE_URL: db.url,
     MERIDIAN_NAMESPACE: ns,

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createDb, migrate, type Sql } from '@meridian/db';
+import { messagingMigrations } from '@meridian/messaging';
 import { createTempDatabase, type TempDatabase } from '@meridian/testkit';
 import { listNotifications } from '../src/db/repository.ts';
 import { notificationHandlers } from '../src/events/handlers.ts';
@@ -17,7 +18,7 @@ let handlers: ReturnType<typeof notificationHandlers>;
 before(async () => {
   db = await createTempDatabase('notifications_handlers');
   sql = createDb(db.url, { max: 5 });
-  await migrate(sql, fileURLToPath(new URL('../migrations', import.meta.url)));
+  await migrate(sql, [messagingMigrations, fileURLToPath(new URL('../migrations', import.meta.url))]);
   handlers = notificationHandlers(createdCounter(new Registry()));
 });
 

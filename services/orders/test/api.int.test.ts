@@ -9,7 +9,7 @@ import { createAuthVerifier, createTokenIssuer } from '@meridian/auth';
 import { createDb, migrate, type Sql } from '@meridian/db';
 import { createHttpServer, type App } from '@meridian/http';
 import { createLogger } from '@meridian/log';
-import { createOutbox } from '@meridian/messaging';
+import { createOutbox, messagingMigrations } from '@meridian/messaging';
 import { createTempDatabase, type TempDatabase } from '@meridian/testkit';
 import { registerRoutes } from '../src/api/routes.ts';
 import * as repo from '../src/db/repository.ts';
@@ -26,7 +26,7 @@ const productId = randomUUID();
 before(async () => {
   db = await createTempDatabase('orders_api');
   sql = createDb(db.url, { max: 5 });
-  await migrate(sql, fileURLToPath(new URL('../migrations', import.meta.url)));
+  await migrate(sql, [messagingMigrations, fileURLToPath(new URL('../migrations', import.meta.url))]);
   await sql.begin((tx) =>
     repo.upsertCatalogProduct(tx, {
       productId,

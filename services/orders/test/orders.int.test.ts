@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { eventSchemas, type ProductSnapshotV1 } from '@meridian/contracts';
 import { createDb, migrate, type Sql } from '@meridian/db';
-import { createOutbox } from '@meridian/messaging';
+import { createOutbox, messagingMigrations } from '@meridian/messaging';
 import { createTempDatabase, type TempDatabase } from '@meridian/testkit';
 import * as repo from '../src/db/repository.ts';
 import { OrderRejection } from '../src/domain/order.ts';
@@ -42,7 +42,7 @@ function snapshot(over: Partial<ProductSnapshotV1> = {}): ProductSnapshotV1 {
 before(async () => {
   db = await createTempDatabase('orders_app');
   sql = createDb(db.url, { max: 10 });
-  await migrate(sql, fileURLToPath(new URL('../migrations', import.meta.url)));
+  await migrate(sql, [messagingMigrations, fileURLToPath(new URL('../migrations', import.meta.url))]);
   orders = createOrders({
     sql,
     outbox: createOutbox({ source: 'orders', ns: 'apptest', registry: eventSchemas }),

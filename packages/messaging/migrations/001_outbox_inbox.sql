@@ -1,4 +1,6 @@
--- Chassis tables of @meridian/messaging. Every service copies this file as its migrations/001_messaging.sql.
+-- Chassis tables of @meridian/messaging, applied to every service database before its own migrations
+-- (recorded as messaging/001_outbox_inbox.sql; databases that ran the former per-service copy
+-- 001_messaging.sql adopt it without running it again).
 
 -- Transactional outbox: events written in the same transaction as the state change, published by the relay.
 create table outbox (
