@@ -2,44 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, type Message } from '@platformatic/kafka';
 import { replayDlqMessage } from '@meridian/messaging';
 import { toFeedMessage } from '../../shared/server/liveFeed.ts';
+import type { DeadLetter, GroupLag, TopicSummary } from '../types.ts';
 
-export interface TopicSummary {
-  name: string;
-  partitions: number;
-  /** Messages currently retained (end - start, over all partitions). */
-  messages: number;
-  /** Offset of the next message, summed over partitions (total ever written). */
-  endOffset: number;
-  deadLetter: boolean;
-}
-
-export interface GroupLag {
-  groupId: string;
-  state: string;
-  members: number;
-  /** Per topic the group committed offsets for; lag = end offset - committed offset, summed. */
-  topics: { topic: string; lag: number; partitions: { partition: number; committed: number; end: number; lag: number }[] }[];
-  totalLag: number;
-}
-
-export interface DeadLetter {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string;
-  timestamp: string;
-  reason: string;
-  originalTopic: string;
-  originalPartition: string;
-  originalOffset: string;
-  consumer: string;
-  failedAt: string;
-  eventType: string;
-  eventId: string;
-  /** The record value as it was dead-lettered (parsed JSON when it is JSON). */
-  value: unknown;
-  headers: Record<string, string>;
-}
+export type { DeadLetter, GroupLag, TopicSummary };
 
 const inNamespace = (ns: string) => (name: string) => name.startsWith(`${ns}.`);
 

@@ -1,4 +1,5 @@
 import type { ServiceInstance } from '@meridian/discovery';
+import type { OutboxReport } from '../types.ts';
 
 /** The sum of every sample of metric `name` in a Prometheus text exposition, or undefined if absent. */
 export function sumSamples(exposition: string, name: string): number | undefined {
@@ -13,17 +14,7 @@ export function sumSamples(exposition: string, name: string): number | undefined
   return total;
 }
 
-export interface OutboxReport {
-  service: string;
-  instanceId: string;
-  url: string;
-  /** Unpublished outbox rows; undefined when the instance has no outbox (or its relay runs elsewhere). */
-  backlog?: number;
-  oldestAgeSeconds?: number;
-  published?: number;
-  publishErrors?: number;
-  error?: string;
-}
+export type { OutboxReport };
 
 /** Reads the outbox relay's gauges and counters from every instance's `/metrics`. */
 export async function scrapeOutboxes(instances: ServiceInstance[], timeoutMs = 2000): Promise<OutboxReport[]> {

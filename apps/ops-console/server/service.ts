@@ -10,6 +10,7 @@ import { createEventStreams, createHub } from '../../shared/server/sse.ts';
 import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
 import { createKafkaInspector } from './kafka.ts';
 import { scrapeOutboxes } from './outbox.ts';
+import type { Replayed } from '../types.ts';
 
 const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const recentLimit = 100;
@@ -27,7 +28,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
   const tail = createHub<FeedMessage>();
   const recent: FeedMessage[] = [];
   /** Dead letters replayed by this instance: `topic/partition/offset` → where the copy went. */
-  const replayed = new Map<string, { at: string; topic: string; partition: number; offset: string }>();
+  const replayed = new Map<string, Replayed>();
   let feed: ReturnType<typeof startLiveFeed> | undefined;
 
   return webAppService({

@@ -1,5 +1,8 @@
 import { request } from '../../../shared/web/api.ts';
 import { createSessionStore } from '../../../shared/web/session.ts';
+import type { DeadLetter, GroupLag, OutboxReport, Replayed, TopicSummary } from '../../types.ts';
+
+export type { DeadLetter, GroupLag, OutboxReport, Replayed, TopicSummary };
 
 export const session = createSessionStore('meridian.ops.token');
 export const token = () => session.get()?.token ?? null;
@@ -11,54 +14,6 @@ export interface Instance {
   health: 'starting' | 'ready' | 'draining';
   apiVersions: string[];
   startedAt: string;
-}
-export interface OutboxReport {
-  service: string;
-  instanceId: string;
-  url: string;
-  backlog?: number;
-  oldestAgeSeconds?: number;
-  published?: number;
-  publishErrors?: number;
-  error?: string;
-}
-export interface TopicSummary {
-  name: string;
-  partitions: number;
-  messages: number;
-  endOffset: number;
-  deadLetter: boolean;
-}
-export interface GroupLag {
-  groupId: string;
-  state: string;
-  members: number;
-  topics: { topic: string; lag: number; partitions: { partition: number; committed: number; end: number; lag: number }[] }[];
-  totalLag: number;
-}
-export interface DeadLetter {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string;
-  timestamp: string;
-  reason: string;
-  originalTopic: string;
-  originalPartition: string;
-  originalOffset: string;
-  consumer: string;
-  failedAt: string;
-  eventType: string;
-  eventId: string;
-  value: unknown;
-  headers: Record<string, string>;
-  replayed?: Replayed;
-}
-export interface Replayed {
-  at: string;
-  topic: string;
-  partition: number;
-  offset: string;
 }
 export interface TailMessage {
   topic: string;
