@@ -4,36 +4,17 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { MatchersV3 } from '@pact-foundation/pact';
 import { atOrigin, bearerLike, emulateBrowser, exampleToken } from '../support/browser.ts';
-import { currency, examples, pactBetween, timestamp, uuid } from '../support/pact.ts';
+import { currency, examples, orderBody, pactBetween, productV2Body, timestamp, uuid } from '../support/pact.ts';
 
-const { boolean, eachLike, fromProviderState, integer, regex, string } = MatchersV3;
+const { eachLike, fromProviderState, integer, regex, string } = MatchersV3;
 
 const token = exampleToken({ sub: examples.customerId, email: 'staff@example.com', role: 'staff', exp: 4102444800 });
 const staffHeaders = { accept: 'application/json', authorization: bearerLike(token) };
 const staffJsonHeaders = { 'content-type': 'application/json', authorization: bearerLike(token) };
 
-const product = {
-  id: uuid(examples.productId),
-  sku: string('KETTLE-1'),
-  name: string('Pour-Over Kettle'),
-  description: string('Gooseneck, 1 l'),
-  category: string('Kitchen'),
-  price: { amount: integer(4999), currency: currency() },
-  active: boolean(true),
-  createdAt: timestamp(),
-  updatedAt: timestamp(),
-};
+const product = { ...productV2Body(), createdAt: timestamp(), updatedAt: timestamp() };
 const stockLevel = { productId: uuid(examples.productId), available: integer(25), reserved: integer(0) };
-const order = {
-  id: uuid(examples.orderId),
-  customerId: uuid(examples.customerId),
-  status: regex('^(PENDING|CONFIRMED|CANCELLED)$', 'PENDING'),
-  items: eachLike({ productId: uuid(examples.productId), sku: string('KETTLE-1'), name: string('Pour-Over Kettle'), quantity: integer(2), unitPriceCents: integer(4999) }),
-  totalCents: integer(9998),
-  currency: currency(),
-  createdAt: timestamp(),
-  updatedAt: timestamp(),
-};
+const order = { ...orderBody(), customerId: uuid(examples.customerId) };
 
 type BackofficeApi = typeof import('../../../apps/backoffice/web/src/api.ts');
 let backoffice: BackofficeApi;

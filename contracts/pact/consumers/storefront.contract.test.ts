@@ -5,32 +5,16 @@ import { before, test } from 'node:test';
 import { MatchersV3 } from '@pact-foundation/pact';
 import { atOrigin, bearerLike, emulateBrowser, exampleToken } from '../support/browser.ts';
 import { expectEvent } from '../support/events.ts';
-import { currency, examples, pactBetween, timestamp, uuid } from '../support/pact.ts';
+import { examples, orderBody, pactBetween, productV2Body, uuid } from '../support/pact.ts';
 
-const { boolean, eachLike, fromProviderState, integer, regex, string } = MatchersV3;
+const { eachLike, fromProviderState, integer, regex, string } = MatchersV3;
 
 const customerEmail = 'shopper@example.com';
 const token = exampleToken({ sub: examples.customerId, email: customerEmail, role: 'customer', exp: 4102444800 });
 const bearer = bearerLike(token);
 
-const productV2 = {
-  id: uuid(examples.productId),
-  sku: string('KETTLE-1'),
-  name: string('Pour-Over Kettle'),
-  description: string('Gooseneck, 1 l'),
-  category: string('Kitchen'),
-  price: { amount: integer(4999), currency: currency() },
-  active: boolean(true),
-};
-const order = {
-  id: uuid(examples.orderId),
-  status: regex('^(PENDING|CONFIRMED|CANCELLED)$', 'PENDING'),
-  items: eachLike({ productId: uuid(examples.productId), sku: string('KETTLE-1'), name: string('Pour-Over Kettle'), quantity: integer(2), unitPriceCents: integer(4999) }),
-  totalCents: integer(9998),
-  currency: currency(),
-  createdAt: timestamp(),
-  updatedAt: timestamp(),
-};
+const productV2 = productV2Body();
+const order = orderBody();
 
 type StorefrontApi = typeof import('../../../apps/storefront/web/src/api.ts');
 let storefront: StorefrontApi;

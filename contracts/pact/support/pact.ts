@@ -22,7 +22,7 @@ export function pactBetween(consumer: string, provider: string, dir = pactsDir):
   return new PactV4({ consumer, provider, dir, spec: SpecificationVersion.SPECIFICATION_VERSION_V4, logLevel: 'warn' });
 }
 
-const { regex } = MatchersV3;
+const { boolean, eachLike, integer, regex, string } = MatchersV3;
 
 /** Fixed example values: pact files must come out identical on every run. */
 export const examples = {
@@ -43,3 +43,25 @@ export const uuid = (example: string) => regex(uuidPattern, example);
 export const timestamp = (example: string = examples.time) => regex(timestampPattern, example);
 /** A three-letter ISO 4217 code. */
 export const currency = (example = 'EUR') => regex('^[A-Z]{3}$', example);
+
+/** A product as catalog's v2 API answers it to the web apps. */
+export const productV2Body = () => ({
+  id: uuid(examples.productId),
+  sku: string('KETTLE-1'),
+  name: string('Pour-Over Kettle'),
+  description: string('Gooseneck, 1 l'),
+  category: string('Kitchen'),
+  price: { amount: integer(4999), currency: currency() },
+  active: boolean(true),
+});
+
+/** An order as the orders API answers it to the web apps. */
+export const orderBody = () => ({
+  id: uuid(examples.orderId),
+  status: regex('^(PENDING|CONFIRMED|CANCELLED)$', 'PENDING'),
+  items: eachLike({ productId: uuid(examples.productId), sku: string('KETTLE-1'), name: string('Pour-Over Kettle'), quantity: integer(2), unitPriceCents: integer(4999) }),
+  totalCents: integer(9998),
+  currency: currency(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
+});
