@@ -110,13 +110,24 @@ function decodePointer(segment: string): string {
 }
 
 interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
   statusCode?: unknown;
   message?: unknown;
   validation?: SchemaValidationError[];
   validationContext?: string;
 }
 
-/** The problem for any thrown value: HttpProblem as is, validation → 400, 4xx errors keep their message, anything else → 500 without internals. */
+/**
+ * PostgreSQL refusing text the request carried: a NUL character (`\u0000`, which JSON and query
+ * strings can hold and PostgreSQL text cannot) or a character the database encoding lacks.
+ */
+const rejectedTextCodes = new Set(['22021', '22P05']);
+
+/**
+ * The problem for any thrown value: HttpProblem as is, validation → 400, text the database refuses → 400,
+ * 4xx errors keep their message, anything else → 500 without internals.
+ */
 export function toProblem(error: unknown, instance?: string): ProblemDetails {
   if (error instanceof HttpProblem) return error.toProblem(instance);
   const e = (error ?? {}) as ErrorLike;
@@ -130,6 +141,9 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
       ...(instance ? { instance } : {}),
       errors,
     };
+  }
+  if (e.name === 'PostgresError' && typeof e.code === 'string' && rejectedTextCodes.has(e.code)) {
+    return new HttpProblem(400, 'bad-request', 'Text in the request contains a character that cannot be stored (such as NUL, \\u0000).').toProblem(instance);
   }
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500;
   const detail = status < 500 && typeof e.message === 'string' ? e.message : 'An unexpected error occurred.';

@@ -76,3 +76,13 @@ test('a wrong whole request part is named by the part', () => {
     { field: 'body', message: 'must be object' },
   ]);
 });
+
+test("text PostgreSQL refuses (a NUL character) is the client's 400, not a 500", () => {
+  const refused = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { name: 'PostgresError', code: '22021' });
+  const body = toProblem(refused, '/api/v1/products?q=%00');
+  assert.equal(body.status, 400);
+  assert.equal(body.type, 'https://meridian.dev/problems/bad-request');
+  assert.doesNotMatch(String(body.detail), /UTF8|0x00|encoding/);
+  // Other database errors stay internal.
+  assert.equal(toProblem(Object.assign(new Error('deadlock detected'), { name: 'PostgresError', code: '40P01' })).status, 500);
+});
