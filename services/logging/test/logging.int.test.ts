@@ -206,8 +206,26 @@ test('retention deletes entries older than the retention period only', async () 
     },
     partition: 99,
     offset: BigInt(Math.floor(Math.random() * 1e12)),
+    timestamp: new Date(),
   });
   assert.equal(await insertEntries(sql, [entry(4, `old ${run}`), entry(2, `recent ${run}`)]), 2);
   assert.ok((await deleteOlderThan(sql, 3)) >= 1);
   assert.deepEqual((await items(`q=${run}`)).map((i) => i.msg), [`recent ${run}`]);
+});
+
+test('a line at a position indexed before (the topic was deleted and created again) is stored; a redelivery is not', async () => {
+  const sql = service.ctx.sql;
+  const run = randomUUID().slice(0, 8);
+  const offset = BigInt(Math.floor(Math.random() * 1e12));
+  const line = (msg: string, timestamp: Date) => ({
+    entry: { time: timestamp, service: 'recreated-topic', level: 'info', instance: null, msg, traceId: null, spanId: null, reqId: null, data: {} },
+    partition: 98,
+    offset,
+    timestamp,
+  });
+  const first = line(`first incarnation ${run}`, new Date(Date.now() - 60_000));
+  assert.equal(await insertEntries(sql, [first]), 1);
+  assert.equal(await insertEntries(sql, [first]), 0, 'the same record again is a redelivery');
+  assert.equal(await insertEntries(sql, [line(`second incarnation ${run}`, new Date())]), 1, 'a new record at the same position');
+  assert.deepEqual((await items(`q=${run}&order=asc`)).map((i) => i.msg), [`first incarnation ${run}`, `second incarnation ${run}`]);
 });

@@ -2,17 +2,18 @@ import type { JSONValue, Sql } from 'postgres';
 import type { Cursor } from '../domain/cursor.ts';
 import type { LogEntry } from '../domain/entry.ts';
 
-/** A log line with the Kafka position it was read from. */
+/** A log line with the Kafka record it was read from (position and timestamp). */
 export interface SourcedEntry {
   entry: LogEntry;
   partition: number;
   offset: bigint;
+  timestamp: Date;
 }
 
-/** Inserts the entries in one statement; positions already indexed (redeliveries) are skipped. Returns the rows inserted. */
+/** Inserts the entries in one statement; records already indexed (redeliveries) are skipped. Returns the rows inserted. */
 export async function insertEntries(sql: Sql, entries: SourcedEntry[]): Promise<number> {
   if (entries.length === 0) return 0;
-  const rows = entries.map(({ entry, partition, offset }) => ({
+  const rows = entries.map(({ entry, partition, offset, timestamp }) => ({
     time: entry.time,
     service: entry.service,
     level: entry.level,
@@ -24,10 +25,11 @@ export async function insertEntries(sql: Sql, entries: SourcedEntry[]): Promise<
     data: sql.json(entry.data as JSONValue),
     src_partition: partition,
     src_offset: offset.toString(),
+    src_timestamp: timestamp,
   }));
   const result = await sql`
-    insert into log_entries ${sql(rows, 'time', 'service', 'level', 'instance', 'msg', 'trace_id', 'span_id', 'req_id', 'data', 'src_partition', 'src_offset')}
-    on conflict (src_partition, src_offset) do nothing`;
+    insert into log_entries ${sql(rows, 'time', 'service', 'level', 'instance', 'msg', 'trace_id', 'span_id', 'req_id', 'data', 'src_partition', 'src_offset', 'src_timestamp')}
+    on conflict (src_partition, src_offset, src_timestamp) do nothing`;
   return result.count;
 }
 

@@ -75,11 +75,12 @@ export function createLogIndexer(options: LogIndexerOptions): LogIndexer {
   async function writeBatch(batch: KafkaMessage[]) {
     const entries: SourcedEntry[] = [];
     for (const message of batch) {
+      const timestamp = new Date(Number(message.timestamp));
       const entry = parseLogLine(message.value?.toString('utf8') ?? '', {
         key: message.key?.toString('utf8'),
-        timestamp: new Date(Number(message.timestamp)),
+        timestamp,
       });
-      if (entry) entries.push({ entry, partition: message.partition, offset: message.offset });
+      if (entry) entries.push({ entry, partition: message.partition, offset: message.offset, timestamp });
       else metrics.rejected.inc();
     }
     if (!(await store(entries))) return; // uncommitted: read again by the next indexer
