@@ -4,6 +4,7 @@ import {
   errors,
   jwtVerify,
   type JSONWebKeySet,
+  type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -81,7 +82,7 @@ export function createAuthVerifier(options: AuthVerifierOptions): AuthVerifier {
       : refreshingKeySet(options.getJwks, options.refreshCooldownMs ?? 30_000);
 
   async function verify(token: string): Promise<AuthUser> {
-    let payload;
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keySet, {
         issuer: accessTokenIssuer,

@@ -63,7 +63,7 @@ describe('cache against real Redis', () => {
   });
 
   test('del and delByPrefix invalidate only the matching keys', async () => {
-    const { cache, prefix } = newCache();
+    const { cache } = newCache();
     let version = 1;
     const loader = async () => version;
     for (const key of ['product:a', 'product:b', 'list:*?[x]', 'list:*?[y]', 'listing']) await cache.getOrLoad(key, loader);

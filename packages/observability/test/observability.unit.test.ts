@@ -34,6 +34,7 @@ test('expandVariables substitutes every syntax and rejects variables the dashboa
   };
   const values = checkVariables(dashboard, 'dev');
   assert.equal(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${var} variable syntax, not a JavaScript template
     expandVariables('rate(x{namespace="$namespace",service=~"${service}"}[[[__rate_interval]]])', values),
     'rate(x{namespace="dev",service=~".+"}[1m])',
   );

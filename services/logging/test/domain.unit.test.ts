@@ -48,7 +48,7 @@ test('lines that are not JSON objects are rejected', () => {
 });
 
 test('NUL characters, which PostgreSQL cannot store, are removed', () => {
-  const entry = parseLogLine(JSON.stringify({ msg: 'a\u0000b', nested: { ['k\u0000']: ['x\u0000'] } }), source)!;
+  const entry = parseLogLine(JSON.stringify({ msg: 'a\u0000b', nested: { 'k\u0000': ['x\u0000'] } }), source)!;
   assert.equal(entry.msg, 'ab');
   assert.deepEqual(entry.data, { nested: { k: ['x'] } });
 });
