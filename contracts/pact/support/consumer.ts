@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { eventSchemas } from '@meridian/contracts';
 import { createDb, migrate, type Sql } from '@meridian/db';
 import { createLogger, type Logger } from '@meridian/log';
-import { createOutbox, type EventEnvelope, type EventHandler, type Outbox } from '@meridian/messaging';
+import { createOutbox, messagingMigrations, type EventEnvelope, type EventHandler, type Outbox } from '@meridian/messaging';
 import { createTempDatabase } from '@meridian/testkit';
 import { repoRoot } from '../../../tools/lib/paths.ts';
 
@@ -23,7 +23,7 @@ export interface ConsumerHarness {
 export async function consumerHarness(service: string): Promise<ConsumerHarness> {
   const db = await createTempDatabase(`pact_${service}`);
   const sql = createDb(db.url, { max: 2 });
-  await migrate(sql, join(repoRoot, 'services', service, 'migrations'));
+  await migrate(sql, [messagingMigrations, join(repoRoot, 'services', service, 'migrations')]);
   const logger = createLogger({ service, version: 'contract-test', instance: 'pact', level: 'silent' });
   return {
     sql,
