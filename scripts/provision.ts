@@ -100,27 +100,34 @@ export async function dropNamespace(adminUrl: string, ns: string): Promise<strin
   }
 }
 
+/** The shared servers a namespace lives on; a part left out is not touched. */
 export interface NamespaceServers {
-  adminUrl: string;
-  kafkaBrokers: string;
-  redisUrl: string;
-  etcdEndpoints: string;
+  adminUrl?: string;
+  kafkaBrokers?: string;
+  redisUrl?: string;
+  etcdEndpoints?: string;
 }
 
 /**
  * Forgets everything namespace `ns` left on shared servers: its databases and roles, its Kafka topics
  * and consumer groups, its Redis keys and its etcd keys. `npm test` starts from this, so a run never
- * sees an earlier run's products, offsets or cached pages. Returns a one-line summary.
+ * sees an earlier run's products, offsets or cached pages; `npm run reset` uses it for servers it
+ * did not start. Returns a one-line summary.
  */
 export async function wipeNamespace(servers: NamespaceServers, ns: string): Promise<string> {
-  const databases = await dropNamespace(servers.adminUrl, ns);
+  const removed: string[] = [];
+  if (servers.adminUrl) removed.push(`${(await dropNamespace(servers.adminUrl, ns)).length} database(s)/role(s)`);
+  if (servers.kafkaBrokers) removed.push(await wipeKafka(servers.kafkaBrokers, ns));
+  if (servers.redisUrl) removed.push(await wipeRedis(servers.redisUrl, ns));
+  if (servers.etcdEndpoints) removed.push(await wipeEtcd(servers.etcdEndpoints, ns));
+  return removed.join(', ');
+}
 
-  const admin = new Admin({ clientId: `meridian-wipe-${ns}`, bootstrapBrokers: servers.kafkaBrokers.split(',') });
-  let topics: string[] = [];
-  let groups: string[] = [];
+async function wipeKafka(brokers: string, ns: string): Promise<string> {
+  const admin = new Admin({ clientId: `meridian-wipe-${ns}`, bootstrapBrokers: brokers.split(',') });
   try {
     const ours = async () => (await admin.listTopics({ includeInternals: false })).filter((topic) => topic.startsWith(`${ns}.`));
-    topics = await ours();
+    const topics = await ours();
     if (topics.length > 0) await admin.deleteTopics({ topics });
     // Deletion completes in the background; a topic created again before that would be lost with it.
     for (const startedAt = Date.now(); (await ours()).length > 0; ) {
@@ -128,13 +135,16 @@ export async function wipeNamespace(servers: NamespaceServers, ns: string): Prom
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     // Offsets of deleted topics go with them; the groups themselves are removed when they have no members.
-    groups = [...(await admin.listGroups()).keys()].filter((id) => id.startsWith(`${ns}.`));
+    const groups = [...(await admin.listGroups()).keys()].filter((id) => id.startsWith(`${ns}.`));
     if (groups.length > 0) await admin.deleteGroups({ groups }).catch(() => {});
+    return `${topics.length} topic(s), ${groups.length} consumer group(s)`;
   } finally {
     await admin.close();
   }
+}
 
-  const redis = new Redis(servers.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+async function wipeRedis(url: string, ns: string): Promise<string> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let keys = 0;
   try {
     await redis.connect();
@@ -146,18 +156,19 @@ export async function wipeNamespace(servers: NamespaceServers, ns: string): Prom
   } finally {
     redis.disconnect();
   }
+  return `${keys} Redis key(s)`;
+}
 
+async function wipeEtcd(endpoints: string, ns: string): Promise<string> {
   const prefix = Buffer.from(`/meridian/${ns}/`);
   const rangeEnd = Buffer.from(prefix);
   rangeEnd[rangeEnd.length - 1]! += 1;
-  const etcd = servers.etcdEndpoints.split(',')[0];
-  const response = await fetch(`${etcd}/v3/kv/deleterange`, {
+  const response = await fetch(`${endpoints.split(',')[0]}/v3/kv/deleterange`, {
     method: 'POST',
     body: JSON.stringify({ key: prefix.toString('base64'), range_end: rangeEnd.toString('base64') }),
     signal: AbortSignal.timeout(5000),
   });
   if (!response.ok) throw new Error(`etcd deleterange under ${prefix} answered ${response.status}`);
   const { deleted = '0' } = (await response.json()) as { deleted?: string };
-
-  return `${databases.length} database(s)/role(s), ${topics.length} topic(s), ${groups.length} consumer group(s), ${keys} Redis key(s), ${deleted} etcd key(s)`;
+  return `${deleted} etcd key(s)`;
 }

@@ -1,4 +1,5 @@
-// `npm run reset`: forget all local platform state (.data/ and the namespace's databases and roles).
+// `npm run reset`: forget all local platform state (.data/, and the namespace's databases, roles, topics,
+// Redis keys and etcd keys on servers that keep running).
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,7 +10,7 @@ import { postgresAnswers } from './infra/postgres.ts';
 import { redisAnswers } from './infra/redis.ts';
 import { dataDir } from './lib/paths.ts';
 import { runningPlatformPid } from './lib/pidfile.ts';
-import { dropNamespace } from './provision.ts';
+import { wipeNamespace } from './provision.ts';
 
 const { values: args } = parseArgs({ options: { force: { type: 'boolean', default: false } } });
 const refuse = (why: string) => {
@@ -37,11 +38,22 @@ if (!args.force) {
 }
 
 const ns = process.env.MERIDIAN_NAMESPACE || 'dev';
-if (await postgresAnswers(env.PG_ADMIN_URL)) {
-  const dropped = await dropNamespace(env.PG_ADMIN_URL, ns);
-  console.log(`[reset] dropped ${dropped.length} database(s)/role(s) of namespace ${ns}${dropped.length ? `: ${dropped.join(', ')}` : ''}`);
-} else {
-  console.log(`[reset] PostgreSQL at ${env.PG_ADMIN_URL} is not running; its databases go with ${dir} if it lived there`);
+// Servers that answer (the machine's own, or given by env) keep the namespace's state outside .data/:
+// databases and roles, topics and consumer groups, cached pages and carts, discovery keys.
+const answering = new Set<string>();
+for (const { name, address, answers } of servers) if (await answers(address)) answering.add(name);
+const removed = await wipeNamespace(
+  {
+    adminUrl: answering.has('postgres') ? env.PG_ADMIN_URL : undefined,
+    kafkaBrokers: answering.has('kafka') ? env.KAFKA_BROKERS : undefined,
+    redisUrl: answering.has('redis') ? env.REDIS_URL : undefined,
+    etcdEndpoints: answering.has('etcd') ? env.ETCD_ENDPOINTS : undefined,
+  },
+  ns,
+);
+console.log(`[reset] namespace ${ns}: removed ${removed || 'nothing (no server answers)'}`);
+for (const { name, address } of servers) {
+  if (!answering.has(name)) console.log(`[reset] ${name} at ${address} is not running; its data goes with ${dir} if it lived there`);
 }
 
 if (existsSync(dir)) {

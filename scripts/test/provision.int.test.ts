@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Admin } from '@platformatic/kafka';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { infra, uniqueName } from '@meridian/testkit';
-import { dropNamespace, provision } from '../provision.ts';
+import { dropNamespace, provision, wipeNamespace } from '../provision.ts';
 
 const { pgAdminUrl } = infra();
 
@@ -63,4 +65,59 @@ test('<SERVICE>_DATABASE_URL overrides that service and provisions nothing for i
   const urls = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha', 'beta'], env: { BETA_DATABASE_URL: 'postgres://custom/db' } });
   assert.equal(urls.beta, 'postgres://custom/db');
   assert.deepEqual((await dropNamespace(pgAdminUrl, ns)).sort(), [`meridian_${ns}_alpha`]);
+});
+
+test("wiping a namespace removes its databases, topics, Redis keys and etcd keys, and nothing of another namespace's", async (t) => {
+  const { kafkaBrokers, redisUrl, etcdEndpoints } = infra();
+  const [ns, other] = [uniqueName('wipe'), uniqueName('keep')];
+  const redis = new Redis(redisUrl);
+  const admin = new Admin({ clientId: uniqueName('wipe_test'), bootstrapBrokers: kafkaBrokers });
+  const etcdPut = (key: string) =>
+    fetch(`${etcdEndpoints[0]}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: Buffer.from('x').toString('base64') }) });
+  const etcdCount = async (prefix: string) => {
+    const rangeEnd = Buffer.from(prefix);
+    rangeEnd[rangeEnd.length - 1]! += 1;
+    const response = await fetch(`${etcdEndpoints[0]}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: Buffer.from(prefix).toString('base64'), range_end: rangeEnd.toString('base64'), count_only: true }),
+    });
+    return Number(((await response.json()) as { count?: string }).count ?? 0);
+  };
+  t.after(async () => {
+    await wipeNamespace({ adminUrl: pgAdminUrl, kafkaBrokers: kafkaBrokers.join(','), redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, other);
+    redis.disconnect();
+    await admin.close();
+  });
+
+  for (const name of [ns, other]) {
+    await provision({ adminUrl: pgAdminUrl, ns: name, services: ['alpha'], env: {} });
+    await admin.createTopics({ topics: [`${name}.orders.events`, `${name}.orders.events.dlq`], partitions: 1, replicas: 1 });
+    await redis.set(`${name}:catalog:product:1`, 'cached');
+    await etcdPut(`/meridian/${name}/services/alpha/1`);
+  }
+
+  const summary = await wipeNamespace({ adminUrl: pgAdminUrl, kafkaBrokers: kafkaBrokers.join(','), redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, ns);
+  assert.match(summary, /1 database\(s\)\/role\(s\), 2 topic\(s\), \d+ consumer group\(s\), 1 Redis key\(s\), 1 etcd key\(s\)/);
+
+  const sql = postgres(pgAdminUrl, { max: 1 });
+  try {
+    const databases = (await sql`select datname from pg_database where datname like 'meridian\\_%'`).map((row) => row.datname as string);
+    assert.ok(!databases.some((name) => name.startsWith(`meridian_${ns}_`)), 'the namespace has no database left');
+    assert.ok(databases.includes(`meridian_${other}_alpha`), 'the other namespace keeps its database');
+  } finally {
+    await sql.end();
+  }
+  const topics = await admin.listTopics();
+  assert.deepEqual(topics.filter((topic) => topic.startsWith(`${ns}.`)), []);
+  assert.equal(topics.filter((topic) => topic.startsWith(`${other}.`)).length, 2);
+  assert.equal(await redis.exists(`${ns}:catalog:product:1`), 0);
+  assert.equal(await redis.exists(`${other}:catalog:product:1`), 1);
+  assert.equal(await etcdCount(`/meridian/${ns}/`), 0);
+  assert.equal(await etcdCount(`/meridian/${other}/`), 1);
+
+  // Only the parts named are touched.
+  await redis.set(`${ns}:left`, 'x');
+  assert.equal(await wipeNamespace({ etcdEndpoints: etcdEndpoints.join(',') }, ns), '0 etcd key(s)');
+  assert.equal(await redis.exists(`${ns}:left`), 1);
+  await redis.del(`${ns}:left`);
 });
