@@ -275,7 +275,12 @@ async function fuzz(op: Operation, base: string): Promise<void> {
   const details = await fc.check(
     fc.asyncProperty(request, async ([path, headers, body]) => {
       const allHeaders = { ...headers, ...(body?.contentType ? { 'content-type': body.contentType } : {}) };
-      const reply = await send(base, op.method, path, { headers: allHeaders, body: body?.body });
+      const request = () => send(base, op.method, path, { headers: allHeaders, body: body?.body });
+      // An oversized body may be answered (413) and the connection closed before it is fully written.
+      const reply = await (body === hugeBody ? uploadAnsweredEarly(request) : request()).catch((error: Error) => {
+        const cause = error.cause as { code?: string; message?: string } | undefined;
+        throw new Error(`no answer: ${error.message} (${cause?.code ?? ''} ${cause?.message ?? ''})\nrequest ${describeRequest(op.method, path, allHeaders, body)}`);
+      });
       const fault = verdict(op, reply);
       if (fault) throw new Error(`${fault}\nrequest ${describeRequest(op.method, path, allHeaders, body)}`);
     }),
@@ -357,7 +362,7 @@ async function uploadAnsweredEarly<T>(upload: () => Promise<T>): Promise<T> {
       return await upload();
     } catch (error) {
       const code = ((error as Error).cause as { code?: string } | undefined)?.code;
-      if (attempt >= 5 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw error;
+      if (attempt >= 5 || !code || !['EPIPE', 'ECONNRESET', 'UND_ERR_SOCKET'].includes(code)) throw error;
     }
   }
 }
