@@ -4,8 +4,6 @@ import { replayDlqMessage } from '@meridian/messaging';
 import { toFeedMessage } from '../../shared/server/liveFeed.ts';
 import type { DeadLetter, GroupLag, TopicSummary } from '../types.ts';
 
-export type { DeadLetter, GroupLag, TopicSummary };
-
 const inNamespace = (ns: string) => (name: string) => name.startsWith(`${ns}.`);
 
 /** Kafka reads for the ops console, scoped to the topics and groups of namespace `ns`. */

@@ -14,8 +14,6 @@ export function sumSamples(exposition: string, name: string): number | undefined
   return total;
 }
 
-export type { OutboxReport };
-
 /** Reads the outbox relay's gauges and counters from every instance's `/metrics`. */
 export async function scrapeOutboxes(instances: ServiceInstance[], timeoutMs = 2000): Promise<OutboxReport[]> {
   return Promise.all(

@@ -6,7 +6,8 @@ import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { startService, type RunningService } from '@meridian/service';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
 import { startStandIns } from '../../shared/test/standIns.ts';
-import { createKafkaInspector, type DeadLetter } from '../server/kafka.ts';
+import { createKafkaInspector } from '../server/kafka.ts';
+import type { DeadLetter } from '../types.ts';
 import { opsConsoleService } from '../server/service.ts';
 
 const ns = uniqueName('ops');
