@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
+import { createEtcdClient } from '@meridian/discovery';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { repoRoot } from './lib/paths.ts';
@@ -160,15 +161,6 @@ async function wipeRedis(url: string, ns: string): Promise<string> {
 }
 
 async function wipeEtcd(endpoints: string, ns: string): Promise<string> {
-  const prefix = Buffer.from(`/meridian/${ns}/`);
-  const rangeEnd = Buffer.from(prefix);
-  rangeEnd[rangeEnd.length - 1]! += 1;
-  const response = await fetch(`${endpoints.split(',')[0]}/v3/kv/deleterange`, {
-    method: 'POST',
-    body: JSON.stringify({ key: prefix.toString('base64'), range_end: rangeEnd.toString('base64') }),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!response.ok) throw new Error(`etcd deleterange under ${prefix} answered ${response.status}`);
-  const { deleted = '0' } = (await response.json()) as { deleted?: string };
+  const deleted = await createEtcdClient({ endpoints: endpoints.split(','), timeoutMs: 5000 }).deletePrefix(`/meridian/${ns}/`);
   return `${deleted} etcd key(s)`;
 }

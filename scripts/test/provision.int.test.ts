@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
+import { createEtcdClient } from '@meridian/discovery';
 import postgres from 'postgres';
 import { infra, uniqueName } from '@meridian/testkit';
 import { dropNamespace, provision, wipeNamespace } from '../provision.ts';
@@ -72,17 +73,8 @@ test("wiping a namespace removes its databases, topics, Redis keys and etcd keys
   const [ns, other] = [uniqueName('wipe'), uniqueName('keep')];
   const redis = new Redis(redisUrl);
   const admin = new Admin({ clientId: uniqueName('wipe_test'), bootstrapBrokers: kafkaBrokers });
-  const etcdPut = (key: string) =>
-    fetch(`${etcdEndpoints[0]}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: Buffer.from('x').toString('base64') }) });
-  const etcdCount = async (prefix: string) => {
-    const rangeEnd = Buffer.from(prefix);
-    rangeEnd[rangeEnd.length - 1]! += 1;
-    const response = await fetch(`${etcdEndpoints[0]}/v3/kv/range`, {
-      method: 'POST',
-      body: JSON.stringify({ key: Buffer.from(prefix).toString('base64'), range_end: rangeEnd.toString('base64'), count_only: true }),
-    });
-    return Number(((await response.json()) as { count?: string }).count ?? 0);
-  };
+  const etcd = createEtcdClient({ endpoints: etcdEndpoints });
+  const etcdCount = async (prefix: string) => (await etcd.rangePrefix(prefix)).kvs.length;
   t.after(async () => {
     await wipeNamespace({ adminUrl: pgAdminUrl, kafkaBrokers: kafkaBrokers.join(','), redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, other);
     redis.disconnect();
@@ -93,7 +85,7 @@ test("wiping a namespace removes its databases, topics, Redis keys and etcd keys
     await provision({ adminUrl: pgAdminUrl, ns: name, services: ['alpha'], env: {} });
     await admin.createTopics({ topics: [`${name}.orders.events`, `${name}.orders.events.dlq`], partitions: 1, replicas: 1 });
     await redis.set(`${name}:catalog:product:1`, 'cached');
-    await etcdPut(`/meridian/${name}/services/alpha/1`);
+    await etcd.put(`/meridian/${name}/services/alpha/1`, 'x');
   }
 
   const summary = await wipeNamespace({ adminUrl: pgAdminUrl, kafkaBrokers: kafkaBrokers.join(','), redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, ns);

@@ -94,6 +94,12 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
       await call('/v3/kv/deleterange', { key: encode(key) });
     },
 
+    /** Deletes every key under `prefix`; returns how many there were. */
+    async deletePrefix(prefix: string): Promise<number> {
+      const json = await call('/v3/kv/deleterange', { key: encode(prefix), range_end: prefixEnd(prefix) });
+      return Number(json.deleted ?? 0);
+    },
+
     /** Grants a lease and returns its id (a decimal string: etcd ids are int64). */
     async leaseGrant(ttlSeconds: number): Promise<string> {
       const json = await call('/v3/lease/grant', { TTL: ttlSeconds });

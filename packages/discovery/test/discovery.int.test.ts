@@ -9,6 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
 import {
+  createEtcdClient,
   createResolver,
   createServiceClient,
   register,
@@ -195,6 +196,16 @@ describe('discovery against real etcd', () => {
     await waitFor(() => resolver.instances('payments').length === 0, { message: 'key gone with the lease' });
 
     await waitFor(() => resolver.resolve('payments'), { timeoutMs: 3000, message: 're-registration' });
+  });
+
+  test('deletePrefix removes every key under a prefix and nothing beside it', async () => {
+    const ns = uniqueName('disc');
+    const etcd = createEtcdClient({ endpoints: etcdEndpoints });
+    for (const key of [`/${ns}/a/1`, `/${ns}/a/2`, `/${ns}/ab`]) await etcd.put(key, 'x');
+    cleanups.push(() => etcd.deletePrefix(`/${ns}/`));
+    assert.equal(await etcd.deletePrefix(`/${ns}/a/`), 2);
+    assert.deepEqual((await etcd.rangePrefix(`/${ns}/`)).kvs.map((kv) => kv.key), [`/${ns}/ab`]);
+    assert.equal(await etcd.deletePrefix(`/${ns}/a/`), 0);
   });
 
   test('etcd endpoints fail over to the next one', async () => {
