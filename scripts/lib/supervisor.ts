@@ -29,6 +29,11 @@ export interface Supervised {
   stop(): Promise<void>;
 }
 
+/** Extra Node flags for every service process, e.g. `MERIDIAN_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profiles"`. */
+function nodeArgs(env: NodeJS.ProcessEnv): string[] {
+  return (env.MERIDIAN_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** A run this long counts as healthy: a later crash starts the restart budget afresh. */
 const stableRunMs = 60_000;
 
@@ -58,7 +63,7 @@ export function supervise(options: SupervisorOptions): Supervised {
     state = 'running';
     const startedAt = Date.now();
     // own process group: a terminal Ctrl-C reaches only the launcher, which stops services in order
-    child = spawn(process.execPath, [script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...nodeArgs(env), script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     pipeLines(child.stdout!);
     pipeLines(child.stderr!);
     outputClosed = new Promise((resolve) => child.once('close', () => resolve()));

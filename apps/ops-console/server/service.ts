@@ -5,7 +5,7 @@ import { splitList } from '@meridian/config';
 import { problem } from '@meridian/http';
 import type { ServiceDefinition } from '@meridian/service';
 import { topics as businessTopics } from '@meridian/contracts';
-import { startLiveFeed, type FeedMessage } from '../../shared/server/liveFeed.ts';
+import { createLiveFeed, type FeedMessage, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
 import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
 import { createKafkaInspector } from './kafka.ts';
@@ -14,6 +14,8 @@ import type { Replayed } from '../types.ts';
 
 const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const recentLimit = 100;
+/** Newest messages of each partition shown when a viewer opens the tail. */
+const recentPerPartition = 5;
 
 const ReplayBody = Type.Object(
   { topic: Type.String({ minLength: 1 }), partition: Type.Integer({ minimum: 0 }), offset: Type.String({ pattern: '^[0-9]+$' }) },
@@ -29,7 +31,8 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
   const recent: FeedMessage[] = [];
   /** Dead letters replayed by this instance: `topic/partition/offset` → where the copy went. */
   const replayed = new Map<string, Replayed>();
-  let feed: ReturnType<typeof startLiveFeed> | undefined;
+  const seen = new Set<string>(); // `topic/partition/offset` of the messages in `recent`
+  let feed: LiveFeed | undefined;
 
   return webAppService({
     name: 'ops-console',
@@ -90,22 +93,32 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         },
       );
 
-      app.get('/ops-api/tail', { preHandler, schema: { ...base, summary: 'Server-sent events: every business event as it is published' } }, (_request, reply) => {
+      app.get('/ops-api/tail', { preHandler, schema: { ...base, summary: 'Server-sent events: every business event as it is published' } }, async (_request, reply) => {
+        // Kafka is followed only while somebody watches; the newest events of each partition come first.
+        const release = await feed!.acquire();
         const stream = streams.open(reply);
+        stream.onClose(release);
         for (const message of recent) stream.send('event', message);
         stream.onClose(tail.subscribe('*', (message) => stream.send('event', message)));
       });
     },
     onStart(ctx) {
       const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
-      feed = startLiveFeed({
+      feed = createLiveFeed({
         brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS),
         topics: Object.values(businessTopics).map((name) => `${ns}.${name}`),
         groupId: `${ns}.ops-console.tail.${randomUUID()}`,
         logger: ctx.logger,
+        backlog: recentPerPartition,
         onMessage(message) {
+          const key = `${message.topic}/${message.partition}/${message.offset}`;
+          if (seen.has(key)) return; // read again when following restarted
+          seen.add(key);
           recent.push(message);
-          if (recent.length > recentLimit) recent.shift();
+          if (recent.length > recentLimit) {
+            const oldest = recent.shift()!;
+            seen.delete(`${oldest.topic}/${oldest.partition}/${oldest.offset}`);
+          }
           tail.publish(message.topic, message);
         },
       });

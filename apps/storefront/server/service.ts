@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { splitList } from '@meridian/config';
 import { problem } from '@meridian/http';
 import type { ServiceDefinition } from '@meridian/service';
-import { startLiveFeed } from '../../shared/server/liveFeed.ts';
+import { createLiveFeed, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
 import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
 import { CartBody, CartError, createCartStore, Cart } from './cart.ts';
@@ -19,7 +19,7 @@ const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
  */
 export function storefrontService(options: { distDir?: string } = {}): ServiceDefinition {
   const updates = createHub<OrderUpdate>();
-  let feed: ReturnType<typeof startLiveFeed> | undefined;
+  let feed: LiveFeed | undefined;
 
   return webAppService({
     name: 'storefront',
@@ -71,10 +71,16 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
         },
         handler: async (request, reply) => {
           const orderId = request.params.id;
-          // Subscribe before reading the order, so an outcome published in between is not lost.
+          // Follow Kafka (while anybody watches) and subscribe before reading the order, so an outcome
+          // published in between is not lost.
+          const release = await feed!.acquire();
           const early: OrderUpdate[] = [];
           let deliver = (update: OrderUpdate) => void early.push(update);
-          const unsubscribe = updates.subscribe(orderId, (update) => deliver(update));
+          const unsubscribeUpdates = updates.subscribe(orderId, (update) => deliver(update));
+          const unsubscribe = () => {
+            unsubscribeUpdates();
+            release();
+          };
           try {
             const response = await gateway.request(`/api/v1/orders/${orderId}`, {
               headers: { authorization: request.headers.authorization ?? '', accept: 'application/json' },
@@ -100,7 +106,7 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
     },
     onStart(ctx) {
       const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
-      feed = startLiveFeed({
+      feed = createLiveFeed({
         brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS),
         topics: [`${ns}.orders.events`],
         groupId: `${ns}.storefront.live.${randomUUID()}`,

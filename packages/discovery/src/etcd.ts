@@ -1,4 +1,5 @@
 // Minimal etcd v3 client over the JSON gateway (etcd 3.4: POST /v3/...; keys and values base64).
+import http from 'node:http';
 
 export interface EtcdClientOptions {
   endpoints: string[];
@@ -59,6 +60,48 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
       } catch (err) {
         clearTimeout(timer);
         if (signal?.aborted) throw err;
+        lastError = err;
+      }
+    }
+    throw new EtcdError(`etcd unreachable at ${endpoints.join(', ')}`, { cause: lastError });
+  }
+
+  /**
+   * Opens a long-lived response stream (a watch), failing over like `post`. It uses `node:http`
+   * rather than fetch: a watch is silent while nothing changes, and fetch's body timeout would cut
+   * it every 5 minutes. Only opening the stream is bounded by `timeoutMs`.
+   */
+  async function openStream(path: string, body: unknown, signal: AbortSignal): Promise<http.IncomingMessage> {
+    let lastError: unknown;
+    for (let i = 0; i < endpoints.length; i++) {
+      const index = (preferred + i) % endpoints.length;
+      try {
+        const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const request = http.request(new URL(path, endpoints[index]), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            signal,
+          });
+          const timer = setTimeout(() => request.destroy(new EtcdError(`etcd ${path} timed out after ${timeoutMs} ms`)), timeoutMs);
+          request.once('response', (res) => {
+            clearTimeout(timer);
+            res.setEncoding('utf8');
+            resolve(res);
+          });
+          request.once('error', (err) => {
+            clearTimeout(timer);
+            reject(err);
+          });
+          request.end(JSON.stringify(body));
+        });
+        if (response.statusCode !== 200) {
+          response.destroy();
+          throw new EtcdError(`etcd ${path} failed: ${response.statusCode}`);
+        }
+        preferred = index;
+        return response;
+      } catch (err) {
+        if (signal.aborted || err instanceof EtcdError) throw err;
         lastError = err;
       }
     }
@@ -128,14 +171,11 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
       signal: AbortSignal,
     ): Promise<void> {
       const create = { key: encode(prefix), range_end: prefixEnd(prefix), start_revision: String(startRevision) };
-      const { response, settled } = await post('/v3/watch', { create_request: create }, signal);
-      settled(); // a watch stays open indefinitely
-      if (!response.ok || !response.body) throw new EtcdError(`etcd watch failed: ${response.status}`);
-      const decoder = new TextDecoder();
+      const response = await openStream('/v3/watch', { create_request: create }, signal);
       let buffered = '';
       try {
-        for await (const chunk of response.body) {
-          buffered += decoder.decode(chunk, { stream: true });
+        for await (const chunk of response) {
+          buffered += chunk;
           let newline: number;
           while ((newline = buffered.indexOf('\n')) >= 0) {
             const line = buffered.slice(0, newline).trim();
@@ -146,6 +186,8 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
       } catch (err) {
         if (signal.aborted) return;
         throw err;
+      } finally {
+        response.destroy();
       }
       if (!signal.aborted) throw new EtcdError('etcd closed the watch stream');
 

@@ -48,6 +48,22 @@ export class HttpProblem extends Error {
   }
 }
 
+/**
+ * A refusal under load: 503 `overloaded` with `Retry-After` (seconds), problem+json. Expected, so it is
+ * logged as one line without a stack. Throw it before doing the work it refuses.
+ */
+export class OverloadedProblem extends HttpProblem {
+  readonly retryAfterSeconds: number;
+  constructor(detail: string, retryAfterSeconds = 1) {
+    super(503, 'overloaded', detail, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export function overloaded(detail: string, retryAfterSeconds = 1): OverloadedProblem {
+  return new OverloadedProblem(detail, retryAfterSeconds);
+}
+
 /** `throw problem(404, 'order-not-found', 'No order 42')` */
 export function problem(status: number, slug: string, detail: string, extra?: Record<string, unknown>): HttpProblem {
   return new HttpProblem(status, slug, detail, extra);

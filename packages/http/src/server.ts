@@ -15,7 +15,7 @@ import type { Logger } from '@meridian/log';
 import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
 import { answerClientError } from './clientError.ts';
 import { ensureHttpMetrics, metricsRegistry } from './metrics.ts';
-import { toProblem } from './problem.ts';
+import { HttpProblem, OverloadedProblem, toProblem } from './problem.ts';
 import { createReadiness } from './readiness.ts';
 import type { Readiness, ReadinessCheck } from './readiness.ts';
 
@@ -141,8 +141,11 @@ function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknow
   if ((error as { code?: string } | undefined)?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     body.detail = `Unsupported content type: ${request.headers['content-type'] ?? '(none)'}`;
   }
+  if (error instanceof OverloadedProblem) reply.header('retry-after', String(error.retryAfterSeconds));
   inRequestScope(request, () => {
-    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A problem the code chose to answer is expected: one line, no stack. Anything else at 5xx is a bug.
+    if (body.status >= 500 && !(error instanceof HttpProblem)) request.log.error({ err: error }, 'request failed');
+    else if (body.status >= 500) request.log.warn({ problem: body.type, status: body.status, detail: body.detail }, 'request refused');
     else request.log.debug({ problem: body.type, detail: body.detail }, 'request rejected');
   });
   return reply.code(body.status).type('application/problem+json').send(JSON.stringify(body));

@@ -130,18 +130,22 @@ const stdoutFlushMs = 100;
  */
 function bufferedStdout() {
   const stream = pino.destination({ sync: false, minLength: stdoutMinBytes });
-  let pending = false;
-  // A write that completes may leave a remainder below minLength buffered: flush it on the next tick.
+  // A timer only while bytes wait (an idle process has none ticking): a write that completes may
+  // leave a remainder below minLength buffered, flushed at the latest `stdoutFlushMs` later.
+  let timer: NodeJS.Timeout | undefined;
+  const flushLater = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      stream.flush();
+    }, stdoutFlushMs);
+    timer.unref();
+  };
   stream.on('write', (bytes: number) => {
-    if (bytes > 0) pending = true;
+    if (bytes > 0) flushLater();
   });
-  setInterval(() => {
-    if (!pending) return;
-    pending = false;
-    stream.flush();
-  }, stdoutFlushMs).unref();
   const written = (line: string) => {
-    pending = true;
+    flushLater();
     return line;
   };
   return { stream, written };

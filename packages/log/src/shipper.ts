@@ -161,6 +161,17 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
     return sending;
   }
 
+  /** A timer only while lines wait: an idle process has none ticking. */
+  function scheduleFlush() {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      pump();
+      if (ring.size > 0) scheduleFlush();
+    }, flushIntervalMs);
+    timer.unref();
+  }
+
   async function flush(timeoutMs = 2000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while ((ring.size > 0 || sending) && Date.now() < deadline) {
@@ -184,10 +195,7 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
           return true;
         }
         if (ring.push(line.endsWith('\n') ? line.slice(0, -1) : line)) drop('overflow');
-        if (!timer) {
-          timer = setInterval(pump, flushIntervalMs);
-          timer.unref();
-        }
+        scheduleFlush();
         // A full batch goes out soon, but never inside the caller's log call.
         if (ring.size >= batchSize && !sending && !pumpScheduled) {
           pumpScheduled = true;
@@ -206,7 +214,7 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
       if (closed) return;
       const deadline = Date.now() + timeoutMs;
       closed = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await flush(timeoutMs);
       if (ring.size > 0) drop('shutdown', ring.size);
       while (ring.shift() !== undefined);

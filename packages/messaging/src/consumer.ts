@@ -44,6 +44,12 @@ export interface ConsumerOptions {
   batchSize?: number;
   /** A batch's transaction takes no further message after this long (default 20 ms). */
   batchMaxMs?: number;
+  /**
+   * Offsets of handled messages are committed at most this often, per partition the newest one
+   * (default 1000 ms; 0 commits each message at once). A crash loses at most this much of commits:
+   * those messages are redelivered and the inbox skips them.
+   */
+  commitIntervalMs?: number;
 }
 
 export interface EventConsumer {
@@ -88,6 +94,7 @@ const tracer = trace.getTracer('@meridian/messaging');
  */
 export function createConsumer(options: ConsumerOptions): EventConsumer {
   const { sql, logger, handlers, registry, maxAttempts = 5, backoffMs = 200, maxMessageBytes = 256 * 1024, batchSize = 50, batchMaxMs = 20 } = options;
+  const commitIntervalMs = options.commitIntervalMs ?? 1000;
   const groupId = `${options.ns}.${options.groupId}`;
   const topics = options.topics.map((t) => physicalTopic(options.ns, t));
   for (const type of Object.keys(handlers)) {
@@ -205,13 +212,32 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     else if (batch.length === 1) await handleMessage(batch[0]);
   }
 
-  function finish(message: KafkaMessage, type: string, outcome: Exclude<Outcome, 'interrupted'>) {
-    metrics.consumed.inc({ topic: message.topic, type, result: outcome });
-    // Not awaited: the client coalesces commits per partition and flushes them on close. If one is lost,
-    // the message is redelivered and the inbox skips it.
+  /** Per partition, the newest handled message whose offset is not committed yet. */
+  const uncommitted = new Map<string, KafkaMessage>();
+  let commitTimer: NodeJS.Timeout | undefined;
+
+  function commitNow(message: KafkaMessage) {
+    // Not awaited: the client coalesces commits per partition. If one is lost, the message is
+    // redelivered and the inbox skips it.
     Promise.resolve(message.commit()).catch((err: unknown) =>
       logger.warn({ err, topic: message.topic, partition: message.partition, offset: String(message.offset) }, 'offset commit failed'),
     );
+  }
+
+  /** Commits the newest handled offset of every partition (one request per partition at most). */
+  function flushCommits() {
+    clearTimeout(commitTimer);
+    commitTimer = undefined;
+    for (const message of uncommitted.values()) commitNow(message);
+    uncommitted.clear();
+  }
+
+  function finish(message: KafkaMessage, type: string, outcome: Exclude<Outcome, 'interrupted'>) {
+    metrics.consumed.inc({ topic: message.topic, type, result: outcome });
+    if (commitIntervalMs <= 0) return commitNow(message);
+    // Offsets of one partition only grow: the newest message covers the ones before it.
+    uncommitted.set(`${message.topic}:${message.partition}`, message);
+    commitTimer ??= setTimeout(flushCommits, commitIntervalMs);
   }
 
   async function handleMessage({ message, verdict }: Queued) {
@@ -417,9 +443,10 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
         bootstrapBrokers,
         autocommit: false,
         sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
+        heartbeatInterval: 3_000,
         rebalanceTimeout: 30_000,
-        maxWaitTime: 1_000,
+        // A fetch returns as soon as a message arrives; this only bounds how often an idle one asks again.
+        maxWaitTime: 5_000,
       });
       dlqProducer = new Producer({ clientId: `${clientId}.dlq`, bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL });
       // A broker that has just started answers COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR for a while.
@@ -441,6 +468,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
       stopping.abort();
       stream?.pause();
       await Promise.all([...partitions.values()].map((q) => q.draining));
+      flushCommits();
       consumer.stopLagMonitoring();
       await stream?.close().catch((err: unknown) => logger.warn({ err, groupId }, 'closing the consumer stream failed'));
       await consumer.close();

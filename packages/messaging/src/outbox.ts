@@ -96,8 +96,10 @@ export interface OutboxRelayOptions {
   ns?: string;
   logger: Logger;
   batchSize?: number;
-  /** Fallback poll when no NOTIFY arrives, and how often a standby relay tries to take over. */
+  /** Fallback poll when no NOTIFY arrives (default 5 s): new events wake the relay at once. */
   pollIntervalMs?: number;
+  /** How often a standby relay tries to take over (default 2 s). */
+  standbyRetryMs?: number;
   /** First backoff after a failed publish; doubles up to 30 s. */
   retryBaseMs?: number;
   registry?: Registry;
@@ -119,7 +121,7 @@ class RelayLockLost extends Error {}
  * held on a reserved connection); the others stand by and take over when it goes away.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { sql, logger, batchSize = 100, pollIntervalMs = 1000, retryBaseMs = 200 } = options;
+  const { sql, logger, batchSize = 100, pollIntervalMs = 5000, standbyRetryMs = 2000, retryBaseMs = 200 } = options;
   const registry = options.registry ?? globalRegister;
   const metrics = {
     backlog: gauge(registry, 'outbox_backlog', 'Outbox events not yet published'),
@@ -254,7 +256,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         await sleep(delay, stopping.signal);
         continue;
       }
-      await refreshStats(sql, published < batchSize);
+      // At most once a second, also while events trickle in one NOTIFY at a time.
+      await refreshStats(sql, false);
       if (published < batchSize) await idle(pollIntervalMs);
     }
     // Stopping after a full batch: mark what Kafka acknowledged, so a restart does not send it again.
@@ -296,7 +299,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           conn.release();
           conn = undefined;
           await refreshStats(sql, true);
-          await sleep(pollIntervalMs, stopping.signal);
+          await sleep(standbyRetryMs, stopping.signal);
           continue;
         }
         lockPid = row.pid;

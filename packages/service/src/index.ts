@@ -94,6 +94,11 @@ export interface RunningService<P extends TProperties = TProperties> {
 }
 
 const readinessSyncMs = 1000;
+/**
+ * Consecutive failed readiness runs before a ready instance is taken out of rotation: one slow
+ * probe on a busy machine is load, not a broken instance (readiness is not a load signal).
+ */
+const failedRunsToLeave = 3;
 
 function configSchemaFor<P extends TProperties>(def: ServiceDefinition<P>): TObject {
   const own = def.configSchema ? (Type.IsObject(def.configSchema) ? def.configSchema.properties : def.configSchema) : {};
@@ -125,6 +130,8 @@ export async function startService<P extends TProperties>(
   initTelemetry({ service: def.name, version: def.version, instance: instanceId, otlpEndpoint: platform.OTEL_EXPORTER_OTLP_ENDPOINT });
 
   let sql: Sql | undefined;
+  /** One connection of its own for readiness: a probe queued behind busy pool connections would measure load. */
+  let probeSql: Sql | undefined;
   let redis: Redis | undefined;
   let resolver: Resolver | undefined;
   let relay: OutboxRelay | undefined;
@@ -191,7 +198,7 @@ export async function startService<P extends TProperties>(
     await step('relay', () => relay?.stop());
     await step('resolver', () => resolver?.stop());
     await step('redis', () => redis?.quit().catch(() => redis?.disconnect()));
-    await step('db', () => sql?.end({ timeout: 5 }));
+    await step('db', () => Promise.all([sql?.end({ timeout: 5 }), probeSql?.end({ timeout: 1 })]));
     logger.info('stopped');
     await shipper?.close();
   }
@@ -239,9 +246,10 @@ export async function startService<P extends TProperties>(
 
     const server = await createHttpServer({ name: def.name, version: def.version, logger, openapi: def.openapi });
     app = server;
-    if (sql) {
-      const pool = sql;
-      server.readiness.add('database', () => dbReady(pool));
+    if (platform.DATABASE_URL) {
+      const probe = createDb(platform.DATABASE_URL, { max: 1, idleTimeoutSeconds: 0, applicationName: `${def.name}-${instanceId.slice(0, 8)}-probe`, logger });
+      probeSql = probe;
+      server.readiness.add('database', () => dbReady(probe));
     }
     await def.routes(server, ctx);
     await def.onStart?.(ctx);
@@ -263,8 +271,11 @@ export async function startService<P extends TProperties>(
         startedAt: new Date().toISOString(),
       },
     });
+    let failedRuns = 0;
     const syncHealth = async () => {
-      const wanted: InstanceHealth = (await server.readiness.run()).status === 'ready' ? 'ready' : 'starting';
+      const ready = (await server.readiness.run()).status === 'ready';
+      failedRuns = ready ? 0 : failedRuns + 1;
+      const wanted: InstanceHealth = ready || (health === 'ready' && failedRuns < failedRunsToLeave) ? 'ready' : 'starting';
       if (wanted === health || stopping) return;
       await registration?.setHealth(wanted);
       health = wanted;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
-import { answerClientError, ensureHttpMetrics, metricsRegistry, problem, toProblem } from '@meridian/http';
+import { answerClientError, ensureHttpMetrics, HttpProblem, metricsRegistry, OverloadedProblem, overloaded, problem, toProblem } from '@meridian/http';
+import { Counter } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createProxy } from './proxy.ts';
@@ -19,13 +20,22 @@ export interface GatewayOptions {
   attempts?: number;
   /** Largest request body forwarded, in bytes; unlimited when unset. */
   bodyLimit?: number;
+  /** Requests in flight to one service at which more are refused (503 + Retry-After); unlimited when unset. */
+  maxInFlightPerService?: number;
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const body = toProblem(error, request.url);
-  if (body.status >= 500) request.log.warn({ err: error, reqId: request.id, status: body.status }, 'gateway answered with a problem');
+  // 503 means "not now": the client may try again shortly.
+  if (body.status === 503) reply.header('retry-after', String(error instanceof OverloadedProblem ? error.retryAfterSeconds : 1));
+  if (body.status >= 500 && error instanceof HttpProblem) {
+    // An answer the gateway chose (no instance, overload, upstream unreachable): one line, no stack.
+    request.log.warn({ reqId: request.id, status: body.status, problem: body.type, detail: body.detail }, 'gateway answered with a problem');
+  } else if (body.status >= 500) {
+    request.log.error({ err: error, reqId: request.id, status: body.status }, 'gateway failed');
+  }
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 
@@ -38,6 +48,7 @@ export function buildGateway({
   upstreamTimeoutMs = 30_000,
   attempts = 3,
   bodyLimit = Number.POSITIVE_INFINITY,
+  maxInFlightPerService = Number.POSITIVE_INFINITY,
 }: GatewayOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
@@ -54,7 +65,12 @@ export function buildGateway({
     clientErrorHandler: answerClientError,
   });
   const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit });
-  const metrics = ensureHttpMetrics();
+  const metrics = {
+    ...ensureHttpMetrics(),
+    refused:
+      (metricsRegistry.getSingleMetric('gateway_requests_refused_total') as Counter<'service'> | undefined) ??
+      new Counter({ name: 'gateway_requests_refused_total', help: 'Requests refused with 503 because too many were in flight to the service', labelNames: ['service'], registers: [metricsRegistry] }),
+  };
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -124,7 +140,18 @@ export function buildGateway({
     proxied.removeAllContentTypeParsers();
     proxied.addContentTypeParser('*', (_request, _payload, done) => done(null));
     for (const { prefix, service } of routes) {
-      const handler = (request: FastifyRequest, reply: FastifyReply) => proxy(request, reply, service);
+      // Admission: past the limit a request is refused before it costs the service anything.
+      let inFlight = 0;
+      const done = () => void (inFlight -= 1);
+      const handler = (request: FastifyRequest, reply: FastifyReply) => {
+        if (inFlight >= maxInFlightPerService) {
+          metrics.refused.inc({ service });
+          throw overloaded(`${service} has ${inFlight} requests in progress; please try again in a moment`, 1);
+        }
+        inFlight += 1;
+        reply.raw.once('close', done);
+        return proxy(request, reply, service);
+      };
       proxied.all(prefix, handler);
       proxied.all(`${prefix}/*`, handler);
     }

@@ -18,6 +18,8 @@ const config = loadConfig(
     GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1 }),
     // The services' own body limit (@meridian/http): bigger bodies get a clean 413 here, not a 502 mid-upload.
     GATEWAY_BODY_LIMIT_BYTES: Type.Integer({ default: 1024 * 1024, minimum: 1 }),
+    // Requests in flight to one service beyond which the gateway answers 503 + Retry-After at once.
+    GATEWAY_MAX_IN_FLIGHT_PER_SERVICE: Type.Integer({ default: 512, minimum: 1 }),
   }),
   process.env,
   { name: 'gateway' },
@@ -41,6 +43,7 @@ const app = buildGateway({
   expectedServices: splitList(config.GATEWAY_EXPECTED_SERVICES),
   upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
   bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
+  maxInFlightPerService: config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE,
 });
 const url = await app.listen({ host: config.HOST, port: config.GATEWAY_PORT });
 const registration = await register({

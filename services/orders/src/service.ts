@@ -6,6 +6,7 @@ import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { registerRoutes } from './api/routes.ts';
 import { catalogProjectionHandlers, sagaHandlers } from './events/handlers.ts';
+import { createOrderAdmission } from './admission.ts';
 import { createOrderMetrics } from './metrics.ts';
 import { createOrders, type Orders } from './orders.ts';
 import { startTimeoutSweeper, type Sweeper } from './sweeper.ts';
@@ -13,6 +14,8 @@ import { startTimeoutSweeper, type Sweeper } from './sweeper.ts';
 const config = {
   ORDER_TIMEOUT_SECONDS: Type.Integer({ default: 120, minimum: 1 }),
   ORDER_SWEEP_INTERVAL_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  /** Orders in progress (PENDING) at which new ones are refused with 503 + Retry-After. */
+  ORDERS_MAX_IN_PROGRESS: Type.Integer({ default: 200, minimum: 1 }),
 };
 type Ctx = ServiceContext<typeof config>;
 
@@ -34,7 +37,13 @@ export function ordersService(): ServiceDefinition<typeof config> {
       { name: 'catalog-projection', topics: [topics.catalogProducts], handlers: catalogProjectionHandlers() },
       { name: 'saga', topics: [topics.inventoryStock, topics.paymentsEvents], handlers: sagaHandlers(ordersOf(ctx)) },
     ],
-    routes: (app, ctx) => registerRoutes(app, { sql: ctx.sql, orders: ordersOf(ctx), auth: ctx.auth }),
+    routes: (app, ctx) =>
+      registerRoutes(app, {
+        sql: ctx.sql,
+        orders: ordersOf(ctx),
+        auth: ctx.auth,
+        admission: createOrderAdmission({ sql: ctx.sql, maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS, registry: ctx.metrics }),
+      }),
     onStart: (ctx) => {
       sweeper = startTimeoutSweeper({
         orders: ordersOf(ctx),

@@ -95,8 +95,19 @@ export function createLogIndexer(options: LogIndexerOptions): LogIndexer {
     );
   }
 
+  /** A timer only while lines wait (an idle indexer has none ticking): they are written within `flushIntervalMs`. */
+  function flushSoon() {
+    if (timer || stopping) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, flushIntervalMs);
+  }
+
   /** Queues the pending lines for writing; batches are written one after another. */
   function flush(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return writing;
     const batch = pending;
     pending = [];
@@ -116,6 +127,7 @@ export function createLogIndexer(options: LogIndexerOptions): LogIndexer {
     current.on('data', (message: KafkaMessage) => {
       pending.push(message);
       if (pending.length >= batchSize) void flush();
+      else flushSoon();
     });
     current.on('error', (err: Error) => {
       if (stopping || stream !== current) return;
@@ -144,16 +156,16 @@ export function createLogIndexer(options: LogIndexerOptions): LogIndexer {
         bootstrapBrokers: options.brokers,
         autocommit: false,
         sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        maxWaitTime: 500,
+        heartbeatInterval: 3_000,
+        // A fetch returns as soon as a line arrives; this only bounds how often an idle one asks again.
+        maxWaitTime: 5_000,
       });
       await openStream();
-      timer = setInterval(() => void flush(), flushIntervalMs);
     },
     async stop() {
       if (!consumer || stopping) return;
       stopping = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       stream?.pause();
       await flush();
       await stream?.close().catch((err: unknown) => logger.warn({ err }, 'closing the log stream failed'));

@@ -7,6 +7,7 @@ import { OrderRejection } from '../domain/order.ts';
 import { decodeCursor, encodeCursor, type Cursor } from '../domain/cursor.ts';
 import * as repo from '../db/repository.ts';
 import type { Orders } from '../orders.ts';
+import type { OrderAdmission } from '../admission.ts';
 import {
   Accepted,
   AdminOrdersQuery,
@@ -23,9 +24,9 @@ import {
 
 export function registerRoutes(
   app: App,
-  deps: { sql: Sql; orders: Orders; auth: Pick<AuthVerifier, 'requireUser' | 'requireStaff'> },
+  deps: { sql: Sql; orders: Orders; auth: Pick<AuthVerifier, 'requireUser' | 'requireStaff'>; admission?: OrderAdmission },
 ): void {
-  const { sql, orders, auth } = deps;
+  const { sql, orders, auth, admission } = deps;
 
   app.post(
     '/api/v1/orders',
@@ -36,14 +37,16 @@ export function registerRoutes(
         summary: 'Place an order (asynchronous; poll the order for its outcome)',
         description:
           'Requires an Idempotency-Key: replaying the same key with the same body returns the same order; ' +
-          'a different body is a 409. Duplicate productIds are merged.',
+          'a different body is a 409. Duplicate productIds are merged. While too many orders are in progress ' +
+          'a new one is refused with 503 `overloaded` and a Retry-After header (nothing is stored: send it again later).',
         headers: IdempotencyHeaders,
         body: PlaceOrderBody,
-        response: { 202: Accepted, 400: Problem, 401: Problem, 409: Problem, 422: Problem },
+        response: { 202: Accepted, 400: Problem, 401: Problem, 409: Problem, 422: Problem, 503: Problem },
       },
     },
     async (request, reply) => {
       const user = userOf(request);
+      admission?.admit();
       try {
         const result = await orders.placeOrder(
           { id: user.sub, email: user.email },
