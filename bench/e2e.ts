@@ -130,7 +130,7 @@ async function runScale(
   const steps: Step[] = [];
   const processes = platform.processes();
   try {
-    const customer = await prepare(platform, settings.products, log);
+    const customer = await prepare(platform.gatewayUrl, settings.products, log);
     const watcher = await watchOrderOutcomes(platform.ns);
     try {
       await warmUp(platform, customer, watcher, log);
@@ -183,33 +183,34 @@ function toRow(step: Step): Row {
   };
 }
 
-interface Customer {
+export interface Customer {
   token: string;
   productIds: string[];
 }
 
-async function prepare(platform: BenchPlatform, products: number, log: (line: string) => void): Promise<Customer> {
-  const staffToken = await login(platform.gatewayUrl, staff);
-  const productIds = await seedProducts(platform.gatewayUrl, staffToken, products, 1_000_000_000);
+/** Products with plenty of stock and a signed-in customer, through the gateway. */
+export async function prepare(gatewayUrl: string, products: number, log: (line: string) => void): Promise<Customer> {
+  const staffToken = await login(gatewayUrl, staff);
+  const productIds = await seedProducts(gatewayUrl, staffToken, products, 1_000_000_000);
   const credentials = { email: `customer-${randomBytes(4).toString('hex')}@bench.local`, password: 'bench-customer-password' };
-  await api(`${platform.gatewayUrl}/api/v1/auth/register`, { method: 'POST', body: { ...credentials, name: 'Bench customer' } });
+  await api(`${gatewayUrl}/api/v1/auth/register`, { method: 'POST', body: { ...credentials, name: 'Bench customer' } });
   log(`seeded ${products} products and a customer`);
-  return { token: await login(platform.gatewayUrl, credentials), productIds };
+  return { token: await login(gatewayUrl, credentials), productIds };
 }
 
-interface Outcome {
+export interface Outcome {
   type: 'OrderConfirmed' | 'OrderCancelled';
   /** When the orders service decided (confirmedAt / cancelledAt), epoch ms. */
   at: number;
 }
 
-interface Watcher {
+export interface Watcher {
   outcomes: Map<string, Outcome>;
   close(): Promise<void>;
 }
 
 /** Follows `orders.events` and records each order's terminal event. */
-async function watchOrderOutcomes(ns: string): Promise<Watcher> {
+export async function watchOrderOutcomes(ns: string): Promise<Watcher> {
   const topic = physicalTopic(ns, 'orders.events');
   const outcomes = new Map<string, Outcome>();
   const consumer = new Consumer({ clientId: `${ns}.bench-watcher`, groupId: `${ns}.bench-watcher`, bootstrapBrokers: brokerList(), maxWaitTime: 500 });
@@ -229,16 +230,22 @@ async function watchOrderOutcomes(ns: string): Promise<Watcher> {
 }
 
 async function placeOrder(platform: BenchPlatform, customer: Customer): Promise<{ status: number; id?: string }> {
+  const { status, body } = await postOrder(platform.gatewayUrl, customer);
+  return { status, id: body?.id };
+}
+
+/** POST /api/v1/orders with 1-2 random products and `tok_visa`; the answer's status, headers and body. */
+export async function postOrder(gatewayUrl: string, customer: Customer): Promise<{ status: number; body?: { id?: string }; retryAfter: string | null }> {
   const pick = () => customer.productIds[Math.floor(Math.random() * customer.productIds.length)];
   const items = [...new Set([pick(), pick()])].map((productId) => ({ productId, quantity: 1 }));
-  const { status, body } = await api<{ id?: string }>(`${platform.gatewayUrl}/api/v1/orders`, {
+  const response = await fetch(`${gatewayUrl}/api/v1/orders`, {
     method: 'POST',
-    token: customer.token,
-    headers: { 'idempotency-key': randomUUID() },
-    body: { items, paymentToken: 'tok_visa' },
-    expect: [202, 400, 409, 422, 429, 500, 502, 503, 504],
+    headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify({ items, paymentToken: 'tok_visa' }),
+    signal: AbortSignal.timeout(10_000),
   });
-  return { status, id: body?.id };
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, retryAfter: response.headers.get('retry-after') };
 }
 
 /** Orders until one is confirmed (the orders service's catalog projection is filled), then a few seconds at a low rate. */

@@ -36,11 +36,15 @@ export async function runHttpBench({ quick, profile, log }: BenchOptions): Promi
   const profileDir = scratchFile(`profiles-http-${process.pid}-${Date.now()}`);
   try {
     let gatewayProductUrl: string | undefined;
+    let catalogUrl: string | undefined;
+    let productPath: string | undefined;
     try {
       platform = await startBenchPlatform({ instances: { identity: 1, catalog: 1 }, log, profile: profile ? { services: ['gateway', 'catalog'], dir: profileDir } : undefined });
       const token = await login(platform.gatewayUrl, staff);
       const [productId] = await seedProducts(platform.gatewayUrl, token, 1);
       gatewayProductUrl = `${platform.gatewayUrl}/api/v1/products/${productId}`;
+      productPath = `/api/v1/products/${productId}`;
+      catalogUrl = await instanceUrl(platform.gatewayUrl, 'catalog');
       body = JSON.stringify((await api(gatewayProductUrl)).body); // this first read fills the cache
       cacheKey = `${platform.ns}:catalog:product:${productId}`;
     } catch (err) {
@@ -58,6 +62,20 @@ export async function runHttpBench({ quick, profile, log }: BenchOptions): Promi
       const running = platform;
       const cpu = () => running.cpuSeconds(['gateway', 'catalog']);
       targets.push({ variant: 'gateway -> catalog (Redis hit)', kind: 'platform', url: gatewayProductUrl, cpu, rounds: [] });
+      if (catalogUrl && productPath) {
+        // The same read sent straight to the catalog instance: what the gateway hop adds is the difference.
+        targets.push({ variant: 'catalog direct (Redis hit)', kind: 'baseline', url: `${catalogUrl}${productPath}`, cpu: () => running.cpuSeconds(['catalog']), rounds: [] });
+        // A stock-parts chain in front of the same catalog: Fastify + @fastify/reply-from.
+        const proxy = await startNodeServer(join(repoRoot, 'bench', 'servers', 'reply-from.ts'), { env: { ...env, BENCH_UPSTREAM: catalogUrl }, logFile: scratchFile('http-reply-from.log') });
+        servers.push(proxy);
+        targets.push({
+          variant: '@fastify/reply-from -> catalog (Redis hit)',
+          kind: 'baseline',
+          url: `${proxy.announcement.url}${productPath}`,
+          cpu: () => proxy.cpuSeconds() + running.cpuSeconds(['catalog']),
+          rounds: [],
+        });
+      }
     }
 
     for (const target of targets) {
@@ -91,6 +109,8 @@ export async function runHttpBench({ quick, profile, log }: BenchOptions): Promi
       rows,
       targets: withTargets([
         { name: 'gateway cached read / bare Fastify (req/s)', value: gateway ? ratio(byVariant(gateway.variant), byVariant('fastify')) : null, atLeast: 0.5 },
+        { name: 'gateway cached read / the same read straight to catalog (req/s)', value: gateway ? ratio(byVariant(gateway.variant), byVariant('catalog direct (Redis hit)')) : null, atLeast: 0.6 },
+        { name: 'gateway cached read / @fastify/reply-from in front of catalog (req/s)', value: gateway ? ratio(byVariant(gateway.variant), byVariant('@fastify/reply-from -> catalog (Redis hit)')) : null, atLeast: 1 },
         { name: 'bare Fastify / node:http (req/s)', value: ratio(byVariant('fastify'), byVariant('node:http')) },
       ]),
       notes,
@@ -100,6 +120,12 @@ export async function runHttpBench({ quick, profile, log }: BenchOptions): Promi
     await Promise.all(servers.map((server) => server.stop()));
     await platform?.stop();
   }
+}
+
+/** The URL of a ready instance of `service`, from the gateway's aggregate health. */
+async function instanceUrl(gatewayUrl: string, service: string): Promise<string | undefined> {
+  const health = (await (await fetch(`${gatewayUrl}/healthz`)).json()) as { services: { service: string; instances: { url: string; health: string }[] }[] };
+  return health.services.find((s) => s.service === service)?.instances.find((i) => i.health === 'ready')?.url;
 }
 
 /** Stops the platform (profiles are written when the processes exit) and summarises the profiles. */

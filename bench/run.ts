@@ -1,6 +1,7 @@
-// `npm run bench [-- --only http,kafka,outbox,e2e] [--quick] [--profile]`: runs the benchmarks one after the other,
+// `npm run bench [-- --only http,kafka,outbox,e2e,cost] [--quick] [--profile]`: runs the benchmarks one after the other,
 // prints each result table and writes bench/results/<name>.json.
 import { parseArgs } from 'node:util';
+import { runCostBench } from './cost.ts';
 import { runE2eBench } from './e2e.ts';
 import { runHttpBench } from './http.ts';
 import { runKafkaBench } from './kafka.ts';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult>
   kafka: runKafkaBench,
   outbox: runOutboxBench,
   e2e: runE2eBench,
+  cost: runCostBench,
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });

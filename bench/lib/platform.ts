@@ -168,7 +168,7 @@ async function waitForInstances(infra: InfraEnv, ns: string, instances: Record<s
 }
 
 /** Drops the namespace's databases and roles, Kafka topics and Redis keys (etcd keys go with their leases). */
-async function cleanNamespace(infra: InfraEnv, ns: string): Promise<void> {
+export async function cleanNamespace(infra: InfraEnv, ns: string): Promise<void> {
   await dropNamespace(infra.PG_ADMIN_URL, ns);
   await deleteNamespaceTopics(ns);
   const redis = new Redis(infra.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
