@@ -305,8 +305,8 @@ async function runOverload(
   await until(() => burst.accepted.every((id) => watcher.outcomes.has(id)), 60_000, 'the burst orders to finish', 100).catch(() => {});
   clearInterval(watch);
   const burstFinal = burst.accepted.filter((id) => watcher.outcomes.has(id));
-  const finishedInBurstWindow = burstFinal.filter((id) => watcher.outcomes.get(id)!.at <= burstEnd).length;
-  const acceptedPerSecond = finishedInBurstWindow / ((burstEnd - burstStart) / 1000);
+  // Accepted throughput: orders answered 202 during the burst (and final by now), per second of the burst.
+  const acceptedPerSecond = burstFinal.length / ((burstEnd - burstStart) / 1000);
   const normalMs = Number.isFinite(baselineP99Ms) ? Math.max(2 * baselineP99Ms, baselineP99Ms + 200) : 1000;
   // Recovery: from the end of the burst until the first probe order after which every probe order confirmed within normal latency.
   const probeOrders = [...probePosts].map(([id, at]) => ({ at, latency: watcher.outcomes.has(id) ? watcher.outcomes.get(id)!.at - at : Number.POSITIVE_INFINITY })).sort((a, b) => a.at - b.at);
@@ -329,7 +329,7 @@ async function runOverload(
       refusedWithRetryAfter: burst.retryAfter,
       accepted: burst.accepted.length,
       unfinished,
-      finishedPerSecondDuringBurst: round(acceptedPerSecond, 1),
+      acceptedAndFinishedPerSecond: round(acceptedPerSecond, 1),
       instancesThatLeftReady: Object.fromEntries(notReady),
       recoverySecondsAfterBurst: recoverySeconds,
       normalLatencyMs: round(normalMs, 0),
@@ -342,7 +342,7 @@ async function runOverload(
       { name: 'overload: instances that left the ready set', value: notReady.size, below: 1 },
       { name: 'overload: share of 503 refusals with Retry-After', value: refused ? burst.retryAfter / refused : null, atLeast: 1 },
       { name: 'overload: accepted orders never final', value: unfinished, below: 1 },
-      { name: 'overload: orders finished per second during the burst / sustainable rate', value: acceptedPerSecond / sustainedRate, atLeast: 0.9 },
+      { name: 'overload: orders accepted (and final) per second of the burst / sustainable rate', value: acceptedPerSecond / sustainedRate, atLeast: 0.9 },
       { name: 'overload: seconds until latency is normal after the burst', value: recoverySeconds, below: 5.000001 },
     ],
   };

@@ -64,7 +64,7 @@ export function buildGateway({
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
     clientErrorHandler: answerClientError,
   });
-  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit });
+  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit, accessLog: process.env.ACCESS_LOG === 'all' ? 'all' : 'errors' });
   const metrics = {
     ...ensureHttpMetrics(),
     refused:

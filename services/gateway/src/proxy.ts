@@ -13,6 +13,14 @@ export interface ProxyOptions {
   attempts: number;
   /** Largest request body forwarded, in bytes (declared or streamed); bigger ones get 413. Unlimited when unset. */
   bodyLimit?: number;
+  /**
+   * `errors` (default, `ACCESS_LOG`): a successful fast read (GET/HEAD, status < 300, under `slowMs`) is
+   * logged at debug, everything else at info: every command (an order placed, a product changed) keeps
+   * its access line in the logs and its trace; a read is in its span and the metrics. `all`: every
+   * request at info.
+   */
+  accessLog?: 'all' | 'errors';
+  slowMs?: number;
 }
 
 // Connection-scoped headers (RFC 9110 §7.6.1) are not forwarded; `host` is set for the upstream.
@@ -20,6 +28,7 @@ const hopByHop = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'host',
 ]);
+const readMethods = new Set(['GET', 'HEAD']);
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 class UpstreamTimeout extends Error {}
@@ -78,7 +87,7 @@ const hasBody = (request: FastifyRequest): boolean =>
  * connection can be retried on another instance for any method; a connection that breaks later
  * is retried only for idempotent requests without a body.
  */
-export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.POSITIVE_INFINITY }: ProxyOptions) {
+export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.POSITIVE_INFINITY, accessLog = 'errors', slowMs = 500 }: ProxyOptions) {
   const reusingAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
   // A request that cannot be replayed goes on a fresh connection: on a reused one it could race the
   // upstream closing that connection as idle, fail with "socket hang up" and not be retryable.
@@ -178,8 +187,12 @@ export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.
       span.setAttribute('http.response.status_code', statusCode);
       if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
-      const fields = { reqId: request.id, upstream: service, method: request.method, url: request.url, statusCode, durationMs: Math.round(reply.elapsedTime) };
-      context.with(spanContext, () => request.log.info(fields, 'request completed'));
+      const durationMs = reply.elapsedTime;
+      // A routine request is in its span and the metrics; its access line is built only when debug is on.
+      const routine = accessLog === 'errors' && readMethods.has(request.method) && statusCode < 300 && durationMs < slowMs;
+      if (routine && !(request.log as { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.('debug')) return;
+      const fields = { reqId: request.id, upstream: service, method: request.method, url: request.url, statusCode, durationMs: Math.round(durationMs) };
+      context.with(spanContext, () => (routine ? request.log.debug(fields, 'request completed') : request.log.info(fields, 'request completed')));
     });
     return context.with(spanContext, () => forward(request, reply, service));
   };

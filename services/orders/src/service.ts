@@ -15,7 +15,7 @@ const config = {
   ORDER_TIMEOUT_SECONDS: Type.Integer({ default: 120, minimum: 1 }),
   ORDER_SWEEP_INTERVAL_MS: Type.Integer({ default: 5000, minimum: 100 }),
   /** Orders in progress (PENDING) at which new ones are refused with 503 + Retry-After. */
-  ORDERS_MAX_IN_PROGRESS: Type.Integer({ default: 200, minimum: 1 }),
+  ORDERS_MAX_IN_PROGRESS: Type.Integer({ default: 100, minimum: 1 }),
 };
 type Ctx = ServiceContext<typeof config>;
 
