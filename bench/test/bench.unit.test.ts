@@ -94,3 +94,21 @@ test('formatResult prints a row per variant and a verdict per target', () => {
   assert.match(text, /bare\s+baseline\s+1000 req\/s\s+1\s+3/);
   assert.match(text, /platform \/ bare: 0.6 \(target >= 0.5\) MET/);
 });
+
+test('machine CPU: busy seconds from /proc/stat, processes grouped by platform part', async () => {
+  const { cpuBetween, machineBusySeconds, partOf } = await import('../lib/machine.ts');
+  // user nice system idle iowait irq softirq steal: idle and iowait are not busy
+  assert.equal(machineBusySeconds('cpu  100 0 50 1000 30 5 5 0 0 0\ncpu0 1 2 3\n'), 160 / 100);
+  assert.equal(partOf('/x/node_modules/.bin/node /x/services/orders/src/main.ts'), 'orders');
+  assert.equal(partOf('/x/node /x/apps/ops-console/server/main.ts'), 'ops-console');
+  assert.equal(partOf('java -Xmx1G -cp /x/.cache/kafka/4.1.1/libs/* kafka.Kafka /x/server.properties'), 'kafka');
+  assert.equal(partOf('postgres: 15/main: meridian_orders orders 127.0.0.1(5000) idle'), 'postgresql');
+  assert.equal(partOf('/usr/bin/etcd --data-dir /x'), 'etcd');
+  assert.equal(partOf('/usr/sbin/mariadbd'), 'other');
+  assert.equal(partOf('node bench/run.ts', 'node bench/run.ts'), 'load generator (this process)');
+  const before = { byPid: new Map([[1, { part: 'orders', seconds: 1 }], [2, { part: 'kafka', seconds: 5 }]]), machine: 10, at: 0 };
+  const after = { byPid: new Map([[1, { part: 'orders', seconds: 1.5 }], [2, { part: 'kafka', seconds: 6 }], [3, { part: 'orders', seconds: 0.25 }]]), machine: 12, at: 2000 };
+  const window = cpuBetween(before, after);
+  assert.deepEqual(window.parts, { orders: 0.75, kafka: 1 });
+  assert.equal(window.machineCores, 1);
+});
