@@ -108,6 +108,7 @@ export async function ensureKafkaCluster(options: KafkaClusterOptions): Promise<
   mkdirSync(dataDir, { recursive: true });
   const idFile = join(dataDir, 'cluster-id');
   if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(16).toString('base64url'));
+  // Passed as `--cluster-id=<id>`: a random id may start with '-', which `-t <id>` would read as an option.
   const clusterId = readFileSync(idFile, 'utf8').trim();
   const voters = ids.map((id) => `${id}@${host}:${controllerBasePort + id - 1}`).join(',');
 
@@ -123,7 +124,7 @@ export async function ensureKafkaCluster(options: KafkaClusterOptions): Promise<
       id, host, port: basePort + index, controllerPort: controllerBasePort + index, voters, logDirs, nodes,
     }));
     if (!existsSync(join(logDirs, 'meta.properties'))) {
-      await run('java', [...java(index, 'kafka.tools.StorageTool'), 'format', '-t', clusterId, '-c', configOf(index)]);
+      await run('java', [...java(index, 'kafka.tools.StorageTool'), 'format', `--cluster-id=${clusterId}`, '-c', configOf(index)]);
     }
   }
 

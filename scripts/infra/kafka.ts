@@ -77,8 +77,9 @@ export async function ensureKafka(
   if (!existsSync(join(logDirs, 'meta.properties'))) {
     const idFile = join(dir, 'cluster-id');
     if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(16).toString('base64url'));
-    const clusterId = readFileSync(idFile, 'utf8').trim();
-    await run('java', [...java('kafka.tools.StorageTool'), 'format', '-t', clusterId, '-c', config]);
+    // Passed as `--cluster-id=<id>`: a random id may start with '-', which `-t <id>` would read as an option.
+  const clusterId = readFileSync(idFile, 'utf8').trim();
+    await run('java', [...java('kafka.tools.StorageTool'), 'format', `--cluster-id=${clusterId}`, '-c', config]);
   }
 
   const logFile = join(dir, 'server.log');

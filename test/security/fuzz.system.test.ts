@@ -354,7 +354,7 @@ async function streamed(base: string, path: string, body: Buffer): Promise<{ sta
 /**
  * A server may answer an oversized upload (413) and close before the client has written all of it;
  * fetch then reports the write error (EPIPE / ECONNRESET) instead of the answer. That race is the
- * client's: try again, a few times, until the answer is read.
+ * client's: try again (up to 20 times, a moment apart) until the answer is read.
  */
 async function uploadAnsweredEarly<T>(upload: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -362,7 +362,9 @@ async function uploadAnsweredEarly<T>(upload: () => Promise<T>): Promise<T> {
       return await upload();
     } catch (error) {
       const code = ((error as Error).cause as { code?: string } | undefined)?.code;
-      if (attempt >= 5 || !code || !['EPIPE', 'ECONNRESET', 'UND_ERR_SOCKET'].includes(code)) throw error;
+      if (attempt >= 20 || !code || !['EPIPE', 'ECONNRESET', 'UND_ERR_SOCKET'].includes(code)) throw error;
+      // A little later the timing differs: the answer may be read before the write fails.
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
     }
   }
 }
