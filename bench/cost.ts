@@ -28,6 +28,7 @@ import type { BenchOptions } from './options.ts';
 function settingsFor(quick: boolean) {
   return {
     settleSeconds: quick ? 5 : 20,
+    warmUpSeconds: quick ? 3 : 20,
     idleSeconds: quick ? 10 : 30,
     fixedRates: quick ? [20, 40] : [20, 40, 80],
     ladder: quick ? [] : [120, 160, 200, 250, 300, 400],
@@ -114,7 +115,7 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
   const resolver = createResolver({ endpoints: platform.infra.env.ETCD_ENDPOINTS.split(','), ns: platform.ns });
   await resolver.start();
   try {
-    await warmUp(platform.gatewayUrl, customer, watcher);
+    await warmUp(platform.gatewayUrl, customer, watcher, settings.warmUpSeconds);
     const steps: Step[] = [];
     let sustainedRate = 0;
     for (const rate of [...settings.fixedRates, ...settings.ladder]) {
@@ -209,14 +210,15 @@ function stepRow(step: Step, idle: CpuWindow, settings: Settings): Row {
   };
 }
 
-async function warmUp(gatewayUrl: string, customer: Customer, watcher: Watcher) {
+async function warmUp(gatewayUrl: string, customer: Customer, watcher: Watcher, warmUpSeconds: number) {
   await until(async () => {
     const { status, body } = await postOrder(gatewayUrl, customer);
     if (status !== 202 || !body?.id) return false;
     await until(() => watcher.outcomes.has(body.id!), 15_000, 'the warm-up order', 20).catch(() => {});
     return watcher.outcomes.get(body.id)?.type === 'OrderConfirmed';
   }, 90_000, 'a first confirmed order', 500);
-  await openLoop(10, 3, () => postOrder(gatewayUrl, customer));
+  // Long enough for the JIT of every process (the broker's JVM included) to settle before anything is measured.
+  await openLoop(20, warmUpSeconds, () => postOrder(gatewayUrl, customer));
   await sleep(3000);
 }
 

@@ -188,8 +188,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /**
    * Publishes the next batch; returns how many rows it published. `acked` are the rows of the previous
-   * batch, acknowledged by Kafka but not yet marked (marked here together with the next read);
-   * the rows it publishes are marked before it returns unless a full batch follows (`carry`).
+   * batch, acknowledged by Kafka but not yet marked (marked here together with the next read); the rows
+   * it publishes are handed to `carry`, to be marked with the read after them.
    */
   async function publishBatch(conn: postgres.Sql, acked: string[], carry: (seqs: string[]) => void): Promise<number> {
     const rows = await markAndReadNext(conn, acked);
@@ -206,16 +206,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       throw new PublishError(errorMessage(err), { cause: err });
     }
     // Only after every partition leader acked: a crash before the rows are marked republishes them (consumers dedupe).
-    if (rows.length === batchSize) {
-      carry(seqs); // more may be waiting: marked together with the next read
-    } else {
-      await conn`update outbox set published_at = now() where seq in ${conn(seqs)}`;
-      metrics.published.inc(rows.length);
-    }
+    // Marked together with the next read: one statement per wake-up instead of two.
+    carry(seqs);
     return rows.length;
   }
 
   const lockCheckIntervalMs = 1000;
+  /** How long acknowledged rows may stay unmarked while no new event arrives to mark them with. */
+  const markDelayMs = 50;
 
   /** Whether the session `pid` (the lock holder) still holds an advisory lock, asked through the pool. */
   async function lockHeld(pid: number): Promise<boolean> {
@@ -258,7 +256,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       // At most once a second, also while events trickle in one NOTIFY at a time.
       await refreshStats(sql, false);
-      if (published < batchSize) await idle(pollIntervalMs);
+      // Rows sent but not yet marked wait at most `markDelayMs` for the next event's read to mark them.
+      if (published < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
     }
     // Stopping after a full batch: mark what Kafka acknowledged, so a restart does not send it again.
     if (acked.length) {
