@@ -65,6 +65,7 @@ export function buildGateway({
     clientErrorHandler: answerClientError,
   });
   const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit, accessLog: process.env.ACCESS_LOG === 'all' ? 'all' : 'errors' });
+  app.addHook('onClose', async () => proxy.close());
   const metrics = {
     ...ensureHttpMetrics(),
     refused:
