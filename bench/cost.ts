@@ -28,7 +28,8 @@ import type { BenchOptions } from './options.ts';
 function settingsFor(quick: boolean) {
   return {
     settleSeconds: quick ? 5 : 20,
-    warmUpSeconds: quick ? 3 : 20,
+    // The broker's JVM keeps compiling for about a minute of traffic: measured before that, Kafka looks 3x dearer.
+    warmUpSeconds: quick ? 3 : 60,
     idleSeconds: quick ? 10 : 30,
     fixedRates: quick ? [20, 40] : [20, 40, 80],
     ladder: quick ? [] : [120, 160, 200, 250, 300, 400],
