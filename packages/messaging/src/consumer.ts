@@ -46,8 +46,8 @@ export interface ConsumerOptions {
   batchMaxMs?: number;
   /**
    * Offsets of handled messages are committed at most this often, per partition the newest one
-   * (default 1000 ms; 0 commits each message at once). A crash loses at most this much of commits:
-   * those messages are redelivered and the inbox skips them.
+   * (default 1000 ms; 0 commits each message at once). After a crash, the messages of at most the last
+   * interval are delivered again, and the inbox skips them.
    */
   commitIntervalMs?: number;
 }

@@ -259,7 +259,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // Rows sent but not yet marked wait at most `markDelayMs` for the next event's read to mark them.
       if (published < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
     }
-    // Stopping after a full batch: mark what Kafka acknowledged, so a restart does not send it again.
+    // Stopping: mark what Kafka acknowledged, so a restart does not send it again.
     if (acked.length) {
       await sql`update outbox set published_at = now() where seq in ${sql(acked)}`;
       metrics.published.inc(acked.length);
