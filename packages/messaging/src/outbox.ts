@@ -254,8 +254,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         await sleep(delay, stopping.signal);
         continue;
       }
-      // At most once a second, also while events trickle in one NOTIFY at a time.
-      await refreshStats(sql, false);
+      // At most once a second while events trickle in one NOTIFY at a time; always when going idle,
+      // so the backlog gauge reads 0 once everything is published and marked.
+      await refreshStats(sql, published < batchSize && acked.length === 0);
       // Rows sent but not yet marked wait at most `markDelayMs` for the next event's read to mark them.
       if (published < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
     }

@@ -296,6 +296,41 @@ test('stop() lets the in-flight handler finish, commits its offset and leaves th
   }
 });
 
+test('offsets of handled messages are committed within a second, the newest per partition, without a stop', async (t) => {
+  const s = await setup(t);
+  let handled = 0;
+  await s.startConsumer({
+    ItemAdded: async (event, tx, ctx) => {
+      await s.recordEffect(event, tx, ctx);
+      handled += 1;
+    },
+  }, 'cart.committing');
+  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  t.after(() => producer.close());
+  const sent: { partition: number; offset: bigint }[] = [];
+  for (let n = 1; n <= 5; n++) {
+    const envelope = createEnvelope({ type: 'ItemAdded', version: 1, source: 'test', key: 'same-key', data: { sku: 'a', quantity: 1, n } });
+    sent.push(...(await producer.send({ messages: [{ topic: s.topic, key: Buffer.from('same-key'), value: Buffer.from(JSON.stringify(envelope)) }] })).offsets!);
+  }
+  const last = sent.at(-1)!;
+  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  t.after(() => admin.close());
+  const committedOffset = async () => {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [`${s.ns}.cart.committing`] });
+    return group.topics.find((topic) => topic.name === s.topic)?.partitions.find((p) => p.partitionIndex === last.partition)?.committedOffset;
+  };
+  const deadline = Date.now() + 15_000;
+  while (handled < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(handled, 5);
+  // The consumer keeps running: the commit comes from the interval, not from stop().
+  let committed = await committedOffset();
+  while (committed !== last.offset + 1n && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    committed = await committedOffset();
+  }
+  assert.equal(committed, last.offset + 1n);
+});
+
 test('d) poison messages go to the DLQ with a reason while later messages on the partition flow; replay works', async (t) => {
   const s = await setup(t);
   let exploding = true;
