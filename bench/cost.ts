@@ -14,7 +14,7 @@ import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { dataDir } from '../scripts/lib/paths.ts';
 import { freePort } from '../scripts/lib/proc.ts';
-import { postOrder, prepare, watchOrderOutcomes, type Customer, type Watcher } from './e2e.ts';
+import { postOrder, prepare, tallyOutcomes, warmUp, watchOrderOutcomes, type Customer, type Watcher } from './e2e.ts';
 import { infraEnv } from './lib/infra.ts';
 import { cpuBetween, sampleProcesses, type CpuWindow } from './lib/machine.ts';
 import { openLoop, until } from './lib/messaging.ts';
@@ -116,7 +116,8 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
   const resolver = createResolver({ endpoints: platform.infra.env.ETCD_ENDPOINTS.split(','), ns: platform.ns });
   await resolver.start();
   try {
-    await warmUp(platform.gatewayUrl, customer, watcher, settings.warmUpSeconds);
+    // Long enough for the JIT of every process (the broker's JVM included) to settle before anything is measured.
+    await warmUp(platform.gatewayUrl, customer, watcher, { rate: 20, seconds: settings.warmUpSeconds, settleMs: 3000 });
     const steps: Step[] = [];
     let sustainedRate = 0;
     for (const rate of [...settings.fixedRates, ...settings.ladder]) {
@@ -211,18 +212,6 @@ function stepRow(step: Step, idle: CpuWindow, settings: Settings): Row {
   };
 }
 
-async function warmUp(gatewayUrl: string, customer: Customer, watcher: Watcher, warmUpSeconds: number) {
-  await until(async () => {
-    const { status, body } = await postOrder(gatewayUrl, customer);
-    if (status !== 202 || !body?.id) return false;
-    await until(() => watcher.outcomes.has(body.id!), 15_000, 'the warm-up order', 20).catch(() => {});
-    return watcher.outcomes.get(body.id)?.type === 'OrderConfirmed';
-  }, 90_000, 'a first confirmed order', 500);
-  // Long enough for the JIT of every process (the broker's JVM included) to settle before anything is measured.
-  await openLoop(20, warmUpSeconds, () => postOrder(gatewayUrl, customer));
-  await sleep(3000);
-}
-
 /** Open-loop POSTs at `rate` for `seconds`, then waits (at most `graceSeconds`) until every accepted order is final. */
 async function runStep(gatewayUrl: string, customer: Customer, watcher: Watcher, rate: number, seconds: number, graceSeconds: number, onPosted?: (id: string, at: number) => void): Promise<Step> {
   const postedAt = new Map<string, number>();
@@ -247,16 +236,7 @@ async function runStep(gatewayUrl: string, customer: Customer, watcher: Watcher,
   await until(() => ids.every((id) => watcher.outcomes.has(id)), graceSeconds * 1000, 'every order to finish', 50).catch(() => {});
   const cpu = cpuBetween(cpuBefore, sampleProcesses());
   const loadGeneratorCpuSeconds = ownCpuSeconds() - ownBefore;
-  const confirmLatenciesMs: number[] = [];
-  let cancelled = 0;
-  let lastFinal = lastPost;
-  for (const id of ids) {
-    const outcome = watcher.outcomes.get(id);
-    if (!outcome) continue;
-    lastFinal = Math.max(lastFinal, outcome.at);
-    if (outcome.type === 'OrderConfirmed') confirmLatenciesMs.push(outcome.at - postedAt.get(id)!);
-    else cancelled += 1;
-  }
+  const { confirmLatenciesMs, cancelled, lastAt: lastFinal } = tallyOutcomes(watcher, postedAt, lastPost);
   const unfinished = ids.length - confirmLatenciesMs.length - cancelled;
   return {
     rate,

@@ -133,7 +133,8 @@ async function runScale(
     const customer = await prepare(platform.gatewayUrl, settings.products, log);
     const watcher = await watchOrderOutcomes(platform.ns);
     try {
-      await warmUp(platform, customer, watcher, log);
+      await warmUp(platform.gatewayUrl, customer, watcher, { rate: 10, seconds: 3, settleMs: 2000 });
+      log('warm-up done');
       for (const rate of settings.rates) {
         const step = await runStep(platform, customer, watcher, instances, rate, settings.stepSeconds, settings.sustained.graceSeconds);
         steps.push(step);
@@ -248,17 +249,39 @@ export async function postOrder(gatewayUrl: string, customer: Customer): Promise
   return { status: response.status, body: text ? JSON.parse(text) : undefined, retryAfter: response.headers.get('retry-after') };
 }
 
-/** Orders until one is confirmed (the orders service's catalog projection is filled), then a few seconds at a low rate. */
-async function warmUp(platform: BenchPlatform, customer: Customer, watcher: Watcher, log: (line: string) => void) {
+/**
+ * Orders until one is confirmed (the orders service's catalog projection is filled), then `rate`
+ * orders/s for `seconds`, then `settleMs` of quiet.
+ */
+export async function warmUp(
+  gatewayUrl: string,
+  customer: Customer,
+  watcher: Watcher,
+  { rate, seconds, settleMs }: { rate: number; seconds: number; settleMs: number },
+): Promise<void> {
   await until(async () => {
-    const { status, id } = await placeOrder(platform, customer);
-    if (status !== 202 || !id) return false;
-    await until(() => watcher.outcomes.has(id), 15_000, 'the warm-up order', 20).catch(() => {});
-    return watcher.outcomes.get(id)?.type === 'OrderConfirmed';
+    const { status, body } = await postOrder(gatewayUrl, customer);
+    if (status !== 202 || !body?.id) return false;
+    await until(() => watcher.outcomes.has(body.id!), 15_000, 'the warm-up order', 20).catch(() => {});
+    return watcher.outcomes.get(body.id)?.type === 'OrderConfirmed';
   }, 90_000, 'a first confirmed order', 500);
-  await openLoop(10, 3, () => placeOrder(platform, customer));
-  await sleep(2000);
-  log('warm-up done');
+  await openLoop(rate, seconds, () => postOrder(gatewayUrl, customer));
+  await sleep(settleMs);
+}
+
+/** What became of the accepted orders: confirmation latencies, cancellations, and when the last one was final. */
+export function tallyOutcomes(watcher: Watcher, postedAt: Map<string, number>, since: number) {
+  const confirmLatenciesMs: number[] = [];
+  let cancelled = 0;
+  let lastAt = since;
+  for (const [id, sentAt] of postedAt) {
+    const outcome = watcher.outcomes.get(id);
+    if (!outcome) continue;
+    lastAt = Math.max(lastAt, outcome.at);
+    if (outcome.type === 'OrderConfirmed') confirmLatenciesMs.push(outcome.at - sentAt);
+    else cancelled += 1;
+  }
+  return { confirmLatenciesMs, cancelled, lastAt };
 }
 
 async function runStep(platform: BenchPlatform, customer: Customer, watcher: Watcher, instances: number, rate: number, seconds: number, graceSeconds: number): Promise<Step> {
@@ -280,16 +303,7 @@ async function runStep(platform: BenchPlatform, customer: Customer, watcher: Wat
   const ids = [...postedAt.keys()];
   await until(() => ids.every((id) => watcher.outcomes.has(id)), graceSeconds * 1000, 'every order to finish', 50).catch(() => {});
   const cpuSeconds = platform.cpuSeconds() - cpuBefore;
-  const confirmLatenciesMs: number[] = [];
-  let cancelled = 0;
-  let lastAt = startedAt;
-  for (const id of ids) {
-    const outcome = watcher.outcomes.get(id);
-    if (!outcome) continue;
-    lastAt = Math.max(lastAt, outcome.at);
-    if (outcome.type === 'OrderConfirmed') confirmLatenciesMs.push(outcome.at - postedAt.get(id)!);
-    else cancelled += 1;
-  }
+  const { confirmLatenciesMs, cancelled, lastAt } = tallyOutcomes(watcher, postedAt, startedAt);
   const step: Step = {
     instances,
     rate,

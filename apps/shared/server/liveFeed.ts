@@ -56,10 +56,6 @@ export interface LiveFeed {
    * the viewer leaves.
    */
   acquire(): Promise<() => void>;
-  /** Viewers now. */
-  readonly viewers: number;
-  /** True while a Kafka consumer follows the topics. */
-  readonly following: boolean;
   stop(): Promise<void>;
 }
 
@@ -172,12 +168,6 @@ export function createLiveFeed({ brokers, topics, groupId, logger, onMessage, re
         lingerTimer = setTimeout(() => void stopFollowing(), lingerMs);
         lingerTimer.unref();
       };
-    },
-    get viewers() {
-      return viewers;
-    },
-    get following() {
-      return session !== undefined;
     },
     async stop() {
       stopped = true;

@@ -39,26 +39,18 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
   let preferred = 0;
 
   /**
-   * POSTs to the preferred endpoint, failing over to the others on network errors. The timeout
-   * runs until the caller calls `settled()` (after reading the body, or once a stream opened).
+   * Runs `attempt` against the preferred endpoint, failing over to the others when it throws (unless
+   * `signal` aborted); the endpoint that answered becomes the preferred one.
    */
-  async function post(path: string, body: unknown, signal?: AbortSignal): Promise<{ response: Response; settled: () => void }> {
+  async function onFirstAnswering<T>(attempt: (endpoint: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
     let lastError: unknown;
     for (let i = 0; i < endpoints.length; i++) {
       const index = (preferred + i) % endpoints.length;
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new EtcdError(`etcd ${path} timed out after ${timeoutMs} ms`)), timeoutMs);
       try {
-        const response = await fetch(new URL(path, endpoints[index]), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
-        });
+        const answer = await attempt(endpoints[index]);
         preferred = index;
-        return { response, settled: () => clearTimeout(timer) };
+        return answer;
       } catch (err) {
-        clearTimeout(timer);
         if (signal?.aborted) throw err;
         lastError = err;
       }
@@ -67,21 +59,38 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
   }
 
   /**
-   * Opens a long-lived response stream (a watch), failing over like `post`. It uses `node:http`
-   * rather than fetch: a watch is silent while nothing changes, and fetch's body timeout would cut
-   * it every 5 minutes. Only opening the stream is bounded by `timeoutMs`.
+   * POSTs to the first answering endpoint. The timeout runs until the caller calls `settled()`
+   * (after reading the body).
+   */
+  function post(path: string, body: unknown): Promise<{ response: Response; settled: () => void }> {
+    return onFirstAnswering(async (endpoint) => {
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new EtcdError(`etcd ${path} timed out after ${timeoutMs} ms`)), timeoutMs);
+      try {
+        const response = await fetch(new URL(path, endpoint), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: timeout.signal,
+        });
+        return { response, settled: () => clearTimeout(timer) };
+      } catch (err) {
+        clearTimeout(timer);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Opens a long-lived response stream (a watch) on the first answering endpoint. It uses `node:http`
+   * rather than fetch: a watch is silent while nothing changes, and fetch's body timeout would cut it
+   * every 5 minutes. Only opening the stream is bounded by `timeoutMs`.
    */
   async function openStream(path: string, body: unknown, signal: AbortSignal): Promise<http.IncomingMessage> {
-    let lastError: unknown;
-    for (let i = 0; i < endpoints.length; i++) {
-      const index = (preferred + i) % endpoints.length;
-      try {
-        const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-          const request = http.request(new URL(path, endpoints[index]), {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            signal,
-          });
+    const response = await onFirstAnswering(
+      (endpoint) =>
+        new Promise<http.IncomingMessage>((resolve, reject) => {
+          const request = http.request(new URL(path, endpoint), { method: 'POST', headers: { 'content-type': 'application/json' }, signal });
           const timer = setTimeout(() => request.destroy(new EtcdError(`etcd ${path} timed out after ${timeoutMs} ms`)), timeoutMs);
           request.once('response', (res) => {
             clearTimeout(timer);
@@ -93,19 +102,14 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
             reject(err);
           });
           request.end(JSON.stringify(body));
-        });
-        if (response.statusCode !== 200) {
-          response.destroy();
-          throw new EtcdError(`etcd ${path} failed: ${response.statusCode}`);
-        }
-        preferred = index;
-        return response;
-      } catch (err) {
-        if (signal.aborted || err instanceof EtcdError) throw err;
-        lastError = err;
-      }
+        }),
+      signal,
+    );
+    if (response.statusCode !== 200) {
+      response.destroy();
+      throw new EtcdError(`etcd ${path} failed: ${response.statusCode}`);
     }
-    throw new EtcdError(`etcd unreachable at ${endpoints.join(', ')}`, { cause: lastError });
+    return response;
   }
 
   async function call(path: string, body: unknown): Promise<any> {

@@ -1,4 +1,4 @@
-export { createHttpServer } from './server.ts';
+export { accessLogFrom, createHttpServer } from './server.ts';
 export { answerClientError } from './clientError.ts';
 export type { AccessLog, App, HttpServerOptions } from './server.ts';
 export { fieldErrors, HttpProblem, overloaded, OverloadedProblem, problem, problemTypeBase, slugForStatus, toProblem } from './problem.ts';

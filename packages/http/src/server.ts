@@ -101,6 +101,11 @@ function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => vo
 /** `all`: an info line per request; `errors`: info only for non-2xx or slow requests, debug for the rest. */
 export type AccessLog = 'all' | 'errors';
 
+/** The access-log mode `ACCESS_LOG` asks for: `all`, else `errors`. */
+export function accessLogFrom(env: Record<string, string | undefined> = process.env): AccessLog {
+  return env.ACCESS_LOG === 'all' ? 'all' : 'errors';
+}
+
 class RequestLogs extends LogController {
   readonly #logger: Logger;
   readonly #accessLog: AccessLog;
@@ -161,7 +166,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
   const metrics = ensureHttpMetrics();
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    logController: new RequestLogs(options.logger, options.accessLog ?? (process.env.ACCESS_LOG === 'all' ? 'all' : 'errors'), options.slowRequestMs ?? 500),
+    logController: new RequestLogs(options.logger, options.accessLog ?? accessLogFrom(), options.slowRequestMs ?? 500),
     // reqId comes from the log context (see @meridian/log), not a child-logger binding.
     childLoggerFactory: (logger, _bindings, childOptions) => logger.child({}, childOptions),
     requestIdHeader: false,

@@ -187,14 +187,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
-   * Publishes the next batch; returns how many rows it published. `acked` are the rows of the previous
-   * batch, acknowledged by Kafka but not yet marked (marked here together with the next read); the rows
-   * it publishes are handed to `carry`, to be marked with the read after them.
+   * Publishes the next batch and returns the seqs Kafka acknowledged. `acked` are the rows of the
+   * previous batch, acknowledged but not yet marked: they are marked here together with the next read,
+   * and the returned ones are marked with the read after them.
    */
-  async function publishBatch(conn: postgres.Sql, acked: string[], carry: (seqs: string[]) => void): Promise<number> {
+  async function publishBatch(conn: postgres.Sql, acked: string[]): Promise<string[]> {
     const rows = await markAndReadNext(conn, acked);
     if (acked.length) metrics.published.inc(acked.length);
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return [];
     const seqs = rows.map((row) => row.seq as string);
     try {
       await producer!.send({
@@ -207,8 +207,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     // Only after every partition leader acked: a crash before the rows are marked republishes them (consumers dedupe).
     // Marked together with the next read: one statement per wake-up instead of two.
-    carry(seqs);
-    return rows.length;
+    return seqs;
   }
 
   const lockCheckIntervalMs = 1000;
@@ -239,11 +238,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (!(await lockHeld(lockPid))) throw new RelayLockLost('relay lock lost: its database session ended');
         lockCheckedAt = performance.now();
       }
-      let published: number;
       try {
         const previous = acked;
-        acked = [];
-        published = await publishBatch(sql, previous, (seqs) => (acked = seqs));
+        acked = []; // marked by the read in publishBatch, whether or not the send then fails
+        acked = await publishBatch(sql, previous);
         failures = 0;
         restarts = 0;
       } catch (err) {
@@ -256,9 +254,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       // At most once a second while events trickle in one NOTIFY at a time; always when going idle,
       // so the backlog gauge reads 0 once everything is published and marked.
-      await refreshStats(sql, published < batchSize && acked.length === 0);
+      await refreshStats(sql, acked.length === 0);
       // Rows sent but not yet marked wait at most `markDelayMs` for the next event's read to mark them.
-      if (published < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
+      if (acked.length < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
     }
     // Stopping: mark what Kafka acknowledged, so a restart does not send it again.
     if (acked.length) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
-import { answerClientError, ensureHttpMetrics, HttpProblem, metricsRegistry, OverloadedProblem, overloaded, problem, toProblem } from '@meridian/http';
+import { accessLogFrom, answerClientError, ensureHttpMetrics, HttpProblem, metricsRegistry, OverloadedProblem, overloaded, problem, toProblem } from '@meridian/http';
 import { Counter } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -64,7 +64,7 @@ export function buildGateway({
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
     clientErrorHandler: answerClientError,
   });
-  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit, accessLog: process.env.ACCESS_LOG === 'all' ? 'all' : 'errors' });
+  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit, accessLog: accessLogFrom() });
   app.addHook('onClose', async () => proxy.close());
   const metrics = {
     ...ensureHttpMetrics(),

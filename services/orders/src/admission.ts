@@ -5,8 +5,8 @@
  * readiness is untouched (a busy instance is still a working one).
  */
 import type { Sql } from 'postgres';
-import { Counter, Gauge, type Registry } from 'prom-client';
 import { overloaded } from '@meridian/http';
+import type { OrderMetrics } from './metrics.ts';
 
 export interface OrderAdmission {
   /** Throws a 503 `overloaded` problem when the orders in progress reached the limit. */
@@ -19,16 +19,10 @@ export interface OrderAdmissionOptions {
   maxInProgress: number;
   /** How old the count may be; it is refreshed in the background while orders come in. */
   refreshMs?: number;
-  registry: Registry;
+  metrics: Pick<OrderMetrics, 'inProgress' | 'refused'>;
 }
 
-export function createOrderAdmission({ sql, maxInProgress, refreshMs = 200, registry }: OrderAdmissionOptions): OrderAdmission {
-  const refused =
-    (registry.getSingleMetric('orders_refused_total') as Counter | undefined) ??
-    new Counter({ name: 'orders_refused_total', help: 'New orders refused with 503 because too many were in progress', registers: [registry] });
-  const inProgress =
-    (registry.getSingleMetric('orders_in_progress') as Gauge | undefined) ??
-    new Gauge({ name: 'orders_in_progress', help: 'Orders PENDING at the last admission count', registers: [registry] });
+export function createOrderAdmission({ sql, maxInProgress, refreshMs = 200, metrics }: OrderAdmissionOptions): OrderAdmission {
   let count = 0;
   let countedAt = Number.NEGATIVE_INFINITY;
   let counting = false;
@@ -39,7 +33,7 @@ export function createOrderAdmission({ sql, maxInProgress, refreshMs = 200, regi
     try {
       const [row] = await sql<{ n: number }[]>`select count(*)::int as n from orders where status = 'PENDING'`;
       count = row.n;
-      inProgress.set(count);
+      metrics.inProgress.set(count);
     } catch {
       // keep the last count: the order itself will fail clearly if the database is gone
     } finally {
@@ -55,7 +49,7 @@ export function createOrderAdmission({ sql, maxInProgress, refreshMs = 200, regi
         void recount();
       }
       if (count >= maxInProgress) {
-        refused.inc();
+        metrics.refused.inc();
         throw overloaded(`${count} orders are in progress (limit ${maxInProgress}); please try again in a moment`, 1);
       }
       count += 1; // this one, until the next count sees it

@@ -1,10 +1,14 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface OrderMetrics {
   placed: Counter;
   confirmed: Counter;
   cancelled: Counter<'reason'>;
   revenue: Counter<'currency'>;
+  /** Orders PENDING at the admission control's last count. */
+  inProgress: Gauge;
+  /** New orders refused with 503 because too many were in progress. */
+  refused: Counter;
 }
 
 /** The business metrics, registered once per registry (a test may start the service twice). */
@@ -12,10 +16,14 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> =>
     (registry.getSingleMetric(name) as Counter<L> | undefined) ??
     new Counter({ name, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string): Gauge =>
+    (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers: [registry] });
   return {
     placed: counter('orders_placed_total', 'Orders accepted'),
     confirmed: counter('orders_confirmed_total', 'Orders confirmed'),
     cancelled: counter('orders_cancelled_total', 'Orders cancelled, by reason', ['reason']),
     revenue: counter('revenue_minor_units_total', 'Value of confirmed orders in minor units, by currency', ['currency']),
+    inProgress: gauge('orders_in_progress', 'Orders PENDING at the last admission count'),
+    refused: counter('orders_refused_total', 'New orders refused with 503 because too many were in progress'),
   };
 }

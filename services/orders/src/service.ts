@@ -42,7 +42,7 @@ export function ordersService(): ServiceDefinition<typeof config> {
         sql: ctx.sql,
         orders: ordersOf(ctx),
         auth: ctx.auth,
-        admission: createOrderAdmission({ sql: ctx.sql, maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS, registry: ctx.metrics }),
+        admission: createOrderAdmission({ sql: ctx.sql, maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS, metrics: createOrderMetrics(ctx.metrics) }),
       }),
     onStart: (ctx) => {
       sweeper = startTimeoutSweeper({

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { OverloadedProblem } from '@meridian/http';
 import { createOrderAdmission } from '../src/admission.ts';
+import { createOrderMetrics } from '../src/metrics.ts';
 
 /** A stand-in for the pool that answers the PENDING count with `pending()`, counting its queries. */
 function fakeSql(pending: () => number) {
@@ -19,7 +20,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 test('admits orders until the in-progress count reaches the limit, then refuses with 503 overloaded and Retry-After', async () => {
   const { sql } = fakeSql(() => 2);
   const registry = new Registry();
-  const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, registry });
+  const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, metrics: createOrderMetrics(registry) });
   admission.admit(); // starts the first count (2 in progress)
   await settle();
   admission.admit(); // 3
@@ -34,7 +35,7 @@ test('admits orders until the in-progress count reaches the limit, then refuses 
 test('the count is refreshed at most every refreshMs, and a lower count admits again', async () => {
   let pending = 10;
   const { sql, calls } = fakeSql(() => pending);
-  const admission = createOrderAdmission({ sql, maxInProgress: 5, refreshMs: 20, registry: new Registry() });
+  const admission = createOrderAdmission({ sql, maxInProgress: 5, refreshMs: 20, metrics: createOrderMetrics(new Registry()) });
   admission.admit();
   await settle();
   assert.throws(() => admission.admit(), OverloadedProblem);
