@@ -78,7 +78,7 @@ export async function ensureKafka(
     const idFile = join(dir, 'cluster-id');
     if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(16).toString('base64url'));
     // Passed as `--cluster-id=<id>`: a random id may start with '-', which `-t <id>` would read as an option.
-  const clusterId = readFileSync(idFile, 'utf8').trim();
+    const clusterId = readFileSync(idFile, 'utf8').trim();
     await run('java', [...java('kafka.tools.StorageTool'), 'format', `--cluster-id=${clusterId}`, '-c', config]);
   }
 

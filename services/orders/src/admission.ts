@@ -3,6 +3,9 @@
  * about a second or two, a new order is refused early and cheaply (503 `overloaded` with Retry-After)
  * instead of queueing behind the others until every customer waits. Accepted orders always finish;
  * readiness is untouched (a busy instance is still a working one).
+ *
+ * Only orders the saga holds count: a PENDING order whose `OrderPlaced` still waits in the outbox (Kafka
+ * down or slow) is buffered, not in progress, and the outbox's promise is that orders keep being taken then.
  */
 import type { Sql } from 'postgres';
 import { overloaded } from '@meridian/http';
@@ -15,7 +18,7 @@ export interface OrderAdmission {
 
 export interface OrderAdmissionOptions {
   sql: Sql;
-  /** Orders in PENDING (over all instances) at which new ones are refused. */
+  /** Orders in the saga's hands (PENDING, `OrderPlaced` published; all instances) at which new ones are refused. */
   maxInProgress: number;
   /** How old the count may be; it is refreshed in the background while orders come in. */
   refreshMs?: number;
@@ -27,11 +30,15 @@ export function createOrderAdmission({ sql, maxInProgress, refreshMs = 200, metr
   let countedAt = Number.NEGATIVE_INFINITY;
   let counting = false;
 
-  // Counted with the partial index on PENDING orders; one query per `refreshMs` at most, none at rest.
+  // Counted with the partial indexes on PENDING orders and unpublished outbox rows; one query per
+  // `refreshMs` at most, none at rest.
   async function recount() {
     counting = true;
     try {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from orders where status = 'PENDING'`;
+      const [row] = await sql<{ n: number }[]>`
+        select greatest(0,
+          (select count(*) from orders where status = 'PENDING')
+          - (select count(*) from outbox where published_at is null and type = 'OrderPlaced'))::int as n`;
       count = row.n;
       metrics.inProgress.set(count);
     } catch {

@@ -5,7 +5,7 @@ export interface OrderMetrics {
   confirmed: Counter;
   cancelled: Counter<'reason'>;
   revenue: Counter<'currency'>;
-  /** Orders PENDING at the admission control's last count. */
+  /** Orders in the saga (PENDING with OrderPlaced published) at the admission control's last count. */
   inProgress: Gauge;
   /** New orders refused with 503 because too many were in progress. */
   refused: Counter;
@@ -23,7 +23,7 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     confirmed: counter('orders_confirmed_total', 'Orders confirmed'),
     cancelled: counter('orders_cancelled_total', 'Orders cancelled, by reason', ['reason']),
     revenue: counter('revenue_minor_units_total', 'Value of confirmed orders in minor units, by currency', ['currency']),
-    inProgress: gauge('orders_in_progress', 'Orders PENDING at the last admission count'),
+    inProgress: gauge('orders_in_progress', 'Orders in the saga (PENDING, OrderPlaced published) at the last admission count'),
     refused: counter('orders_refused_total', 'New orders refused with 503 because too many were in progress'),
   };
 }

@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { eventSchemas, type ProductSnapshotV1 } from '@meridian/contracts';
 import { createDb, migrate, type Sql } from '@meridian/db';
+import { OverloadedProblem } from '@meridian/http';
 import { createOutbox, messagingMigrations } from '@meridian/messaging';
 import { createTempDatabase, type TempDatabase } from '@meridian/testkit';
+import { createOrderAdmission } from '../src/admission.ts';
 import * as repo from '../src/db/repository.ts';
 import { OrderRejection } from '../src/domain/order.ts';
 import { createOrderMetrics } from '../src/metrics.ts';
@@ -180,4 +182,29 @@ test('the catalog read model ignores a snapshot older than the stored one and ap
   assert.equal((await repo.findCatalogProducts(sql, [p.productId])).get(p.productId)?.priceCents, 500);
   await sql.begin((tx) => repo.deactivateCatalogProduct(tx, { productId: p.productId, deactivatedAt: '2026-01-03T00:00:00.000Z' }));
   assert.equal((await repo.findCatalogProducts(sql, [p.productId])).get(p.productId)?.active, false);
+});
+
+test('admission counts the orders the saga holds, not those buffered in the outbox while Kafka is away', async () => {
+  await sql`update orders set status = 'CANCELLED', reason = 'test' where status = 'PENDING'`;
+  await sql`update outbox set published_at = now() where published_at is null`;
+  const place = () =>
+    orders.placeOrder(customer, { items: [{ productId: lamp.productId, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: randomUUID() });
+  for (let i = 0; i < 3; i++) await place();
+
+  const metricsRegistry = new Registry();
+  const counted = async () => {
+    const admission = createOrderAdmission({ sql, maxInProgress: 2, refreshMs: 0, metrics: createOrderMetrics(metricsRegistry) });
+    admission.admit();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      admission.admit();
+      return 'admitted';
+    } catch (err) {
+      assert.ok(err instanceof OverloadedProblem);
+      return err.detail;
+    }
+  };
+  assert.equal(await counted(), 'admitted', 'three PENDING orders whose OrderPlaced is unpublished are buffered, not in progress');
+  await sql`update outbox set published_at = now() where published_at is null`;
+  assert.match(await counted(), /^3 orders are in progress \(limit 2\)/, 'once published, the saga holds them');
 });
