@@ -74,6 +74,7 @@ export async function runCostBench({ quick, log }: BenchOptions): Promise<BenchR
     env,
     gatewayPort: await freePort(),
     prometheusPort: 0,
+    zipkin: { port: 'free' },
     webApps: { ports: 'free' },
     print: (line) => platformLog.write(`${line}\n`),
   });

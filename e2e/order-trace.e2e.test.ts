@@ -35,6 +35,15 @@ test("staff see everything that happened to an order, across services, and open 
     for (const service of sagaServices) assert.ok((await timeline.locator(`li[data-service="${service}"]`).count()) > 0, `a ${service} line`);
 
     const traceId = (await backoffice.getByRole('link', { name: /^[0-9a-f]{32}$/ }).textContent()) ?? '';
+    // The same order as spans in Zipkin: the trace page lists the services it went through.
+    const zipkinLink = story.getByRole('link', { name: /Open the trace in Zipkin/ });
+    assert.match((await zipkinLink.getAttribute('href')) ?? '', new RegExp(`/zipkin/traces/${traceId}$`));
+    const [zipkin] = await Promise.all([context.waitForEvent('page'), zipkinLink.click()]);
+    await eventually(async () => {
+      const text = await zipkin.locator('body').innerText();
+      for (const service of sagaServices) assert.ok(text.toLowerCase().includes(service), `${service} on the Zipkin trace page`);
+    }, { timeoutMs: 30_000, intervalMs: 1000 });
+    await zipkin.close();
     const [ops] = await Promise.all([context.waitForEvent('page'), story.getByRole('link', { name: /Open these logs in the ops console/ }).click()]);
     await ops.waitForLoadState();
     assert.equal(new URL(ops.url()).pathname, '/logs');

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureInfra, type Infra, type Profile } from './infra/index.ts';
+import { ensureInfra, type Infra, type InfraServer, type Profile } from './infra/index.ts';
+import { ensureZipkin } from './infra/zipkin.ts';
 import { dataDir, displayPath, repoRoot } from './lib/paths.ts';
 import { freePort, portOpen, seconds, sleep } from './lib/proc.ts';
 import { supervise, type Supervised } from './lib/supervisor.ts';
@@ -27,6 +28,11 @@ export interface PlatformOptions {
   profile?: Profile;
   /** Instances of every backend service (the gateway runs once, on its port); default 1, or 2 with the cluster profile. */
   instances?: number;
+  /**
+   * Run a Zipkin server (or reuse the one answering at ZIPKIN_URL) that every process sends its spans to;
+   * `default` listens on 9411, `free` picks a port. Started beside the rest, awaited last. Off when undefined.
+   */
+  zipkin?: { port: 'default' | 'free' };
   /** Build and serve the web apps; `ports` default to each app's own (3000, 3001, 3002), 0 picks free ones. */
   webApps?: { ports?: 'default' | 'free' };
 }
@@ -48,6 +54,8 @@ export interface Platform {
   /** Where each service's raw output is kept. */
   logDir: string;
   prometheusUrl?: string;
+  /** The Zipkin server receiving every span, when tracing runs. */
+  zipkinUrl?: string;
   apps: RunningWebApp[];
   /** Fault injection: signals one service's process, which the supervisor then restarts (with `env` merged in). */
   kill(service: string, signal?: NodeJS.Signals, env?: NodeJS.ProcessEnv): void;
@@ -112,7 +120,21 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   }
   const profile = options.profile ?? 'single';
   const instances = options.instances ?? (profile === 'cluster' ? 2 : 1);
-  const infra = await ensureInfra({ env, profile, log: (line) => print(`[infra] ${line}`) });
+  const infraLine = (line: string) => print(`[infra] ${line}`);
+  const zipkinUrl = options.zipkin
+    ? env.ZIPKIN_URL || `http://127.0.0.1:${options.zipkin.port === 'free' ? await freePort() : 9411}`
+    : undefined;
+  // Zipkin's JVM starts in the background: services export from their first span, and drop (counted) until it answers.
+  const zipkinStarting = zipkinUrl
+    ? settled(ensureZipkin({ url: zipkinUrl, dir: join(dataDir(env), ns === 'dev' ? 'zipkin' : `zipkin-${ns}`), log: infraLine }))
+    : undefined;
+  let infra: Infra;
+  try {
+    infra = await ensureInfra({ env, profile, log: infraLine });
+  } catch (error) {
+    await (await zipkinStarting)?.server?.stop();
+    throw error;
+  }
   const supervised: Supervised[] = [];
   const apps: RunningWebApp[] = [];
   let prometheus: { url: string; started: boolean; stop(): Promise<void> } | undefined;
@@ -123,6 +145,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await Promise.all(front.map((s) => s.stop()));
     await Promise.all(others.map((s) => s.stop()));
     await prometheus?.stop();
+    await (await zipkinStarting)?.server?.stop();
     await infra.stop();
   };
 
@@ -150,6 +173,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       GATEWAY_EXPECTED_SERVICES: backends.join(','),
       STAFF_EMAIL: env.STAFF_EMAIL || 'staff@meridian.local',
       STAFF_PASSWORD: env.STAFF_PASSWORD || 'staff-password',
+      ...(zipkinUrl ? { ZIPKIN_URL: zipkinUrl } : {}),
       ...(profile === 'cluster' ? { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' } : {}),
     });
     // Instance 1 logs to <name>.log, further instances to <name>-<n>.log.
@@ -207,6 +231,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       });
       print(`[platform] prometheus ${prometheus.started ? 'started' : 'reused'} at ${prometheus.url}`);
     }
+    const zipkin = await zipkinStarting;
+    if (zipkin?.error) throw zipkin.error;
   } catch (error) {
     await stop();
     throw error;
@@ -216,7 +242,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (!target) throw new Error(`no service ${service} in this platform`);
     target.kill(signal, serviceEnv);
   };
-  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, apps, kill, stop };
+  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, zipkinUrl, apps, kill, stop };
+}
+
+/** A start that runs beside others: its outcome, kept until someone awaits it (never an unhandled rejection). */
+function settled(starting: Promise<InfraServer>): Promise<{ server?: InfraServer; error?: Error }> {
+  return starting.then((server) => ({ server }), (error: Error) => ({ error }));
 }
 
 /** Web apps keep no database: they talk to the gateway. */

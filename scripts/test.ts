@@ -234,6 +234,7 @@ async function ensureTestPlatform(): Promise<Platform | undefined> {
       env: testEnv,
       signal: interrupted.signal,
       prometheusPort: 0,
+      zipkin: { port: 'free' },
       webApps: { ports: 'free' },
       print: (line) => { if (/^\[(platform|infra|apps)\]/.test(line)) console.log(line); },
     }));
@@ -261,6 +262,7 @@ function platformEnv(platform: Platform): NodeJS.ProcessEnv {
     STAFF_EMAIL: testEnv.STAFF_EMAIL || 'staff@meridian.local',
     STAFF_PASSWORD: testEnv.STAFF_PASSWORD || 'staff-password',
     ...(platform.prometheusUrl ? { PROMETHEUS_URL: platform.prometheusUrl } : {}),
+    ...(platform.zipkinUrl ? { ZIPKIN_URL: platform.zipkinUrl } : {}),
     ...Object.fromEntries(platform.apps.map((app) => [app.urlEnv, app.url])),
   };
 }

@@ -14,6 +14,7 @@ import { waitFor } from '@meridian/testkit';
 import { ensureEtcd } from '../../scripts/infra/etcd.ts';
 import { ensureKafka } from '../../scripts/infra/kafka.ts';
 import { ensureRedis } from '../../scripts/infra/redis.ts';
+import { ensureZipkin } from '../../scripts/infra/zipkin.ts';
 import type { InfraServer } from '../../scripts/infra/server.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { databaseName, dropNamespace } from '../../scripts/provision.ts';
@@ -84,6 +85,8 @@ export interface Chaos {
   kafka: ChaosServer;
   etcd: ChaosServer;
   redis: ChaosServer;
+  /** A private Zipkin every process exports its spans to, when the scenario asked for `tracing`. */
+  zipkin?: ChaosServer;
   staffToken: string;
   customers: Customer[];
   products: Product[];
@@ -105,6 +108,8 @@ export interface Chaos {
 export interface ChaosOptions {
   /** Extra env for every service (e.g. PAYMENT_*). */
   env?: Record<string, string>;
+  /** Run a private Zipkin server (a restartable `chaos.zipkin`) and export every span to it. */
+  tracing?: boolean;
 }
 
 export const log = (line: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}] ${line}`);
@@ -150,6 +155,11 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
         ensureRedis({ url: `redis://127.0.0.1:${redisPort}`, dir: join(dir, 'redis'), log: infraLog })),
     ]);
     started.push(kafka, etcd, redis);
+    const zipkinUrl = options.tracing ? `http://127.0.0.1:${await freePortPair()}` : undefined;
+    const zipkin = zipkinUrl
+      ? await restartable('zipkin', zipkinUrl, () => ensureZipkin({ url: zipkinUrl, dir: join(dir, 'zipkin'), log: infraLog }))
+      : undefined;
+    if (zipkin) started.push(zipkin);
     platform = await startPlatform({
       ns,
       gatewayPort,
@@ -163,6 +173,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
         REDIS_URL: redis.address,
         PG_ADMIN_URL: adminUrl,
         LOG_SHIPPING: 'off',
+        ...(zipkinUrl ? { ZIPKIN_URL: zipkinUrl } : {}),
         ...options.env,
       },
     });
@@ -205,6 +216,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       kafka,
       etcd,
       redis,
+      zipkin,
       staffToken,
       customers,
       products,
@@ -228,7 +240,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       },
       async stop({ keepLogs }) {
         await teardown();
-        for (const data of ['kafka', 'etcd', 'redis']) rmSync(join(dir, data), { recursive: true, force: true });
+        for (const data of ['kafka', 'etcd', 'redis', 'zipkin']) rmSync(join(dir, data), { recursive: true, force: true });
         if (keepLogs) log(`service logs kept in ${running.logDir}`);
         else rmSync(dir, { recursive: true, force: true });
       },

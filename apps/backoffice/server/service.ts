@@ -1,16 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import type { ServiceDefinition } from '@meridian/service';
-import { webAppService } from '../../shared/server/webApp.ts';
+import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
 
 const AppConfig = Type.Object({
   opsConsoleUrl: Type.Union([Type.String(), Type.Null()], { description: 'A ready ops-console instance, if any' }),
+  zipkinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Zipkin server receiving every span, if tracing runs' }),
 });
 const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
 
 /**
  * The back office's server: the app, `/api` proxied to the gateway, and `/app-api/config`, which tells
- * the app where the ops console is (found in discovery), so an order page can link to its logs.
+ * the app where the ops console is (found in discovery) and Zipkin, so an order page can link to its logs and trace.
  */
 export function backofficeService(options: { distDir?: string } = {}): ServiceDefinition {
   return webAppService({
@@ -26,7 +27,7 @@ export function backofficeService(options: { distDir?: string } = {}): ServiceDe
           preHandler: ctx.auth.requireStaff,
           schema: { tags: ['app'], summary: 'Where the other staff apps are', security: [{ bearerAuth: [] }], response: { 200: AppConfig } },
         },
-        async () => ({ opsConsoleUrl: ctx.resolver.resolve('ops-console')?.url ?? null }),
+        async () => ({ opsConsoleUrl: ctx.resolver.resolve('ops-console')?.url ?? null, zipkinUrl: platformConfigOf(ctx).ZIPKIN_URL ?? null }),
       );
     },
   });

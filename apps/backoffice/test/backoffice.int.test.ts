@@ -36,7 +36,7 @@ test('/app-api/config names a ready ops-console instance from discovery, for sta
   const customer = await standIns.issuer.issue({ sub: randomUUID(), email: 'shopper@example.com', role: 'customer' });
   assert.equal((await config()).status, 401);
   assert.equal((await config(customer)).status, 403);
-  assert.deepEqual(await (await config(staff)).json(), { opsConsoleUrl: null });
+  assert.deepEqual(await (await config(staff)).json(), { opsConsoleUrl: null, zipkinUrl: null });
 
   const url = 'http://127.0.0.1:3999';
   const registration = await register({

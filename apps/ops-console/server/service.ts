@@ -51,6 +51,12 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         return problem(503, 'kafka-unavailable', 'Kafka could not be inspected right now');
       };
 
+      const zipkinUrl = platformConfigOf(ctx).ZIPKIN_URL ?? null;
+      app.get('/ops-api/config', {
+        preHandler,
+        schema: { ...base, summary: 'Where the observability tools are', response: { 200: Type.Object({ zipkinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Zipkin server receiving every span, if tracing runs' }) }) } },
+      }, async () => ({ zipkinUrl }));
+
       app.get('/ops-api/services', { preHandler, schema: { ...base, summary: 'Service instances from discovery' } }, async () => {
         const byService = new Map<string, unknown[]>();
         for (const i of ctx.resolver.instances()) {

@@ -101,6 +101,8 @@ export const platformConfig = {
   ),
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
+  // Zipkin server that receives every span (`npm start` runs one and sets it).
+  ZIPKIN_URL: Type.Optional(Type.String({ minLength: 1 })),
 } satisfies TProperties;
 
 export const PlatformConfig = Type.Object(platformConfig);

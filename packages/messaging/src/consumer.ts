@@ -352,9 +352,12 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     }
   }
 
-  /** A consumer span whose parent is the event's trace context, and the context it is active in. */
+  /**
+   * A consumer span whose parent is the relay's send span (the message's `traceparent` header) or, for
+   * a message without one, the trace the event was written in; and the context it is active in.
+   */
   function startEventSpan(event: EventEnvelope, message: KafkaMessage): { span: Span; context: Context } {
-    const traceparent = event.traceparent ?? message.headerEntries.find(([name]) => name.toString() === 'traceparent')?.[1].toString();
+    const traceparent = message.headerEntries.find(([name]) => name.toString() === 'traceparent')?.[1].toString() ?? event.traceparent;
     const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
     const attributes = {
       'messaging.system': 'kafka',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { context, propagation } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import type postgres from 'postgres';
 import type { Registry } from 'prom-client';
@@ -9,6 +9,7 @@ import { assertValidData, createEnvelope, type EventEnvelope, type SchemaRegistr
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
 import { parseBrokers, physicalTopic } from './topics.ts';
 
+const tracer = trace.getTracer('@meridian/messaging');
 const migrationsDir = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 /**
@@ -170,6 +171,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
+   * A producer span for one event, child of the trace its row was written in; the message carries the
+   * span's own `traceparent`, so each consumer's span hangs below the send across Kafka.
+   */
+  function producerSpan(topic: string, key: string, rowHeaders: Record<string, string>): { span: Span; headers: Record<string, string> } {
+    const parent = propagation.extract(ROOT_CONTEXT, rowHeaders);
+    const span = tracer.startSpan(`send ${topic}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.operation.type': 'send', 'messaging.kafka.message.key': key },
+    }, parent);
+    const headers = { ...rowHeaders };
+    propagation.inject(trace.setSpan(parent, span), headers);
+    return { span, headers };
+  }
+
+  /**
    * Marks `acked` (the batch Kafka just acknowledged) published and reads the next batch, in one
    * statement: a data-modifying WITH runs whether or not the select reads it, and the select still
    * sees the rows it updates as unpublished, so they are excluded by seq.
@@ -196,11 +212,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (acked.length) metrics.published.inc(acked.length);
     if (rows.length === 0) return [];
     const seqs = rows.map((row) => row.seq as string);
+    const sends = rows.map((row) => producerSpan(row.topic, row.key, row.headers));
     try {
       await producer!.send({
-        messages: rows.map((row) => ({ topic: row.topic, key: row.key, value: row.value, headers: row.headers })),
+        messages: rows.map((row, i) => ({ topic: row.topic, key: row.key, value: row.value, headers: sends[i].headers })),
       });
+      for (const { span } of sends) span.end();
     } catch (err) {
+      for (const { span } of sends) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+        span.end();
+      }
       metrics.errors.inc();
       await conn`update outbox set attempts = attempts + 1, last_error = ${errorMessage(err)} where seq in ${conn(seqs)}`;
       throw new PublishError(errorMessage(err), { cause: err });

@@ -127,7 +127,8 @@ export async function startService<P extends TProperties>(
     ? createKafkaLogShipper({ brokers: platform.KAFKA_BROKERS, ns, service: def.name })
     : undefined;
   const logger = createLogger({ service: def.name, version: def.version, instance: instanceId, level: platform.LOG_LEVEL, shipper });
-  initTelemetry({ service: def.name, version: def.version, instance: instanceId, otlpEndpoint: platform.OTEL_EXPORTER_OTLP_ENDPOINT });
+  initTelemetry({ service: def.name, version: def.version, instance: instanceId, otlpEndpoint: platform.OTEL_EXPORTER_OTLP_ENDPOINT,
+    zipkinUrl: platform.ZIPKIN_URL });
 
   let sql: Sql | undefined;
   /** One connection of its own for readiness: a probe queued behind busy pool connections would measure load. */

@@ -3,26 +3,43 @@ import type { Attributes, Context, Span, TextMapGetter, TextMapSetter } from '@o
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { boundedExport, type SpanExportCounts } from './export.ts';
 
 export { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 export type { Attributes, Context, Span } from '@opentelemetry/api';
+export { boundedExport, type BoundedExportOptions, type SpanExportCounts } from './export.ts';
 
 export interface TelemetryOptions {
   service: string;
   version: string;
   instance?: string;
-  /** OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`); spans are only exported when set. */
+  /** OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`): spans are exported there when set. */
   otlpEndpoint?: string;
+  /** Zipkin server base URL (`ZIPKIN_URL`): spans are sent to its `/api/v2/spans` when set. */
+  zipkinUrl?: string;
 }
 
 export interface Telemetry {
+  /** Spans exported, failed, dropped and queued so far, over every exporter (also `telemetry_spans_total`). */
+  exportCounts(): SpanExportCounts;
   /** Flushes pending spans and stops exporting. */
   shutdown(): Promise<void>;
 }
 
 let provider: BasicTracerProvider | undefined;
+let exporters: ReturnType<typeof boundedExport>[] = [];
+
+/** One bounded, counted export per configured destination. */
+function spanExports(options: TelemetryOptions): ReturnType<typeof boundedExport>[] {
+  const base = (url: string) => url.replace(/\/$/, '');
+  return [
+    ...(options.otlpEndpoint ? [boundedExport(new OTLPTraceExporter({ url: `${base(options.otlpEndpoint)}/v1/traces` }))] : []),
+    ...(options.zipkinUrl ? [boundedExport(new ZipkinExporter({ url: `${base(options.zipkinUrl)}/api/v2/spans` }))] : []),
+  ];
+}
 
 /**
  * Registers, once per process, the AsyncLocalStorage context manager, the W3C trace-context
@@ -31,9 +48,8 @@ let provider: BasicTracerProvider | undefined;
  */
 export function initTelemetry(options: TelemetryOptions): Telemetry {
   if (!provider) {
-    const spanProcessors = options.otlpEndpoint
-      ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))]
-      : [];
+    exporters = spanExports(options);
+    const spanProcessors: SpanProcessor[] = exporters;
     provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
         'service.name': options.service,
@@ -47,7 +63,14 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
     trace.setGlobalTracerProvider(provider);
   }
   const registered = provider;
-  return { shutdown: () => registered.shutdown() };
+  return {
+    exportCounts() {
+      const total: SpanExportCounts = { exported: 0, failed: 0, dropped: 0, queued: 0 };
+      for (const exporter of exporters) for (const [key, n] of Object.entries(exporter.counts())) total[key as keyof SpanExportCounts] += n;
+      return total;
+    },
+    shutdown: () => registered.shutdown(),
+  };
 }
 
 function tracer() {

@@ -30,7 +30,8 @@ const ns = config.MERIDIAN_NAMESPACE;
 const endpoints = splitList(config.ETCD_ENDPOINTS);
 const shipper = logShippingEnabled('gateway') ? createKafkaLogShipper({ brokers: config.KAFKA_BROKERS, ns, service: 'gateway' }) : undefined;
 const logger = createLogger({ service: 'gateway', version, instance: instanceId, level: config.LOG_LEVEL, shipper });
-const telemetry = initTelemetry({ service: 'gateway', version, instance: instanceId, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const telemetry = initTelemetry({ service: 'gateway', version, instance: instanceId, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  zipkinUrl: config.ZIPKIN_URL });
 
 // Lines shipped before the log topic exists would be dropped: make sure it does.
 if (shipper) await ensureTopics({ brokers: config.KAFKA_BROKERS, ns, topics: [defineTopic(topicDefinitions[topics.platformLogs])] });

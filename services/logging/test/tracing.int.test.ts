@@ -1,7 +1,7 @@
 /**
  * One trace across the whole chain, on real Kafka, PostgreSQL and etcd, exported over OTLP/HTTP to a
- * receiver started here: client traceparent → gateway span → service HTTP span → outbox → relay →
- * Kafka → consumer span → the handler's own outbox event → Kafka → next consumer span.
+ * receiver started here: client traceparent → gateway span → service HTTP span → outbox → relay's send
+ * span → Kafka → consumer span → the handler's own outbox event → send span → Kafka → next consumer span.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -167,11 +167,18 @@ test('a request and the events it causes share one trace, exported over OTLP wit
   };
   const gatewaySpan = byName('POST tracechain');
   const httpSpan = byName('POST /api/v1/chain');
+  const firstSend = byName(`send ${ns}.orders.events`);
   const firstHop = byName('process OrderConfirmed');
+  const secondSend = byName(`send ${ns}.inventory.stock`);
   const secondHop = byName('process StockReleased');
   assert.equal(gatewaySpan.parentSpanId, clientSpanId);
   assert.equal(httpSpan.parentSpanId, gatewaySpan.spanId);
-  assert.equal(firstHop.parentSpanId, httpSpan.spanId);
-  assert.equal(secondHop.parentSpanId, firstHop.spanId);
+  // Across Kafka: the relay's producer span below the transaction that wrote the event, the consumer below it.
+  assert.equal(firstSend.parentSpanId, httpSpan.spanId);
+  assert.equal(firstSend.kind, 4, 'PRODUCER');
+  assert.equal(firstHop.parentSpanId, firstSend.spanId);
+  assert.equal(firstHop.kind, 5, 'CONSUMER');
+  assert.equal(secondSend.parentSpanId, firstHop.spanId);
+  assert.equal(secondHop.parentSpanId, secondSend.spanId);
   assert.equal(httpSpan.service, 'tracing-test');
 });

@@ -4,7 +4,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { topics } from '@meridian/contracts';
 import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV2 } from '@meridian/contracts';
 import type { Outbox } from '@meridian/messaging';
-import { currentTraceId } from '@meridian/telemetry';
+import { currentTraceId, withSpan } from '@meridian/telemetry';
 import {
   decide,
   normalizeLines,
@@ -85,7 +85,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
     const createdAt = new Date();
     const customerEmail = customer.email && EMAIL.test(customer.email) ? customer.email : null;
 
-    const created = await sql.begin(async (tx) => {
+    const created = await withSpan('place order transaction', { 'order.id': id, 'order.lines': priced.items.length }, () => sql.begin(async (tx) => {
       const inserted = await repo.insertOrder(tx, {
         id,
         customerId: customer.id,
@@ -112,7 +112,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
       };
       await emit(tx, id, 'OrderPlaced', 2, placed);
       return true;
-    });
+    }));
 
     if (created) {
       metrics.placed.inc();

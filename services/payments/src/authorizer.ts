@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpanKind, withSpan } from '@meridian/telemetry';
 import type { AuthorizationRequest, PaymentProvider } from './provider.ts';
 import {
   backoffDelay,
@@ -35,9 +36,13 @@ export function createAuthorizer(opts: AuthorizerOptions) {
     let lastError: unknown;
     for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
       try {
-        const result = await opts.bulkhead.run(() =>
-          opts.breaker.run(() => withTimeout(opts.timeoutMs, (signal) => opts.provider.authorize(request, signal))),
-        );
+        // One client span per attempt, queueing in the bulkhead included: the trace shows retries and waits.
+        const result = await withSpan('payment provider authorize', { 'payment.attempt': attempt, 'payment.order_id': request.orderId }, (span) =>
+          opts.bulkhead.run(() => opts.breaker.run(() => withTimeout(opts.timeoutMs, (signal) => opts.provider.authorize(request, signal))))
+            .then((answer) => {
+              span.setAttribute('payment.outcome', answer.outcome);
+              return answer;
+            }), undefined, SpanKind.CLIENT);
         return result.outcome === 'authorized'
           ? { status: 'authorized', authorizationId: result.authorizationId, attempts: attempt }
           : { status: 'declined', reason: result.reason, attempts: attempt };

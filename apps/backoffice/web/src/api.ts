@@ -104,7 +104,7 @@ export const api = {
   traceLogs: (traceId: string, signal?: AbortSignal) =>
     request<Page<LogEntry>>(`/api/v1/ops/logs${query({ traceId, order: 'asc', limit: 500 })}`, { token: token(), signal }),
   /** Where the ops console runs, from the back-office server (null when none is ready). */
-  config: (signal?: AbortSignal) => request<{ opsConsoleUrl: string | null }>('/app-api/config', { token: token(), signal }),
+  config: (signal?: AbortSignal) => request<{ opsConsoleUrl: string | null; zipkinUrl: string | null }>('/app-api/config', { token: token(), signal }),
   notifications: (params: { orderId?: string; cursor?: string }, signal?: AbortSignal) =>
     request<Page<Notification>>(`/api/v1/notifications${query({ ...params, limit: 25 })}`, { token: token(), signal }),
 };

@@ -51,6 +51,7 @@ export interface LogQuery {
 }
 
 export const api = {
+  config: (signal?: AbortSignal) => request<{ zipkinUrl: string | null }>('/ops-api/config', { token: token(), signal }),
   services: (signal?: AbortSignal) => request<{ namespace: string; services: { service: string; instances: Instance[] }[] }>('/ops-api/services', { token: token(), signal }),
   outbox: (signal?: AbortSignal) => request<{ items: OutboxReport[] }>('/ops-api/outbox', { token: token(), signal }),
   kafka: (signal?: AbortSignal) => request<{ topics: TopicSummary[]; groups: GroupLag[] }>('/ops-api/kafka', { token: token(), signal }),

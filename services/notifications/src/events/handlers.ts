@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { EventEnvelope, EventHandler } from '@meridian/messaging';
 import type { Counter } from 'prom-client';
+import { withSpan } from '@meridian/telemetry';
 import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV2 } from '@meridian/contracts';
 import * as repo from '../db/repository.ts';
 import { orderCancelled, orderConfirmed, recipientFor, type Message } from '../domain/templates.ts';
@@ -14,7 +15,8 @@ export function notificationHandlers(created: Counter<'template'>): Record<strin
     message: Message,
     customerEmail: string | null | undefined,
   ): Promise<void> {
-    const inserted = await repo.insertNotification(tx, {
+    const attributes = { 'notification.channel': 'email', 'notification.template': message.template, 'notification.order_id': event.data.orderId };
+    const inserted = await withSpan(`notify ${message.template}`, attributes, () => repo.insertNotification(tx, {
       id: randomUUID(),
       orderId: event.data.orderId,
       customerId: event.data.customerId,
@@ -23,7 +25,7 @@ export function notificationHandlers(created: Counter<'template'>): Record<strin
       ...message,
       createdAt: new Date(),
       sourceEventId: event.id,
-    });
+    }));
     if (inserted) created.inc({ template: message.template });
   }
 

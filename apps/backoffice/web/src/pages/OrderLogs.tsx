@@ -2,6 +2,7 @@ import { useEffect, useState, type CSSProperties } from 'react';
 // The ops console owns how log lines look; the back office shows them the same way.
 import { formatLogTime, LevelBadge, lineSummary, ServiceTag, serviceColors } from '../../../../ops-console/web/src/logLine.tsx';
 import { ResourceView, useResource } from '../../../../shared/web/ui.tsx';
+import { zipkinTraceUrl } from '../../../../shared/web/links.ts';
 import { api, type Order } from '../api.ts';
 
 /** While an order changed less than this long ago, its saga may still be logging: keep refreshing. */
@@ -31,6 +32,7 @@ export function OrderLogs({ order }: { order: Order }) {
     return <p className="card muted">This order was placed before orders kept their trace id, so its log lines cannot be found by it.</p>;
   }
   const opsLink = config.data?.opsConsoleUrl ? `${config.data.opsConsoleUrl.replace(/\/$/, '')}/logs?traceId=${traceId}&order=asc` : undefined;
+  const traceLink = config.data?.zipkinUrl ? zipkinTraceUrl(config.data.zipkinUrl, traceId) : undefined;
   return (
     <div className="stack">
       <div className="row" style={{ alignItems: 'center' }}>
@@ -40,6 +42,11 @@ export function OrderLogs({ order }: { order: Order }) {
         {opsLink && (
           <a href={opsLink} target="_blank" rel="noopener">
             Open these logs in the ops console ↗
+          </a>
+        )}
+        {traceLink && (
+          <a href={traceLink} target="_blank" rel="noopener">
+            Open the trace in Zipkin ↗
           </a>
         )}
         <button type="button" onClick={reload} disabled={logs.loading}>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, navigate, useLocation } from '../../../../shared/web/router.tsx';
 import { Pager, ResourceView, useCursorPages, useResource } from '../../../../shared/web/ui.tsx';
+import { zipkinTraceUrl } from '../../../../shared/web/links.ts';
 import { api, type LogEntry, type LogQuery } from '../api.ts';
 import { formatLogTime, LevelBadge, lineSummary, ServiceTag } from '../logLine.tsx';
 import './logs.css';
@@ -109,7 +110,7 @@ function SearchForm({ initial, services }: { initial: Search; services: string[]
   );
 }
 
-function LogRow({ entry, search }: { entry: LogEntry; search: Search }) {
+function LogRow({ entry, search, zipkinUrl }: { entry: LogEntry; search: Search; zipkinUrl?: string | null }) {
   const summary = lineSummary(entry.data);
   const details = { instance: entry.instance, reqId: entry.reqId, spanId: entry.spanId, ...entry.data };
   return (
@@ -139,7 +140,16 @@ function LogRow({ entry, search }: { entry: LogEntry; search: Search }) {
           <Link to={logsHref({ traceId: entry.traceId, order: 'asc' })} title={`Every line of trace ${entry.traceId}`} aria-current={false} aria-label={`Trace ${entry.traceId}`}>
             {entry.traceId.slice(0, 12)}…
           </Link>
-        ) : (
+        ) : null}
+        {entry.traceId && zipkinUrl ? (
+          <>
+            {' '}
+            <a href={zipkinTraceUrl(zipkinUrl, entry.traceId)} target="_blank" rel="noopener" title="This trace's spans in Zipkin" aria-label={`Spans of trace ${entry.traceId} in Zipkin`}>
+              spans ↗
+            </a>
+          </>
+        ) : null}
+        {entry.traceId ? null : (
           '—'
         )}
       </td>
@@ -154,6 +164,7 @@ export function LogsPage() {
   const pages = useCursorPages(key);
   const logs = useResource((signal) => api.logs({ ...search, cursor: pages.cursor, limit: pageSize }, signal), [key, pages.cursor]);
   const services = useResource((signal) => api.services(signal), []);
+  const config = useResource((signal) => api.config(signal), []);
   const serviceNames = (services.data?.services ?? []).map((s) => s.service);
   return (
     <div className="stack">
@@ -197,7 +208,7 @@ export function LogsPage() {
                     </tr>
                   )}
                   {page.items.map((entry) => (
-                    <LogRow key={entry.id} entry={entry} search={search} />
+                    <LogRow key={entry.id} entry={entry} search={search} zipkinUrl={config.data?.zipkinUrl} />
                   ))}
                 </tbody>
               </table>
