@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInfra, type Infra, type InfraServer, type Profile } from './infra/index.ts';
@@ -22,7 +23,10 @@ export interface PlatformOptions {
   print?: (line: string) => void;
   /** Aborting it during startup (e.g. on Ctrl-C) stops what was started and rejects. */
   signal?: AbortSignal;
-  /** Run Prometheus (scraping every instance found in discovery) on this port; 0 picks a free one. Off when undefined. */
+  /**
+   * Run Prometheus (scraping every instance found in discovery) on this port, 0 picks a free one, and
+   * beside it an Alertmanager (9097, or a free port) routing its alerts to the ops console. Off when undefined.
+   */
   prometheusPort?: number;
   /** `cluster`: a 3-broker Kafka cluster (RF 3, min ISR 2) and `instances` (default 2) of every backend service. */
   profile?: Profile;
@@ -54,6 +58,7 @@ export interface Platform {
   /** Where each service's raw output is kept. */
   logDir: string;
   prometheusUrl?: string;
+  alertmanagerUrl?: string;
   /** The Zipkin server receiving every span, when tracing runs. */
   zipkinUrl?: string;
   apps: RunningWebApp[];
@@ -138,13 +143,22 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const supervised: Supervised[] = [];
   const apps: RunningWebApp[] = [];
   let prometheus: { url: string; started: boolean; stop(): Promise<void> } | undefined;
+  let alertmanager: { url: string; started: boolean; stop(): Promise<void> } | undefined;
+  // Alerting's addresses are known before the apps start (the ops console shows and silences alerts).
+  const alertmanagerUrl = options.prometheusPort === undefined
+    ? undefined
+    : env.ALERTMANAGER_URL || `http://127.0.0.1:${options.prometheusPort === 0 ? await freePort() : 9097}`;
+  const alertsWebhookToken = randomBytes(24).toString('base64url');
   const stop = async () => {
     const front = supervised.filter((s) => s.name === gatewayService || apps.some((app) => app.name === s.name));
     const others = supervised.filter((s) => !front.includes(s));
+    // Prometheus first: scrapes of services shutting down would leave `up == 0` as the last sample, and
+    // a restarted Prometheus would then fire InstanceDown for instances that stopped on purpose.
+    await prometheus?.stop();
+    await alertmanager?.stop();
     if (supervised.length > 0) print(`[platform] stopping ${[...front, ...others].map((s) => s.name).join(', ')}`);
     await Promise.all(front.map((s) => s.stop()));
     await Promise.all(others.map((s) => s.stop()));
-    await prometheus?.stop();
     await (await zipkinStarting)?.server?.stop();
     await infra.stop();
   };
@@ -174,6 +188,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       STAFF_EMAIL: env.STAFF_EMAIL || 'staff@meridian.local',
       STAFF_PASSWORD: env.STAFF_PASSWORD || 'staff-password',
       ...(zipkinUrl ? { ZIPKIN_URL: zipkinUrl } : {}),
+      ...(alertmanagerUrl ? { ALERTMANAGER_URL: alertmanagerUrl } : {}),
       ...(profile === 'cluster' ? { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' } : {}),
     });
     // Instance 1 logs to <name>.log, further instances to <name>-<n>.log.
@@ -209,7 +224,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           name: app.name,
           script: app.script,
           cwd: repoRoot,
-          env: withoutDatabase({ ...serviceEnv(app.name), PORT: String(port) }),
+          env: withoutDatabase({
+            ...serviceEnv(app.name),
+            PORT: String(port),
+            ...(app.name === 'ops-console' ? { ALERTMANAGER_WEBHOOK_TOKEN: alertsWebhookToken } : {}),
+          }),
           logFile: join(logDir, `${app.name}.log`),
           prefix: `[${app.name}]`.padEnd(width + 4),
           rawLogs: options.rawLogs,
@@ -220,6 +239,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       for (const app of apps) await waitForPage(app, logDir, options.signal);
       print(`[platform] web apps serving: ${apps.map((app) => `${app.title} ${app.url}`).join(', ')}`);
     }
+    if (alertmanagerUrl) {
+      const { ensureAlertmanager } = await import('../infra/alertmanager/alertmanager.ts');
+      const opsConsole = apps.find((app) => app.name === 'ops-console');
+      alertmanager = await ensureAlertmanager({
+        url: alertmanagerUrl,
+        dataDir: join(dataDir(env), ns === 'dev' ? 'alertmanager' : `alertmanager-${ns}`),
+        webhook: opsConsole ? { url: `${opsConsole.url}/ops-api/alerts/notifications`, token: alertsWebhookToken } : undefined,
+        env,
+      });
+      print(`[platform] alertmanager ${alertmanager.started ? 'started' : 'reused'} at ${alertmanager.url}`);
+    }
     if (options.prometheusPort !== undefined) {
       const { ensurePrometheus } = await import('../infra/prometheus/prometheus.ts');
       prometheus = await ensurePrometheus({
@@ -228,6 +258,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         dataDir: join(dataDir(env), ns === 'dev' ? 'prometheus' : `prometheus-${ns}`),
         port: options.prometheusPort,
         env,
+        alertmanagerUrls: alertmanager ? [alertmanager.url] : [],
       });
       print(`[platform] prometheus ${prometheus.started ? 'started' : 'reused'} at ${prometheus.url}`);
     }
@@ -242,7 +273,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (!target) throw new Error(`no service ${service} in this platform`);
     target.kill(signal, serviceEnv);
   };
-  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, zipkinUrl, apps, kill, stop };
+  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, alertmanagerUrl: alertmanager?.url, zipkinUrl, apps, kill, stop };
 }
 
 /** A start that runs beside others: its outcome, kept until someone awaits it (never an unhandled rejection). */

@@ -42,7 +42,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
-function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusUrl, zipkinUrl }: Platform): string {
+function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusUrl, alertmanagerUrl, zipkinUrl }: Platform): string {
   const staffEmail = process.env.STAFF_EMAIL || 'staff@meridian.local';
   const staffPassword = process.env.STAFF_PASSWORD || 'staff-password';
   const rule = '─'.repeat(72);
@@ -54,6 +54,7 @@ function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusU
     `  Gateway      ${gatewayUrl}`,
     `  API docs     ${gatewayUrl}/docs  (each service: <its url>/docs)`,
     ...(prometheusUrl ? [`  Prometheus   ${prometheusUrl}  (Grafana dashboards: infra/grafana/)`] : []),
+    ...(alertmanagerUrl ? [`  Alerts       ${alertmanagerUrl}  (Alertmanager; firing alerts also in the ops console)`] : []),
     ...(zipkinUrl ? [`  Traces       ${zipkinUrl}/zipkin/  (Zipkin: every request and event, one trace per order)`] : []),
     `  Staff login  ${staffEmail} / ${staffPassword}`,
     '',

@@ -263,6 +263,7 @@ function platformEnv(platform: Platform): NodeJS.ProcessEnv {
     STAFF_PASSWORD: testEnv.STAFF_PASSWORD || 'staff-password',
     ...(platform.prometheusUrl ? { PROMETHEUS_URL: platform.prometheusUrl } : {}),
     ...(platform.zipkinUrl ? { ZIPKIN_URL: platform.zipkinUrl } : {}),
+    ...(platform.alertmanagerUrl ? { ALERTMANAGER_URL: platform.alertmanagerUrl } : {}),
     ...Object.fromEntries(platform.apps.map((app) => [app.urlEnv, app.url])),
   };
 }

@@ -10,6 +10,8 @@ export interface PrometheusConfigOptions {
   evaluationInterval?: string;
   /** Prometheus's own `host:port`, scraped as job `prometheus`. */
   selfAddress?: string;
+  /** Alertmanagers (`host:port`) firing alerts are sent to. */
+  alertmanagers?: string[];
 }
 
 /** Job name of every Meridian service instance; dashboards and rules select on it. */
@@ -21,10 +23,12 @@ export function renderPrometheusConfig({
   scrapeInterval = '5s',
   evaluationInterval = scrapeInterval,
   selfAddress = '127.0.0.1:9090',
+  alertmanagers = [],
 }: PrometheusConfigOptions): string {
   return stringify({
     global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval, evaluation_interval: evaluationInterval },
     rule_files: rulesFiles,
+    ...(alertmanagers.length > 0 ? { alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagers }] }] } } : {}),
     scrape_configs: [
       { job_name: 'prometheus', static_configs: [{ targets: [selfAddress] }] },
       { job_name: servicesJob, http_sd_configs: [{ url: sdUrl, refresh_interval: '5s' }] },

@@ -28,6 +28,8 @@ export interface EnsurePrometheusOptions {
   /** `PROMETHEUS_URL`, when set, names a Prometheus to reuse if it answers. */
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Alertmanager base URLs to send alerts to. */
+  alertmanagerUrls?: string[];
 }
 
 export interface RunningPrometheus {
@@ -68,6 +70,7 @@ export async function ensurePrometheus({
   scrapeInterval = '5s',
   env = process.env,
   readyTimeoutMs = 30_000,
+  alertmanagerUrls = [],
 }: EnsurePrometheusOptions): Promise<RunningPrometheus> {
   if (env.PROMETHEUS_URL && (await isReady(env.PROMETHEUS_URL))) {
     return { url: env.PROMETHEUS_URL, started: false, stop: async () => {} };
@@ -84,7 +87,9 @@ export async function ensurePrometheus({
   const bridge = await startDiscoveryBridge({ etcdEndpoints, ns });
   const configFile = join(dir, 'prometheus.yml');
   const selfAddress = `127.0.0.1:${port}`;
-  writeFileSync(configFile, renderPrometheusConfig({ sdUrl: bridge.url, rulesFiles: ruleFiles(), scrapeInterval, selfAddress }));
+  writeFileSync(configFile, renderPrometheusConfig({
+    sdUrl: bridge.url, rulesFiles: ruleFiles(), scrapeInterval, selfAddress, alertmanagers: alertmanagerUrls.map((url) => new URL(url).host),
+  }));
 
   const logFile = join(dir, 'prometheus.log');
   const log = openSync(logFile, 'w');

@@ -6,13 +6,14 @@ export const debianPackageOf = {
   etcd: 'etcd-server',
   prometheus: 'prometheus',
   promtool: 'prometheus',
+  'prometheus-alertmanager': 'prometheus-alertmanager',
   chromium: 'chromium',
 } as const;
 
 export type ProvidedCommand = keyof typeof debianPackageOf;
 
 /** Every command `npm test` runs (its install stage installs them up front). */
-export const testCommands: ProvidedCommand[] = ['etcd', 'prometheus', 'promtool', 'chromium'];
+export const testCommands: ProvidedCommand[] = ['etcd', 'prometheus', 'promtool', 'prometheus-alertmanager', 'chromium'];
 
 const asRoot = (args: string[]): string[] => (process.getuid?.() === 0 ? args : ['sudo', '-n', ...args]);
 
@@ -41,9 +42,10 @@ export async function ensureDebianPackages(commands: readonly ProvidedCommand[],
       throw new Error(`installing ${missing.join(', ')} failed (${(error as Error).message.split('\n')[0]}); install them with apt-get and run again`);
     }
   }
-  // Where systemd runs, Debian's prometheus starts a system-wide server on :9090; the platform runs its own.
-  if (missing.includes('prometheus') && commandExists('systemctl')) {
-    const [command, ...args] = asRoot(['systemctl', 'disable', '--now', 'prometheus']);
+  // Where systemd runs, Debian's packages start system-wide servers (:9090, :9093); the platform runs its own.
+  for (const unit of (['prometheus', 'prometheus-alertmanager'] as const).filter((name) => missing.includes(name))) {
+    if (!commandExists('systemctl')) break;
+    const [command, ...args] = asRoot(['systemctl', 'disable', '--now', unit]);
     spawnSync(command!, args, { stdio: 'ignore' });
   }
   log(`installed ${missing.join(', ')} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

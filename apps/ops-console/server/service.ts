@@ -8,6 +8,7 @@ import { topics as businessTopics } from '@meridian/contracts';
 import { createLiveFeed, type FeedMessage, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
 import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
+import { registerAlertRoutes } from './alerts.ts';
 import { createKafkaInspector } from './kafka.ts';
 import { scrapeOutboxes } from './outbox.ts';
 import type { Replayed } from '../types.ts';
@@ -40,6 +41,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
     description: 'Operational views of the Meridian platform (staff only)',
     defaultPort: 3002,
     distDir: options.distDir ?? defaultDistDir,
+    configSchema: { ALERTMANAGER_WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 16 })) },
     routes(app, ctx) {
       const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
       const kafka = createKafkaInspector({ brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS), ns });
@@ -56,6 +58,12 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         preHandler,
         schema: { ...base, summary: 'Where the observability tools are', response: { 200: Type.Object({ zipkinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Zipkin server receiving every span, if tracing runs' }) }) } },
       }, async () => ({ zipkinUrl }));
+
+      registerAlertRoutes(app, {
+        alertmanagerUrl: platformConfigOf(ctx).ALERTMANAGER_URL,
+        webhookToken: (ctx.config as { ALERTMANAGER_WEBHOOK_TOKEN?: string }).ALERTMANAGER_WEBHOOK_TOKEN,
+        preHandler,
+      });
 
       app.get('/ops-api/services', { preHandler, schema: { ...base, summary: 'Service instances from discovery' } }, async () => {
         const byService = new Map<string, unknown[]>();

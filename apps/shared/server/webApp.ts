@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type TProperties } from 'typebox';
 import type { PlatformConfig } from '@meridian/config';
 import type { App } from '@meridian/http';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
@@ -15,6 +15,8 @@ export interface WebAppOptions {
   /** The Vite build output. */
   distDir: string;
   redis?: boolean;
+  /** The app's own settings, beside PORT and the platform's. */
+  configSchema?: TProperties;
   /** The app's own backend routes (added before the API proxy and the static files). */
   routes?: (app: App, ctx: ServiceContext) => void | Promise<void>;
   onStart?: (ctx: ServiceContext) => void | Promise<void>;
@@ -29,7 +31,7 @@ export function webAppService(options: WebAppOptions): ServiceDefinition {
   return {
     name: options.name,
     version: options.version,
-    configSchema: { PORT: Type.Integer({ default: options.defaultPort, minimum: 0, maximum: 65535 }) },
+    configSchema: { PORT: Type.Integer({ default: options.defaultPort, minimum: 0, maximum: 65535 }), ...options.configSchema },
     redis: options.redis ?? false,
     relay: false,
     openapi: { title: `${options.name} app server`, description: options.description },

@@ -103,6 +103,8 @@ export const platformConfig = {
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
   // Zipkin server that receives every span (`npm start` runs one and sets it).
   ZIPKIN_URL: Type.Optional(Type.String({ minLength: 1 })),
+  // The platform's Alertmanager (alerts routed by Prometheus), for the apps that show or silence alerts.
+  ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
 } satisfies TProperties;
 
 export const PlatformConfig = Type.Object(platformConfig);

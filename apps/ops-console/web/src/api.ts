@@ -37,6 +37,32 @@ export interface LogEntry {
   reqId: string | null;
   data: Record<string, unknown>;
 }
+/** An alert as Alertmanager's API shows it (`GET /api/v2/alerts`). */
+export interface ActiveAlert {
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  status: { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[]; inhibitedBy: string[] };
+}
+export interface Silence {
+  id: string;
+  matchers: { name: string; value: string }[];
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+  status: { state: 'active' | 'pending' | 'expired' };
+}
+/** A notification Alertmanager sent to the ops console's webhook. */
+export interface AlertNotification {
+  receivedAt: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+}
+
 /** Parameters of the logging service's search (`GET /api/v1/ops/logs`); all optional. */
 export interface LogQuery {
   traceId?: string;
@@ -51,6 +77,11 @@ export interface LogQuery {
 }
 
 export const api = {
+  alerts: (signal?: AbortSignal) =>
+    request<{ alertmanagerUrl: string; alerts: ActiveAlert[]; silences: Silence[]; history: AlertNotification[] }>('/ops-api/alerts', { token: token(), signal }),
+  silence: (matchers: Record<string, string>, minutes: number, comment: string) =>
+    request<{ silenceID: string }>('/ops-api/alerts/silences', { method: 'POST', body: { matchers, minutes, comment }, token: token() }),
+  expireSilence: (id: string) => request<void>(`/ops-api/alerts/silences/${id}`, { method: 'DELETE', token: token() }),
   config: (signal?: AbortSignal) => request<{ zipkinUrl: string | null }>('/ops-api/config', { token: token(), signal }),
   services: (signal?: AbortSignal) => request<{ namespace: string; services: { service: string; instances: Instance[] }[] }>('/ops-api/services', { token: token(), signal }),
   outbox: (signal?: AbortSignal) => request<{ items: OutboxReport[] }>('/ops-api/outbox', { token: token(), signal }),

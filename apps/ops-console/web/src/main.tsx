@@ -4,6 +4,7 @@ import '../../../shared/web/base.css';
 import { Link, useLocation } from '../../../shared/web/router.tsx';
 import { ErrorBoundary, LoginForm } from '../../../shared/web/ui.tsx';
 import { session } from './api.ts';
+import { AlertsPage } from './pages/AlertsPage.tsx';
 import { DeadLettersPage } from './pages/DeadLettersPage.tsx';
 import { KafkaPage } from './pages/KafkaPage.tsx';
 import { LogsPage } from './pages/LogsPage.tsx';
@@ -18,6 +19,7 @@ function Page({ path }: { path: string }) {
   if (path === '/dead-letters') return <DeadLettersPage />;
   if (path === '/tail') return <TailPage />;
   if (path === '/logs') return <LogsPage />;
+  if (path === '/alerts') return <AlertsPage />;
   return (
     <div className="card">
       <h1>Page not found</h1>
@@ -44,6 +46,7 @@ function App() {
               <Link to="/dead-letters">Dead letters</Link>
               <Link to="/tail">Live tail</Link>
               <Link to="/logs">Logs</Link>
+              <Link to="/alerts">Alerts</Link>
             </nav>
           )}
           {current && (
