@@ -3,7 +3,7 @@
  * webhook, the `ops-console` receiver of infra/alertmanager/config.ts, kept here newest first), and
  * silences created and expired through its API by signed-in staff.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Type } from 'typebox';
 import { problem, type App } from '@meridian/http';
 import type { ServiceContext } from '@meridian/service';
@@ -46,7 +46,7 @@ const sameToken = (given: string, expected: string) =>
   given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 
 export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, preHandler }: AlertsOptions): void {
-  const history: (WebhookAlert & { receivedAt: string })[] = [];
+  const history: (WebhookAlert & { id: string; receivedAt: string })[] = [];
   const base = { tags: ['ops'], security: [{ bearerAuth: [] }] };
 
   async function alertmanager(path: string, init: RequestInit = {}): Promise<unknown> {
@@ -77,7 +77,7 @@ export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, p
     if (!webhookToken || !sameToken(given, webhookToken)) throw problem(401, 'unauthorized', 'The webhook token is missing or wrong');
     const receivedAt = new Date().toISOString();
     for (const alert of (request.body as { alerts: WebhookAlert[] }).alerts) {
-      history.unshift({ receivedAt, status: alert.status, labels: alert.labels, annotations: alert.annotations ?? {}, startsAt: alert.startsAt, endsAt: alert.endsAt });
+      history.unshift({ id: randomUUID(), receivedAt, status: alert.status, labels: alert.labels, annotations: alert.annotations ?? {}, startsAt: alert.startsAt, endsAt: alert.endsAt });
     }
     history.length = Math.min(history.length, historyLimit);
     return reply.code(204).send(null);

@@ -55,6 +55,7 @@ export interface Silence {
 }
 /** A notification Alertmanager sent to the ops console's webhook. */
 export interface AlertNotification {
+  id: string;
   receivedAt: string;
   status: 'firing' | 'resolved';
   labels: Record<string, string>;

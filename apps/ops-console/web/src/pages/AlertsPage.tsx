@@ -139,7 +139,7 @@ export function AlertsPage() {
                   <thead>
                     <tr><th>Received</th><th>Status</th><th>Alert</th><th>Service</th><th>Summary</th></tr>
                   </thead>
-                  <tbody>{history.map((entry, i) => <HistoryRow key={`${entry.receivedAt}-${i}`} entry={entry} />)}</tbody>
+                  <tbody>{history.map((entry) => <HistoryRow key={entry.id} entry={entry} />)}</tbody>
                 </table>
               )}
             </section>
