@@ -145,6 +145,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   let prometheus: { url: string; started: boolean; stop(): Promise<void> } | undefined;
   let alertmanager: { url: string; started: boolean; stop(): Promise<void> } | undefined;
   // Alerting's addresses are known before the apps start (the ops console shows and silences alerts).
+  const prometheusPort = options.prometheusPort === 0 ? await freePort() : options.prometheusPort;
+  const prometheusUrl = prometheusPort === undefined ? undefined : env.PROMETHEUS_URL || `http://127.0.0.1:${prometheusPort}`;
   const alertmanagerUrl = options.prometheusPort === undefined
     ? undefined
     : env.ALERTMANAGER_URL || `http://127.0.0.1:${options.prometheusPort === 0 ? await freePort() : 9097}`;
@@ -189,6 +191,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       STAFF_PASSWORD: env.STAFF_PASSWORD || 'staff-password',
       ...(zipkinUrl ? { ZIPKIN_URL: zipkinUrl } : {}),
       ...(alertmanagerUrl ? { ALERTMANAGER_URL: alertmanagerUrl } : {}),
+      ...(prometheusUrl ? { PROMETHEUS_URL: prometheusUrl } : {}),
       ...(profile === 'cluster' ? { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' } : {}),
     });
     // Instance 1 logs to <name>.log, further instances to <name>-<n>.log.
@@ -256,7 +259,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         etcdEndpoints: infra.env.ETCD_ENDPOINTS.split(','),
         ns,
         dataDir: join(dataDir(env), ns === 'dev' ? 'prometheus' : `prometheus-${ns}`),
-        port: options.prometheusPort,
+        port: prometheusPort,
         env,
         alertmanagerUrls: alertmanager ? [alertmanager.url] : [],
       });

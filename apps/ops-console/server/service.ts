@@ -9,6 +9,7 @@ import { createLiveFeed, type FeedMessage, type LiveFeed } from '../../shared/se
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
 import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
 import { registerAlertRoutes } from './alerts.ts';
+import { registerDashboardRoutes } from './dashboards.ts';
 import { createKafkaInspector } from './kafka.ts';
 import { scrapeOutboxes } from './outbox.ts';
 import type { Replayed } from '../types.ts';
@@ -59,6 +60,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         schema: { ...base, summary: 'Where the observability tools are', response: { 200: Type.Object({ zipkinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Zipkin server receiving every span, if tracing runs' }) }) } },
       }, async () => ({ zipkinUrl }));
 
+      registerDashboardRoutes(app, { prometheusUrl: platformConfigOf(ctx).PROMETHEUS_URL, preHandler });
       registerAlertRoutes(app, {
         alertmanagerUrl: platformConfigOf(ctx).ALERTMANAGER_URL,
         webhookToken: (ctx.config as { ALERTMANAGER_WEBHOOK_TOKEN?: string }).ALERTMANAGER_WEBHOOK_TOKEN,

@@ -105,6 +105,8 @@ export const platformConfig = {
   ZIPKIN_URL: Type.Optional(Type.String({ minLength: 1 })),
   // The platform's Alertmanager (alerts routed by Prometheus), for the apps that show or silence alerts.
   ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
+  // The platform's Prometheus, for the apps that draw its metrics.
+  PROMETHEUS_URL: Type.Optional(Type.String({ minLength: 1 })),
 } satisfies TProperties;
 
 export const PlatformConfig = Type.Object(platformConfig);

@@ -3,6 +3,7 @@ import { createSessionStore } from '../../../shared/web/session.ts';
 import type { DeadLetter, GroupLag, OutboxReport, Replayed, TopicSummary } from '../../types.ts';
 
 export type { DeadLetter, GroupLag, OutboxReport, Replayed, TopicSummary };
+import type { Dashboard } from './dashboards/grafana.ts';
 
 export const session = createSessionStore('meridian.ops.token');
 export const token = () => session.get()?.token ?? null;
@@ -83,6 +84,17 @@ export const api = {
   silence: (matchers: Record<string, string>, minutes: number, comment: string) =>
     request<{ silenceID: string }>('/ops-api/alerts/silences', { method: 'POST', body: { matchers, minutes, comment }, token: token() }),
   expireSilence: (id: string) => request<void>(`/ops-api/alerts/silences/${id}`, { method: 'DELETE', token: token() }),
+  dashboards: (signal?: AbortSignal) => request<{ prometheusUrl: string | null; dashboards: Dashboard[] }>('/ops-api/dashboards', { token: token(), signal }),
+  queryRange: (query: string, start: number, end: number, step: number, signal?: AbortSignal) =>
+    request<{ data: { result: { metric: Record<string, string>; values: [number, string][] }[] } }>(
+      `/ops-api/metrics/query_range?${new URLSearchParams({ query, start: String(start), end: String(end), step: String(step) })}`,
+      { token: token(), signal },
+    ),
+  query: (query: string, signal?: AbortSignal) =>
+    request<{ data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } }>(
+      `/ops-api/metrics/query?${new URLSearchParams({ query })}`,
+      { token: token(), signal },
+    ),
   config: (signal?: AbortSignal) => request<{ zipkinUrl: string | null }>('/ops-api/config', { token: token(), signal }),
   services: (signal?: AbortSignal) => request<{ namespace: string; services: { service: string; instances: Instance[] }[] }>('/ops-api/services', { token: token(), signal }),
   outbox: (signal?: AbortSignal) => request<{ items: OutboxReport[] }>('/ops-api/outbox', { token: token(), signal }),

@@ -4,6 +4,7 @@ import '../../../shared/web/base.css';
 import { Link, useLocation } from '../../../shared/web/router.tsx';
 import { ErrorBoundary, LoginForm } from '../../../shared/web/ui.tsx';
 import { session } from './api.ts';
+import { DashboardsPage } from './dashboards/DashboardsPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
 import { DeadLettersPage } from './pages/DeadLettersPage.tsx';
 import { KafkaPage } from './pages/KafkaPage.tsx';
@@ -20,6 +21,7 @@ function Page({ path }: { path: string }) {
   if (path === '/tail') return <TailPage />;
   if (path === '/logs') return <LogsPage />;
   if (path === '/alerts') return <AlertsPage />;
+  if (path === '/dashboards') return <DashboardsPage />;
   return (
     <div className="card">
       <h1>Page not found</h1>
@@ -42,6 +44,7 @@ function App() {
           {staff && (
             <nav className="nav" aria-label="Main">
               <Link to="/">Services</Link>
+              <Link to="/dashboards">Dashboards</Link>
               <Link to="/kafka">Kafka</Link>
               <Link to="/dead-letters">Dead letters</Link>
               <Link to="/tail">Live tail</Link>
