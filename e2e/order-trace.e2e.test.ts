@@ -40,7 +40,7 @@ test("staff see everything that happened to an order, across services, and open 
     assert.match((await zipkinLink.getAttribute('href')) ?? '', new RegExp(`/zipkin/traces/${traceId}$`));
     const [zipkin] = await Promise.all([context.waitForEvent('page'), zipkinLink.click()]);
     await eventually(async () => {
-      const text = await zipkin.locator('body').innerText();
+      const text = (await zipkin.locator('body').textContent()) ?? '';
       for (const service of sagaServices) assert.ok(text.toLowerCase().includes(service), `${service} on the Zipkin trace page`);
     }, { timeoutMs: 30_000, intervalMs: 1000 });
     await zipkin.close();

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
+import { observabilityObjects } from './observability.ts';
 import { topicDefinitions } from '@meridian/contracts';
 import { logsTopic } from '@meridian/log';
 import type { TopicDefinition } from '@meridian/messaging';
@@ -85,9 +86,14 @@ export const names = {
   ingressNamespace: 'ingress-nginx',
   monitoringNamespace: 'monitoring',
   cnpgNamespace: 'cnpg-system',
+  zipkin: 'zipkin',
+  alertmanager: 'alertmanager',
+  grafana: 'grafana',
+  /** The Prometheus that kube-prometheus-stack runs in the monitoring namespace (it scrapes the ServiceMonitors). */
+  prometheusUrl: 'http://prometheus-operated.monitoring:9090',
 };
 export const httpPort = 8080;
-export const ports = { kafka: 9092, kafkaScram: 9094, postgres: 5432, postgresMetrics: 9187, cnpgStatus: 8000, redis: 6379, etcdClient: 2379, etcdPeer: 2380, dns: 53 };
+export const ports = { zipkin: 9411, alertmanager: 9093, grafana: 3000, kafka: 9092, kafkaScram: 9094, postgres: 5432, postgresMetrics: 9187, cnpgStatus: 8000, redis: 6379, etcdClient: 2379, etcdPeer: 2380, dns: 53 };
 
 /** What the manifests need to know about one service, read from its own definition. */
 export interface ServiceInfo {
@@ -147,8 +153,8 @@ export async function discoverServices(dir = servicesDir): Promise<ServiceInfo[]
 
 // ---------------------------------------------------------------------------------------------
 
-const partOf = { 'app.kubernetes.io/part-of': 'meridian' };
-const appLabels = (name: string, component: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': component, ...partOf });
+export const partOf = { 'app.kubernetes.io/part-of': 'meridian' };
+export const appLabels = (name: string, component: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': component, ...partOf });
 export const selectors = {
   app: (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': name === 'gateway' ? 'gateway' : 'service' }),
   anyService: { 'app.kubernetes.io/component': 'service', ...partOf },
@@ -158,20 +164,23 @@ export const selectors = {
   redis: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/component': 'cache' },
   etcd: { 'app.kubernetes.io/name': 'etcd', 'app.kubernetes.io/component': 'discovery' },
   prometheus: { 'app.kubernetes.io/name': 'prometheus' },
+  zipkin: { 'app.kubernetes.io/name': 'zipkin', 'app.kubernetes.io/component': 'tracing' },
+  alertmanager: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/component': 'alerting' },
+  grafana: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/component': 'dashboards' },
 };
-const inNamespace = (ns: string) => ({ 'kubernetes.io/metadata.name': ns });
+export const inNamespace = (ns: string) => ({ 'kubernetes.io/metadata.name': ns });
 
 export const databaseName = (o: OverlaySettings, service: string) => `meridian_${o.meridianNamespace}_${service}`;
 export const physicalTopic = (o: OverlaySettings, logical: string) => `${o.meridianNamespace}.${logical}`;
 const dbSecret = (service: string) => `meridian-db-${service}`;
 const kubeName = (value: string) => value.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
 
-function meta(o: OverlaySettings, name: string, labels: Record<string, string> = partOf, annotations?: Record<string, string>) {
+export function meta(o: OverlaySettings, name: string, labels: Record<string, string> = partOf, annotations?: Record<string, string>) {
   return { name, namespace: o.namespace, labels, ...(annotations ? { annotations } : {}) };
 }
 
-const podSecurity = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } };
-const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+export const podSecurity = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } };
+export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
 
 /** env of a service container: platform ConfigMap + its own database URL built from the CNPG role secret. */
 function serviceEnv(o: OverlaySettings, s: ServiceInfo) {
@@ -323,12 +332,12 @@ function migrationObjects(o: OverlaySettings, s: ServiceInfo, serviceLabels: Rec
   ];
 }
 
-const tcp = (port: number | string) => ({ protocol: 'TCP', port });
-const dnsEgress = {
+export const tcp = (port: number | string) => ({ protocol: 'TCP', port });
+export const dnsEgress = {
   to: [{ namespaceSelector: { matchLabels: inNamespace('kube-system') }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
   ports: [{ protocol: 'UDP', port: ports.dns }, tcp(ports.dns)],
 };
-const prometheusPeer = { namespaceSelector: { matchLabels: inNamespace(names.monitoringNamespace) }, podSelector: { matchLabels: selectors.prometheus } };
+export const prometheusPeer = { namespaceSelector: { matchLabels: inNamespace(names.monitoringNamespace) }, podSelector: { matchLabels: selectors.prometheus } };
 
 /** Only the edges of the architecture: who may call this service, and whom it may call. */
 function serviceNetworkPolicy(o: OverlaySettings, s: ServiceInfo, all: ServiceInfo[]): K8sObject {
@@ -344,6 +353,8 @@ function serviceNetworkPolicy(o: OverlaySettings, s: ServiceInfo, all: ServiceIn
     { to: [{ podSelector: { matchLabels: selectors.etcd } }], ports: [tcp(ports.etcdClient)] },
     // Every process ships its logs to Kafka; services also produce and consume events.
     { to: [{ podSelector: { matchLabels: selectors.kafkaBrokers } }], ports: [tcp(ports.kafka)] },
+    // Every process sends its spans to Zipkin.
+    { to: [{ podSelector: { matchLabels: selectors.zipkin } }], ports: [tcp(ports.zipkin)] },
   ];
   if (s.migrationsDir) egress.push({ to: [{ podSelector: { matchLabels: selectors.postgres } }], ports: [tcp(ports.postgres)] });
   if (s.redis) egress.push({ to: [{ podSelector: { matchLabels: selectors.redis } }], ports: [tcp(ports.redis)] });
@@ -383,6 +394,9 @@ function platformObjects(o: OverlaySettings): K8sObject[] {
         ETCD_ENDPOINTS: etcdEndpoints.join(','),
         REDIS_URL: `redis://${names.redis}:${ports.redis}`,
         LOG_LEVEL: o.logLevel,
+        ZIPKIN_URL: `http://${names.zipkin}:${ports.zipkin}`,
+        ALERTMANAGER_URL: `http://${names.alertmanager}:${ports.alertmanager}`,
+        PROMETHEUS_URL: names.prometheusUrl,
       },
     },
     {
@@ -721,6 +735,7 @@ export async function renderManifests(overlay: OverlaySettings | OverlaySettings
     ...kafkaObjects(o, found),
     ...postgresObjects(o, found),
     ...found.flatMap((s) => serviceObjects(o, s, found)),
+    ...observabilityObjects(o),
   ];
 }
 

@@ -19,7 +19,8 @@ test('every panel of every provisioned dashboard is of a type the ops console dr
 
 test('variables and built-ins expand in every syntax; label_values is read apart', () => {
   const values = { namespace: 'dev', service: 'orders', ...builtIns(3600) };
-  assert.equal(expand('rate(x{namespace="$namespace", service=~"${service}"}[$__rate_interval]) [[namespace]]', values),
+  const braced = ['$', '{service}'].join(''); // Grafana's ${service}, not a template literal
+  assert.equal(expand(`rate(x{namespace="$namespace", service=~"${braced}"}[$__rate_interval]) [[namespace]]`, values),
     'rate(x{namespace="dev", service=~"orders"}[60s]) dev');
   assert.equal(expand('$unknown stays', values), '$unknown stays');
   assert.deepEqual(labelValuesQuery({ name: 'service', query: { query: 'label_values(up{job="meridian", namespace="$namespace"}, service)' } }),

@@ -103,3 +103,42 @@ test('every metric a panel uses is produced by chassis or service code, recorded
   const missing = metricsMissingFromSources(external, [join(root, 'packages'), join(root, 'services')]);
   assert.deepEqual(missing, [], `no packages/*/src or services/*/src declares: ${missing.join(', ')}`);
 });
+
+// The constraints of Grafana's dashboard kind (grafana/grafana kinds/dashboard, schema 0.0) that decide
+// whether a provisioned file loads and lays out: a real Grafana is not installable on this machine kind.
+test("every dashboard fits Grafana's dashboard JSON model: ids, schema version, time, grid layout, targets, variables", () => {
+  const variableTypes = ['query', 'adhoc', 'constant', 'datasource', 'interval', 'textbox', 'custom', 'system'];
+  for (const { file, dashboard: d } of dashboards) {
+    const dashboard = d as unknown as Record<string, any>;
+    assert.match(dashboard.uid, /^[a-zA-Z0-9_-]{8,40}$/, `${file}: uid of 8-40 letters, digits, - or _`);
+    assert.ok(Number.isInteger(dashboard.schemaVersion) && dashboard.schemaVersion >= 36 && dashboard.schemaVersion <= 41, `${file}: schemaVersion ${dashboard.schemaVersion}`);
+    assert.equal(typeof dashboard.editable, 'boolean', `${file}: editable`);
+    assert.ok([0, 1, 2].includes(dashboard.graphTooltip), `${file}: graphTooltip`);
+    assert.ok(typeof dashboard.time?.from === 'string' && typeof dashboard.time?.to === 'string', `${file}: time range`);
+    if (dashboard.refresh !== undefined) assert.match(dashboard.refresh, /^(\d+[smhd])?$/, `${file}: refresh`);
+    assert.ok(Array.isArray(dashboard.tags) && dashboard.tags.every((tag: unknown) => typeof tag === 'string'), `${file}: tags`);
+    for (const variable of dashboard.templating?.list ?? []) {
+      assert.match(variable.name, /^\w+$/, `${file}: variable name`);
+      assert.ok(variableTypes.includes(variable.type), `${file}: variable $${variable.name} type ${variable.type}`);
+    }
+    // Grid: 24 columns, whole units, no two panels on the same cell.
+    const cells = new Map<string, string>();
+    for (const panel of dashboard.panels as Record<string, any>[]) {
+      assert.ok(Number.isInteger(panel.id) && panel.id > 0, `${file}: "${panel.title}" id`);
+      assert.equal(typeof panel.type, 'string');
+      const { x, y, w, h } = panel.gridPos ?? {};
+      assert.ok([x, y, w, h].every(Number.isInteger) && w >= 1 && h >= 1 && x >= 0 && y >= 0 && x + w <= 24, `${file}: "${panel.title}" gridPos ${JSON.stringify(panel.gridPos)}`);
+      for (let cx = x; cx < x + w; cx++) {
+        for (let cy = y; cy < y + h; cy++) {
+          const other = cells.get(`${cx},${cy}`);
+          assert.equal(other, undefined, `${file}: "${panel.title}" overlaps "${other}"`);
+          cells.set(`${cx},${cy}`, panel.title);
+        }
+      }
+      const refIds = (panel.targets ?? []).map((target: { refId?: string }) => target.refId);
+      assert.ok(refIds.every((id: unknown) => typeof id === 'string' && id), `${file}: "${panel.title}" targets need a refId`);
+      assert.equal(new Set(refIds).size, refIds.length, `${file}: "${panel.title}" duplicate refId`);
+      assert.ok(Array.isArray(panel.fieldConfig?.overrides), `${file}: "${panel.title}" fieldConfig.overrides`);
+    }
+  }
+});

@@ -259,9 +259,12 @@ function expectedEdges(all: ServiceInfo[]): string[] {
     'etcd -> etcd:2379/TCP', 'etcd -> etcd:2380/TCP', 'etcd -> dns:53/UDP', 'etcd -> dns:53/TCP',
     'postgres -> postgres:5432/TCP', 'postgres -> postgres:8000/TCP',
     'cnpg-operator -> postgres:5432/TCP', 'cnpg-operator -> postgres:8000/TCP',
+    // What people look at: Prometheus alerts through Alertmanager, Grafana reached through the ingress controller.
+    'prometheus -> alertmanager:9093/TCP', 'alertmanager -> dns:53/UDP', 'alertmanager -> dns:53/TCP',
+    'ingress-controller -> grafana:3000/TCP', 'grafana -> dns:53/UDP', 'grafana -> dns:53/TCP',
   ];
   for (const s of all) {
-    edges.push(`prometheus -> ${s.name}:${http}`, `${s.name} -> etcd:2379/TCP`, `${s.name} -> kafka:9092/TCP`,
+    edges.push(`prometheus -> ${s.name}:${http}`, `${s.name} -> etcd:2379/TCP`, `${s.name} -> kafka:9092/TCP`, `${s.name} -> zipkin:9411/TCP`,
       `${s.name} -> dns:53/UDP`, `${s.name} -> dns:53/TCP`);
     if (s.kind === 'service') edges.push(`gateway -> ${s.name}:${http}`);
     if (s.kind === 'service' && s.name !== 'identity') edges.push(`${s.name} -> identity:${http}`);

@@ -76,7 +76,7 @@ test('lines shipped by two services are searchable by trace id, service, level, 
   const started = new Date();
   const traceId = await withSpan('place order', {}, async (span) => {
     orders.logger.info({ orderId: run }, `order placed ${run}`);
-    payments.logger.warn({ orderId: run }, `payment declined ${run}`);
+    payments.logger.warn({ orderId: run, reason: 'card_declined' }, `payment declined ${run}`);
     return span.spanContext().traceId;
   });
   orders.logger.debug(`cache miss ${run}`);
@@ -101,6 +101,9 @@ test('lines shipped by two services are searchable by trace id, service, level, 
   assert.deepEqual((await items(`q=${run}&service=payments`)).map((i) => i.msg), [`provider exploded ${run}`, `payment declined ${run}`]);
   assert.deepEqual((await items(`q=${run}&level=warn`)).map((i) => i.level).sort(), ['error', 'warn']);
   assert.deepEqual((await items(`q=exploded%20${run}`)).map((i) => i.service), ['payments']);
+  // Words in data fields are found too ("card" is only in reason=card_declined), and _ separates words.
+  assert.deepEqual((await items(`q=card%20${run}`)).map((i) => i.msg), [`payment declined ${run}`]);
+  assert.deepEqual((await items(`q=card_declined%20${run}`)).map((i) => i.msg), [`payment declined ${run}`]);
   assert.equal((await items(`q=${run}&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).length, 0);
   assert.equal((await items(`q=${run}&since=${encodeURIComponent(started.toISOString())}&until=${encodeURIComponent(new Date().toISOString())}`)).length, 4);
 

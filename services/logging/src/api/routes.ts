@@ -32,7 +32,7 @@ const Query = Type.Object(
     traceId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$', description: 'W3C trace id (32 hex digits)' })),
     service: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })),
     level: Type.Optional(Type.Union(logLevels.map((level) => Type.Literal(level)), { description: 'This level or above' })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search in the message' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search in the message and the values of its data fields (words, "phrases", or, -not); a_b is the words a and b' })),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
     order: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { default: 'desc', description: 'By time' })),

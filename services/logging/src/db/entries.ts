@@ -38,7 +38,7 @@ export interface SearchFilter {
   service?: string;
   /** Any of these levels. */
   levels?: string[];
-  /** Full-text query over `msg` (web search syntax: words, "phrases", or, -not). */
+  /** Full-text query over `msg` and the string and number values of `data` (web search syntax: words, "phrases", or, -not). */
   q?: string;
   since?: Date;
   until?: Date;
@@ -70,7 +70,7 @@ export async function searchEntries(sql: Sql, filter: SearchFilter): Promise<Sto
       ${filter.traceId ? sql`and trace_id = ${filter.traceId}` : sql``}
       ${filter.service ? sql`and service = ${filter.service}` : sql``}
       ${filter.levels ? sql`and level in ${sql(filter.levels)}` : sql``}
-      ${filter.q ? sql`and to_tsvector('simple', msg) @@ websearch_to_tsquery('simple', ${filter.q})` : sql``}
+      ${filter.q ? sql`and (to_tsvector('simple', msg) || jsonb_to_tsvector('simple', data, '["string", "numeric"]')) @@ websearch_to_tsquery('simple', ${filter.q})` : sql``}
       ${filter.since ? sql`and time >= ${filter.since}` : sql``}
       ${filter.until ? sql`and time < ${filter.until}` : sql``}
       ${after && desc ? sql`and (time, id) < (${after.time}::timestamptz, ${after.id}::bigint)` : sql``}

@@ -88,17 +88,16 @@ function Stat({ panel, context, gauge }: { panel: Panel; context: PanelContext; 
       {data.data.series.map((s) => {
         const value = reduce(s.values, calc);
         const color = thresholdColor(value, defaults.thresholds?.steps);
-        const share = gauge && value !== null ? Math.min(1, Math.max(0, (value - (defaults.min ?? 0)) / ((defaults.max ?? 1) - (defaults.min ?? 0)))) : undefined;
         return (
           <div key={s.label} className="panel-stat" data-value={value ?? ''}>
             <span className="panel-stat-value" style={color ? { color } : undefined}>
               {formatValue(value, defaults.unit, defaults.decimals)}
             </span>
             {data.data!.series.length > 1 && <span className="muted small">{s.label}</span>}
-            {share !== undefined && (
-              <span className="panel-gauge" role="meter" aria-valuenow={value ?? 0} aria-valuemin={defaults.min ?? 0} aria-valuemax={defaults.max ?? 1}>
-                <span style={{ width: `${share * 100}%`, background: color ?? '#2563eb' }} />
-              </span>
+            {gauge && value !== null && (
+              <meter className="panel-gauge" value={value ?? 0} min={defaults.min ?? 0} max={defaults.max ?? 1} style={color ? { accentColor: color } : undefined}>
+                {formatValue(value, defaults.unit, defaults.decimals)}
+              </meter>
             )}
           </div>
         );
