@@ -35,6 +35,9 @@ test('the ops console shows a dead-lettered message with its reason and replays 
   await withBrowser(t, async (context) => {
     const page = await context.newPage();
     await staffSignIn(page, env.ops);
+    // The landing page is the overview; the service map is one click away.
+    await waitForText(page.getByRole('link', { name: 'Services ready' }), /\d+ \/ \d+/);
+    await page.getByRole('link', { name: 'Services', exact: true }).click();
     await waitForText(page.getByRole('region', { name: 'Service orders' }), 'ready');
 
     await page.getByRole('link', { name: 'Dead letters' }).click();

@@ -1,18 +1,71 @@
 // `npm run seed`: loads the demo catalog (hundreds of products in ten categories) into the running
-// platform through the catalog's own code, and stocks it through the gateway as staff.
+// platform through the catalog's own code, and stocks it through the gateway as staff. It acts on the
+// platform `npm start` runs, with its namespace and staff account (from .data/platform.json), unless
+// GATEWAY_URL, MERIDIAN_NAMESPACE, STAFF_EMAIL or STAFF_PASSWORD say otherwise. Safe to run again: it
+// creates what is missing and stocks what was never stocked, so an interrupted run completes.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './lib/paths.ts';
+import { readPlatformFile } from './lib/platformFile.ts';
 
-const gatewayUrl = process.env.GATEWAY_URL || `http://127.0.0.1:${process.env.GATEWAY_PORT || 8080}`;
-const healthy = await fetch(`${gatewayUrl}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
-if (!healthy) {
-  console.error(`[seed] the platform is not running at ${gatewayUrl} (start it with \`npm start\`, or set GATEWAY_URL)`);
-  process.exit(1);
+export interface SeedTarget {
+  gatewayUrl: string;
+  ns: string;
+  staffEmail: string;
+  staffPassword: string;
 }
-const child = spawn(process.execPath, [join(repoRoot, 'services', 'catalog', 'src', 'seed.ts')], {
-  cwd: repoRoot,
-  stdio: 'inherit',
-  env: { ...process.env, GATEWAY_URL: gatewayUrl, MERIDIAN_NAMESPACE: process.env.MERIDIAN_NAMESPACE || 'dev' },
-});
-child.on('exit', (code) => process.exit(code ?? 1));
+
+/** Where and as whom to seed: env first, then the running platform's file, then the defaults. */
+export function seedTarget(env: NodeJS.ProcessEnv = process.env): SeedTarget {
+  const running = readPlatformFile(env);
+  return {
+    gatewayUrl: env.GATEWAY_URL || running?.gatewayUrl || `http://127.0.0.1:${env.GATEWAY_PORT || 8080}`,
+    ns: env.MERIDIAN_NAMESPACE || running?.ns || 'dev',
+    staffEmail: env.STAFF_EMAIL || running?.staffEmail || 'staff@meridian.local',
+    staffPassword: env.STAFF_PASSWORD || running?.staffPassword || 'staff-password',
+  };
+}
+
+/** True when the catalog behind `gatewayUrl` lists no product at all. */
+export async function catalogIsEmpty(gatewayUrl: string): Promise<boolean> {
+  const response = await fetch(`${gatewayUrl}/api/v1/products?limit=1`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET /api/v1/products answered ${response.status}`);
+  const { items } = (await response.json()) as { items: unknown[] };
+  return items.length === 0;
+}
+
+/** Runs the catalog's seed against `target`; each line it prints goes to `print`. Resolves with its exit code. */
+export function seedDemoCatalog(target: SeedTarget, print: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const child = spawn(process.execPath, [join(repoRoot, 'services', 'catalog', 'src', 'seed.ts')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, GATEWAY_URL: target.gatewayUrl, MERIDIAN_NAMESPACE: target.ns, STAFF_EMAIL: target.staffEmail, STAFF_PASSWORD: target.staffPassword },
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) if (line) print(line);
+    });
+    stream.on('end', () => rest && print(rest));
+  }
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+if (import.meta.main) {
+  const target = seedTarget();
+  const healthy = await fetch(`${target.gatewayUrl}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
+  if (!healthy) {
+    console.error(`[seed] the platform is not running at ${target.gatewayUrl} (start it with \`npm start\`, or set GATEWAY_URL)`);
+    process.exit(1);
+  }
+  console.log(`[seed] seeding namespace ${target.ns} through ${target.gatewayUrl} as ${target.staffEmail}`);
+  const code = await seedDemoCatalog(target);
+  if (code !== 0) console.error('[seed] incomplete: run `npm run seed` again to finish (what is there is kept, what is missing is added)');
+  process.exit(code);
+}

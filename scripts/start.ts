@@ -2,10 +2,19 @@
 import { parseArgs } from 'node:util';
 import { removePidFile, runningPlatformPid, writePidFile } from './lib/pidfile.ts';
 import { displayPath } from './lib/paths.ts';
+import { removePlatformFile, writePlatformFile } from './lib/platformFile.ts';
 import { startPlatform, type Platform } from './platform.ts';
+import { catalogIsEmpty, seedDemoCatalog, type SeedTarget } from './seed.ts';
 
 const { values: args } = parseArgs({
-  options: { 'raw-logs': { type: 'boolean', default: false }, profile: { type: 'string', default: 'single' }, instances: { type: 'string' } },
+  options: {
+    'raw-logs': { type: 'boolean', default: false },
+    profile: { type: 'string', default: 'single' },
+    instances: { type: 'string' },
+    // On by default: a first start shows a living store. `--no-seed` keeps an empty catalog empty.
+    seed: { type: 'boolean', default: true },
+  },
+  allowNegative: true,
 });
 if (args.profile !== 'single' && args.profile !== 'cluster') {
   console.error(`unknown profile "${args.profile}": use --profile single (default) or --profile cluster`);
@@ -25,6 +34,7 @@ let stopping = false;
 
 function exit(code: number): never {
   removePidFile();
+  removePlatformFile();
   process.exit(code);
 }
 
@@ -69,6 +79,21 @@ function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusU
   ].join('\n');
 }
 
+/** A namespace whose catalog is empty gets the demo catalog, with stock, before the ready block. */
+async function seedIfEmpty(target: SeedTarget): Promise<void> {
+  let empty: boolean;
+  try {
+    empty = await catalogIsEmpty(target.gatewayUrl);
+  } catch (error) {
+    console.log(`[seed] ⚠ could not tell whether the catalog is empty (${(error as Error).message}); load it with \`npm run seed\``);
+    return;
+  }
+  if (!empty) return;
+  console.log(`[seed] the catalog of namespace ${target.ns} is empty: loading the demo catalog with stock (skip with --no-seed)…`);
+  const code = await seedDemoCatalog(target, (line) => console.log(line.startsWith('[seed]') ? line : `[seed] ${line}`));
+  if (code !== 0) console.log('[seed] ⚠ the demo catalog is incomplete; `npm run seed` finishes it (what is there is kept)');
+}
+
 try {
   platform = await startPlatform({
     rawLogs: args['raw-logs'],
@@ -83,6 +108,11 @@ try {
     await platform.stop();
     exit(0);
   }
+  const staffEmail = process.env.STAFF_EMAIL || 'staff@meridian.local';
+  const staffPassword = process.env.STAFF_PASSWORD || 'staff-password';
+  writePlatformFile({ ns: platform.ns, gatewayUrl: platform.gatewayUrl, staffEmail, staffPassword });
+  if (args.seed) await seedIfEmpty({ gatewayUrl: platform.gatewayUrl, ns: platform.ns, staffEmail, staffPassword });
+  if (stopping) exit(0);
   console.log(readyBlock(platform));
 } catch (error) {
   if (stopping) {

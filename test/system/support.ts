@@ -115,6 +115,8 @@ export async function stockOf(token: string, productId: string): Promise<{ avail
 /**
  * Places an order. The orders service learns products from catalog events, so right after a product
  * is created it may still answer 422 unknown-product: that is retried (nothing was stored for the key).
+ * A 503 `overloaded` (another test's burst filled the saga) is retried after its Retry-After, as a
+ * client should; it stored nothing either.
  */
 export async function placeOrder(
   token: string,
@@ -130,9 +132,11 @@ export async function placeOrder(
         headers: { 'idempotency-key': idempotencyKey },
       });
       const unknownProduct = reply.status === 422 && (reply.body as { type?: string }).type?.endsWith('/unknown-product');
-      return unknownProduct ? undefined : reply;
+      const overloaded = reply.status === 503 && (reply.body as { type?: string }).type?.endsWith('/overloaded');
+      if (overloaded) await new Promise((resolve) => setTimeout(resolve, Number(reply.headers.get('retry-after') ?? 1) * 1000));
+      return unknownProduct || overloaded ? undefined : reply;
     },
-    { timeoutMs: 15_000, intervalMs: 200, message: 'the orders service to know the product' },
+    { timeoutMs: 90_000, intervalMs: 200, message: 'the orders service to know the product and take the order' },
   );
 }
 

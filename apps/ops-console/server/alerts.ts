@@ -58,7 +58,12 @@ export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, p
       throw problem(503, 'alerts-unavailable', `Alertmanager at ${alertmanagerUrl} does not answer: ${(err as Error).message}`);
     }
     const text = await response.text();
-    if (!response.ok) throw problem(502, 'alertmanager-refused', `Alertmanager answered ${response.status}: ${text.slice(0, 300)}`);
+    if (!response.ok) {
+      // Alertmanager answers an unknown silence with 500 "silence not found".
+      if (response.status === 404 || /not found/i.test(text)) throw problem(404, 'not-found', `Alertmanager: ${text.replaceAll('"', '').slice(0, 200)}`);
+      if (response.status === 400 || response.status === 422) throw problem(400, 'alertmanager-refused', `Alertmanager refused it: ${text.slice(0, 300)}`);
+      throw problem(502, 'alertmanager-failed', `Alertmanager answered ${response.status}: ${text.slice(0, 300)}`);
+    }
     return text ? JSON.parse(text) : undefined;
   }
 
@@ -70,11 +75,16 @@ export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, p
     return { alertmanagerUrl, alerts, silences: silences.filter((silence) => silence.status.state !== 'expired'), history };
   });
 
-  app.post('/ops-api/alerts/notifications', {
-    schema: { tags: ['ops'], summary: "Alertmanager's webhook receiver (bearer token from ALERTMANAGER_WEBHOOK_TOKEN)", body: WebhookBody, response: { 204: Type.Null() } },
-  }, async (request, reply) => {
+  // Alertmanager's webhook carries the bearer token the platform generated for this run.
+  const requireWebhookToken = Object.assign(async (request: { headers: { authorization?: string } }) => {
     const given = (request.headers.authorization ?? '').replace(/^Bearer /, '');
     if (!webhookToken || !sameToken(given, webhookToken)) throw problem(401, 'unauthorized', 'The webhook token is missing or wrong');
+  }, { problemStatuses: [401] });
+
+  app.post('/ops-api/alerts/notifications', {
+    preHandler: requireWebhookToken,
+    schema: { tags: ['ops'], summary: "Alertmanager's webhook receiver (bearer token from ALERTMANAGER_WEBHOOK_TOKEN)", body: WebhookBody, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
     const receivedAt = new Date().toISOString();
     for (const alert of (request.body as { alerts: WebhookAlert[] }).alerts) {
       history.unshift({ id: randomUUID(), receivedAt, status: alert.status, labels: alert.labels, annotations: alert.annotations ?? {}, startsAt: alert.startsAt, endsAt: alert.endsAt });

@@ -6,6 +6,7 @@ import { ErrorBoundary, LoginForm } from '../../../shared/web/ui.tsx';
 import { session } from './api.ts';
 import { DashboardsPage } from './dashboards/DashboardsPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
+import { OverviewPage } from './pages/OverviewPage.tsx';
 import { DeadLettersPage } from './pages/DeadLettersPage.tsx';
 import { KafkaPage } from './pages/KafkaPage.tsx';
 import { LogsPage } from './pages/LogsPage.tsx';
@@ -15,7 +16,8 @@ import { TailPage } from './pages/TailPage.tsx';
 document.documentElement.style.setProperty('--app-accent', '#c2410c');
 
 function Page({ path }: { path: string }) {
-  if (path === '/' || path === '/services') return <ServicesPage />;
+  if (path === '/') return <OverviewPage />;
+  if (path === '/services') return <ServicesPage />;
   if (path === '/kafka') return <KafkaPage />;
   if (path === '/dead-letters') return <DeadLettersPage />;
   if (path === '/tail') return <TailPage />;
@@ -25,7 +27,7 @@ function Page({ path }: { path: string }) {
   return (
     <div className="card">
       <h1>Page not found</h1>
-      <Link to="/">Back to the service map</Link>
+      <Link to="/">Back to the overview</Link>
     </div>
   );
 }
@@ -43,7 +45,8 @@ function App() {
           </Link>
           {staff && (
             <nav className="nav" aria-label="Main">
-              <Link to="/">Services</Link>
+              <Link to="/">Overview</Link>
+              <Link to="/services">Services</Link>
               <Link to="/dashboards">Dashboards</Link>
               <Link to="/kafka">Kafka</Link>
               <Link to="/dead-letters">Dead letters</Link>

@@ -107,7 +107,7 @@ export function DashboardsPage() {
             <div className="spread">
               <h1 style={{ margin: 0 }}>Dashboards</h1>
               {prometheusUrl && (
-                <a className="small" href={`${prometheusUrl}/query`} target="_blank" rel="noopener">
+                <a className="small" href={`${prometheusUrl}/classic/graph`} target="_blank" rel="noopener">
                   Prometheus ↗
                 </a>
               )}
