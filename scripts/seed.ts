@@ -57,6 +57,27 @@ export function seedDemoCatalog(target: SeedTarget, print: (line: string) => voi
   });
 }
 
+/**
+ * A first start: a namespace whose catalog is empty gets the demo catalog, with stock. Never fatal: a
+ * failure is explained and `npm run seed` finishes the job. Resolves with whether the catalog was seeded.
+ */
+export async function seedIfEmpty(target: SeedTarget, print: (line: string) => void = console.log): Promise<boolean> {
+  let empty: boolean;
+  try {
+    empty = await catalogIsEmpty(target.gatewayUrl);
+  } catch (error) {
+    print(`[seed] ⚠ could not tell whether the catalog is empty (${(error as Error).message}); load it with \`npm run seed\``);
+    return false;
+  }
+  if (!empty) return false;
+  const startedAt = Date.now();
+  print(`[seed] the catalog of namespace ${target.ns} is empty: loading the demo catalog with stock (skip with --no-seed)…`);
+  const code = await seedDemoCatalog(target, (line) => print(line.startsWith('[seed]') ? line : `[seed] ${line}`));
+  if (code !== 0) print('[seed] ⚠ the demo catalog is incomplete; `npm run seed` finishes it (what is there is kept)');
+  else print(`[seed] demo catalog loaded in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  return code === 0;
+}
+
 if (import.meta.main) {
   const target = seedTarget();
   const healthy = await fetch(`${target.gatewayUrl}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);

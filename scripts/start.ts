@@ -4,7 +4,7 @@ import { removePidFile, runningPlatformPid, writePidFile } from './lib/pidfile.t
 import { displayPath } from './lib/paths.ts';
 import { removePlatformFile, writePlatformFile } from './lib/platformFile.ts';
 import { startPlatform, type Platform } from './platform.ts';
-import { catalogIsEmpty, seedDemoCatalog, type SeedTarget } from './seed.ts';
+import { seedIfEmpty } from './seed.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -77,21 +77,6 @@ function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusU
     '  Stop with Ctrl-C (services, then the infrastructure started here).',
     rule,
   ].join('\n');
-}
-
-/** A namespace whose catalog is empty gets the demo catalog, with stock, before the ready block. */
-async function seedIfEmpty(target: SeedTarget): Promise<void> {
-  let empty: boolean;
-  try {
-    empty = await catalogIsEmpty(target.gatewayUrl);
-  } catch (error) {
-    console.log(`[seed] ⚠ could not tell whether the catalog is empty (${(error as Error).message}); load it with \`npm run seed\``);
-    return;
-  }
-  if (!empty) return;
-  console.log(`[seed] the catalog of namespace ${target.ns} is empty: loading the demo catalog with stock (skip with --no-seed)…`);
-  const code = await seedDemoCatalog(target, (line) => console.log(line.startsWith('[seed]') ? line : `[seed] ${line}`));
-  if (code !== 0) console.log('[seed] ⚠ the demo catalog is incomplete; `npm run seed` finishes it (what is there is kept)');
 }
 
 try {

@@ -11,6 +11,7 @@ import { startPlatform, type Platform } from './platform.ts';
 import { ensureChromium } from './infra/chromium.ts';
 import { ensureDebianPackages, testCommands } from './infra/packages.ts';
 import { wipeNamespace } from './provision.ts';
+import { seedIfEmpty } from './seed.ts';
 import { buildStage, contractStage, lintStage } from '../tools/stages.ts';
 
 const stages = ['install', 'lint', 'typecheck', 'unit', 'contract', 'integration', 'build', 'system', 'e2e', 'chaos'] as const;
@@ -244,6 +245,13 @@ async function ensureTestPlatform(): Promise<Platform | undefined> {
     return undefined;
   }
   cleanups.push(stopTestPlatform);
+  // As `npm start` does on a first start: the fresh namespace gets the demo catalog (e2e/first-run checks it).
+  await seedIfEmpty({
+    gatewayUrl: platform.gatewayUrl,
+    ns: platform.ns,
+    staffEmail: testEnv.STAFF_EMAIL || 'staff@meridian.local',
+    staffPassword: testEnv.STAFF_PASSWORD || 'staff-password',
+  }, (line) => { if (!/^\[seed\] (products|stock) \d/.test(line)) console.log(line); });
   return platform;
 }
 
