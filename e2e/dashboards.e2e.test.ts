@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { env, eventually, staffSignIn, withBrowser } from './support.ts';
+import { env, eventually, staffSignIn, unique, waitForText, withBrowser } from './support.ts';
 
 interface PanelState {
   title: string;
@@ -65,5 +65,25 @@ test("the ops console draws every Grafana dashboard live from Prometheus: each p
     await page.waitForURL(/range=300/);
     assert.match(page.url(), /var-service=orders/);
     await eventually(async () => assert.ok((await panelStates(page)).every((s) => s.drawn !== 'waiting' && s.drawn !== 'error')), { timeoutMs: 30_000 });
+  });
+});
+
+test('the overview, the landing page, shows a firing alert from Alertmanager and links to it', { skip: !process.env.ALERTMANAGER_URL && 'ALERTMANAGER_URL is not set' }, async (t) => {
+  const alertname = unique('E2eAlert').replace(/[^A-Za-z0-9]/g, '');
+  const posted = await fetch(`${process.env.ALERTMANAGER_URL}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([{ labels: { alertname, service: 'orders', severity: 'critical' }, annotations: { summary: 'raised by the e2e test' },
+      endsAt: new Date(Date.now() + 120_000).toISOString() }]),
+  });
+  assert.equal(posted.status, 200);
+  await withBrowser(t, async (context) => {
+    const page = await context.newPage();
+    await staffSignIn(page, env.ops);
+    const tile = page.getByRole('link', { name: 'Alerts firing' });
+    await waitForText(tile, alertname, 30_000);
+    await waitForText(page.getByRole('link', { name: 'Services ready' }), /\d+ \/ \d+/);
+    await tile.click();
+    await waitForText(page.getByRole('list', { name: 'Firing alerts' }), alertname);
   });
 });
