@@ -59,6 +59,8 @@ export interface Platform {
   logDir: string;
   prometheusUrl?: string;
   alertmanagerUrl?: string;
+  /** The staff account every service was given (STAFF_EMAIL / STAFF_PASSWORD, else the local defaults). */
+  staff: { email: string; password: string };
   /** The Zipkin server receiving every span, when tracing runs. */
   zipkinUrl?: string;
   apps: RunningWebApp[];
@@ -151,6 +153,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ? undefined
     : env.ALERTMANAGER_URL || `http://127.0.0.1:${options.prometheusPort === 0 ? await freePort() : 9097}`;
   const alertsWebhookToken = randomBytes(24).toString('base64url');
+  const staff = { email: env.STAFF_EMAIL || 'staff@meridian.local', password: env.STAFF_PASSWORD || 'staff-password' };
   const stop = async () => {
     const front = supervised.filter((s) => s.name === gatewayService || apps.some((app) => app.name === s.name));
     const others = supervised.filter((s) => !front.includes(s));
@@ -187,8 +190,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       DATABASE_URL: databaseUrls[name],
       GATEWAY_PORT: String(gatewayPort),
       GATEWAY_EXPECTED_SERVICES: backends.join(','),
-      STAFF_EMAIL: env.STAFF_EMAIL || 'staff@meridian.local',
-      STAFF_PASSWORD: env.STAFF_PASSWORD || 'staff-password',
+      STAFF_EMAIL: staff.email,
+      STAFF_PASSWORD: staff.password,
       ...(zipkinUrl ? { ZIPKIN_URL: zipkinUrl } : {}),
       ...(alertmanagerUrl ? { ALERTMANAGER_URL: alertmanagerUrl } : {}),
       ...(prometheusUrl ? { PROMETHEUS_URL: prometheusUrl } : {}),
@@ -276,7 +279,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (!target) throw new Error(`no service ${service} in this platform`);
     target.kill(signal, serviceEnv);
   };
-  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, alertmanagerUrl: alertmanager?.url, zipkinUrl, apps, kill, stop };
+  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, alertmanagerUrl: alertmanager?.url, staff, zipkinUrl, apps, kill, stop };
 }
 
 /** A start that runs beside others: its outcome, kept until someone awaits it (never an unhandled rejection). */

@@ -52,9 +52,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
-function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusUrl, alertmanagerUrl, zipkinUrl }: Platform): string {
-  const staffEmail = process.env.STAFF_EMAIL || 'staff@meridian.local';
-  const staffPassword = process.env.STAFF_PASSWORD || 'staff-password';
+function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusUrl, alertmanagerUrl, zipkinUrl, staff }: Platform): string {
   const rule = '─'.repeat(72);
   return [
     rule,
@@ -66,7 +64,7 @@ function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusU
     ...(prometheusUrl ? [`  Prometheus   ${prometheusUrl}  (Grafana dashboards: infra/grafana/)`] : []),
     ...(alertmanagerUrl ? [`  Alerts       ${alertmanagerUrl}  (Alertmanager; firing alerts also in the ops console)`] : []),
     ...(zipkinUrl ? [`  Traces       ${zipkinUrl}/zipkin/  (Zipkin: every request and event, one trace per order)`] : []),
-    `  Staff login  ${staffEmail} / ${staffPassword}`,
+    `  Staff login  ${staff.email} / ${staff.password}`,
     '',
     `  Kafka        ${infra.env.KAFKA_BROKERS}`,
     `  PostgreSQL   ${infra.env.PG_ADMIN_URL}`,
@@ -93,10 +91,9 @@ try {
     await platform.stop();
     exit(0);
   }
-  const staffEmail = process.env.STAFF_EMAIL || 'staff@meridian.local';
-  const staffPassword = process.env.STAFF_PASSWORD || 'staff-password';
-  writePlatformFile({ ns: platform.ns, gatewayUrl: platform.gatewayUrl, staffEmail, staffPassword });
-  if (args.seed) await seedIfEmpty({ gatewayUrl: platform.gatewayUrl, ns: platform.ns, staffEmail, staffPassword });
+  const target = { ns: platform.ns, gatewayUrl: platform.gatewayUrl, staffEmail: platform.staff.email, staffPassword: platform.staff.password };
+  writePlatformFile(target);
+  if (args.seed) await seedIfEmpty(target);
   if (stopping) exit(0);
   console.log(readyBlock(platform));
 } catch (error) {

@@ -246,12 +246,7 @@ async function ensureTestPlatform(): Promise<Platform | undefined> {
   }
   cleanups.push(stopTestPlatform);
   // As `npm start` does on a first start: the fresh namespace gets the demo catalog (e2e/first-run checks it).
-  await seedIfEmpty({
-    gatewayUrl: platform.gatewayUrl,
-    ns: platform.ns,
-    staffEmail: testEnv.STAFF_EMAIL || 'staff@meridian.local',
-    staffPassword: testEnv.STAFF_PASSWORD || 'staff-password',
-  }, (line) => { if (!/^\[seed\] (products|stock) \d/.test(line)) console.log(line); });
+  await seedIfEmpty({ gatewayUrl: platform.gatewayUrl, ns: platform.ns, staffEmail: platform.staff.email, staffPassword: platform.staff.password }, (line) => { if (!/^\[seed\] (products|stock) \d/.test(line)) console.log(line); });
   return platform;
 }
 
@@ -267,8 +262,8 @@ function platformEnv(platform: Platform): NodeJS.ProcessEnv {
     ...testEnv,
     GATEWAY_URL: platform.gatewayUrl,
     PLATFORM_LOG_DIR: platform.logDir,
-    STAFF_EMAIL: testEnv.STAFF_EMAIL || 'staff@meridian.local',
-    STAFF_PASSWORD: testEnv.STAFF_PASSWORD || 'staff-password',
+    STAFF_EMAIL: platform.staff.email,
+    STAFF_PASSWORD: platform.staff.password,
     ...(platform.prometheusUrl ? { PROMETHEUS_URL: platform.prometheusUrl } : {}),
     ...(platform.zipkinUrl ? { ZIPKIN_URL: platform.zipkinUrl } : {}),
     ...(platform.alertmanagerUrl ? { ALERTMANAGER_URL: platform.alertmanagerUrl } : {}),

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureDebianPackages } from '../../scripts/infra/packages.ts';
-import { startDaemon, waitUntilReady } from '../../scripts/lib/proc.ts';
+import { readyEndpointAnswers, startDaemon, waitUntilReady } from '../../scripts/lib/proc.ts';
 import { renderAlertmanagerConfig, type AlertmanagerConfigOptions } from './config.ts';
 
 export interface EnsureAlertmanagerOptions extends AlertmanagerConfigOptions {
@@ -20,24 +20,15 @@ export interface RunningAlertmanager {
   stop(): Promise<void>;
 }
 
-export async function alertmanagerReady(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(new URL('/-/ready', url), { signal: AbortSignal.timeout(1000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Reuses the Alertmanager at `ALERTMANAGER_URL` if it answers; otherwise starts one at `url`
  * (single node, no cluster port), with its config, silences and log in `dataDir`.
  */
 export async function ensureAlertmanager({ url, dataDir, webhook, groupInterval, env = process.env }: EnsureAlertmanagerOptions): Promise<RunningAlertmanager> {
-  if (env.ALERTMANAGER_URL && (await alertmanagerReady(env.ALERTMANAGER_URL))) {
+  if (env.ALERTMANAGER_URL && (await readyEndpointAnswers(env.ALERTMANAGER_URL))) {
     return { url: env.ALERTMANAGER_URL, started: false, stop: async () => {} };
   }
-  if (await alertmanagerReady(url)) {
+  if (await readyEndpointAnswers(url)) {
     throw new Error(`an Alertmanager already answers on ${url}; set ALERTMANAGER_URL=${url} to reuse it, or stop it`);
   }
   await ensureDebianPackages(['prometheus-alertmanager'], (line) => console.log(`[infra] alertmanager: ${line}`));
@@ -55,11 +46,6 @@ export async function ensureAlertmanager({ url, dataDir, webhook, groupInterval,
     '--cluster.listen-address=', // one node: no gossip port
     '--log.level=warn',
   ], logFile);
-  try {
-    await waitUntilReady(() => alertmanagerReady(url), { what: `alertmanager on port ${port}`, timeoutMs: 30_000, daemon, logFile });
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
+  await waitUntilReady(() => readyEndpointAnswers(url), { what: `alertmanager on port ${port}`, timeoutMs: 30_000, daemon, logFile });
   return { url, started: true, stop: () => daemon.stop() };
 }

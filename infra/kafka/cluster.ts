@@ -165,7 +165,12 @@ export async function ensureKafkaCluster(options: KafkaClusterOptions): Promise<
       checkIndex(index);
       if (daemons[index]) return;
       launch(index);
-      await allNodesUp(index);
+      try {
+        await allNodesUp(index);
+      } catch (error) {
+        daemons[index] = undefined; // waitUntilReady stopped it
+        throw error;
+      }
     },
     stop: stopAll,
   };

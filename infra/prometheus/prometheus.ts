@@ -1,12 +1,12 @@
 // Runs the project's Prometheus: the Debian binary, fed targets by the etcd discovery bridge.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderPrometheusConfig } from './config.ts';
 import { startDiscoveryBridge } from './sd-server.ts';
 import { ensureDebianPackages } from '../../scripts/infra/packages.ts';
+import { freePort, readyEndpointAnswers } from '../../scripts/lib/proc.ts';
 
 export const rulesDir = join(dirname(fileURLToPath(import.meta.url)), 'rules');
 
@@ -39,24 +39,6 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-async function isReady(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(new URL('/-/ready', url), { signal: AbortSignal.timeout(1000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** A port free right now on 127.0.0.1 (Prometheus cannot report an ephemeral port it bound). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolveClose) => server.close(resolveClose));
-  return port;
-}
-
 /**
  * Reuses the Prometheus at `PROMETHEUS_URL` if it answers; otherwise starts the discovery bridge and
  * a Prometheus on 127.0.0.1:`port` scraping every instance registered under namespace `ns`, and waits
@@ -72,12 +54,12 @@ export async function ensurePrometheus({
   readyTimeoutMs = 30_000,
   alertmanagerUrls = [],
 }: EnsurePrometheusOptions): Promise<RunningPrometheus> {
-  if (env.PROMETHEUS_URL && (await isReady(env.PROMETHEUS_URL))) {
+  if (env.PROMETHEUS_URL && (await readyEndpointAnswers(env.PROMETHEUS_URL))) {
     return { url: env.PROMETHEUS_URL, started: false, stop: async () => {} };
   }
   if (port === 0) port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  if (await isReady(url)) {
+  if (await readyEndpointAnswers(url)) {
     throw new Error(`a Prometheus already answers on ${url}; set PROMETHEUS_URL=${url} to reuse it, or stop it`);
   }
   await ensureDebianPackages(['prometheus', 'promtool'], (line) => console.log(`[infra] prometheus: ${line}`));
@@ -121,7 +103,7 @@ export async function ensurePrometheus({
   };
 
   const deadline = Date.now() + readyTimeoutMs;
-  while (!(await isReady(url))) {
+  while (!(await readyEndpointAnswers(url))) {
     if (!running || Date.now() > deadline) {
       await stop();
       const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n');

@@ -36,12 +36,7 @@ export async function ensureEtcd(
     '--listen-client-urls', client, '--advertise-client-urls', client,
     '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `meridian=${peer}`,
   ], logFile);
-  try {
-    await waitUntilReady(() => etcdAnswers(endpoint), { what: 'etcd', timeoutMs: 30_000, daemon, logFile });
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
+  await waitUntilReady(() => etcdAnswers(endpoint), { what: 'etcd', timeoutMs: 30_000, daemon, logFile });
   log(`etcd: ready at ${endpoint} (${seconds(startedAt)})`);
   return { name: 'etcd', address: endpoint, started: true, stop: () => daemon.stop() };
 }

@@ -84,12 +84,7 @@ export async function ensureKafka(
 
   const logFile = join(dir, 'server.log');
   const daemon = startDaemon('java', [...java('kafka.Kafka'), config], join(dir, 'kafka.out'));
-  try {
-    await waitUntilReady(() => kafkaAnswers(broker), { what: 'kafka', timeoutMs: 120_000, daemon, logFile });
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
+  await waitUntilReady(() => kafkaAnswers(broker), { what: 'kafka', timeoutMs: 120_000, daemon, logFile });
   log(`kafka: ready at ${broker} (${seconds(startedAt)}; logs ${logFile})`);
   return { name: 'kafka', address: broker, started: true, stop: () => daemon.stop(30_000) };
 }

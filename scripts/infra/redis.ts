@@ -34,12 +34,7 @@ export async function ensureRedis(
   const logFile = join(dir, 'redis.log');
   const daemon = startDaemon('redis-server', ['--bind', host, '--port', String(port), '--dir', dir,
     '--daemonize', 'no', '--logfile', logFile], join(dir, 'redis.out'));
-  try {
-    await waitUntilReady(() => redisAnswers(url), { what: 'redis', timeoutMs: 15_000, daemon, logFile });
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
+  await waitUntilReady(() => redisAnswers(url), { what: 'redis', timeoutMs: 15_000, daemon, logFile });
   log(`redis: ready at ${url} (${seconds(startedAt)})`);
   return { name: 'redis', address: url, started: true, stop: () => daemon.stop() };
 }

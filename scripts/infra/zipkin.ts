@@ -50,12 +50,7 @@ export async function ensureZipkin(
     `--armeria.ports[0].ip=${host}`, `--armeria.ports[0].port=${port}`, '--armeria.ports[0].protocols=http',
     '--logging.level.root=WARN', '--logging.level.zipkin2=INFO',
   ], logFile, { env: { ...process.env, STORAGE_TYPE: 'mem', MEM_MAX_SPANS: '100000', QUERY_PORT: String(port) } });
-  try {
-    await waitUntilReady(() => zipkinAnswers(url), { what: 'zipkin', timeoutMs: 90_000, daemon, logFile });
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
+  await waitUntilReady(() => zipkinAnswers(url), { what: 'zipkin', timeoutMs: 90_000, daemon, logFile });
   log(`zipkin: ready at ${url} (${seconds(startedAt)})`);
   return { name: 'zipkin', address: url, started: true, stop: () => daemon.stop() };
 }

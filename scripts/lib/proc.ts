@@ -80,7 +80,7 @@ export function daemonOf(child: ChildProcess): Daemon {
 
 /**
  * Polls `check` until it passes. Fails early when `daemon` exits, and on timeout, with `what` and
- * the tail of `logFile` in the message.
+ * the tail of `logFile` in the message; a `daemon` that did not become ready is stopped before it fails.
  */
 export async function waitUntilReady(
   check: () => Promise<boolean>,
@@ -89,11 +89,27 @@ export async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   daemon?.exited.then((code) => { exitCode = code; });
-  while (!(await check())) {
-    const logs = logFile ? `\n--- last lines of ${logFile} ---\n${tail(logFile)}` : '';
-    if (exitCode !== undefined) throw new Error(`${what} exited (code ${exitCode}) before it was ready${logs}`);
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs / 1000} s${logs}`);
-    await sleep(250);
+  try {
+    while (!(await check())) {
+      const logs = logFile ? `\n--- last lines of ${logFile} ---\n${tail(logFile)}` : '';
+      if (exitCode !== undefined) throw new Error(`${what} exited (code ${exitCode}) before it was ready${logs}`);
+      if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs / 1000} s${logs}`);
+      await sleep(250);
+    }
+  } catch (error) {
+    await daemon?.stop();
+    throw error;
+  }
+}
+
+/** True when `url`'s `/-/ready` answers 2xx within a second (Prometheus and Alertmanager both serve it). */
+export async function readyEndpointAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/-/ready', url), { signal: AbortSignal.timeout(1000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
   }
 }
 

@@ -198,7 +198,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     // Seeding retries: right after startup the shared PostgreSQL may be short of connections.
     const seed = <T>(what: string, fn: () => Promise<T>) => waitFor(fn, { timeoutMs: 60_000, intervalMs: 1000, message: what });
     const staffToken = await seed('staff login', () =>
-      login(gateway, process.env.STAFF_EMAIL || 'staff@meridian.local', process.env.STAFF_PASSWORD || 'staff-password'));
+      login(gateway, running.staff.email, running.staff.password));
     const customers = await Promise.all([1, 2, 3, 4].map(() => seed('a customer', () => registerCustomer(gateway))));
     // Four products with ample stock and one scarce one, so some orders are rejected for stock.
     const products = await Promise.all([400, 400, 400, 400, 30].map((stock) => seed('a product', () => createProduct(gateway, staffToken, stock))));

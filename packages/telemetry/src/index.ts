@@ -6,11 +6,10 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { boundedExport, type SpanExportCounts } from './export.ts';
+import { boundedExport } from './export.ts';
 
 export { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 export type { Attributes, Context, Span } from '@opentelemetry/api';
-export { boundedExport, type BoundedExportOptions, type SpanExportCounts } from './export.ts';
 
 export interface TelemetryOptions {
   service: string;
@@ -23,17 +22,14 @@ export interface TelemetryOptions {
 }
 
 export interface Telemetry {
-  /** Spans exported, failed, dropped and queued so far, over every exporter (also `telemetry_spans_total`). */
-  exportCounts(): SpanExportCounts;
   /** Flushes pending spans and stops exporting. */
   shutdown(): Promise<void>;
 }
 
 let provider: BasicTracerProvider | undefined;
-let exporters: ReturnType<typeof boundedExport>[] = [];
 
-/** One bounded, counted export per configured destination. */
-function spanExports(options: TelemetryOptions): ReturnType<typeof boundedExport>[] {
+/** One bounded export per configured destination, counted in `telemetry_spans_total`. */
+function spanExports(options: TelemetryOptions): SpanProcessor[] {
   const base = (url: string) => url.replace(/\/$/, '');
   return [
     ...(options.otlpEndpoint ? [boundedExport(new OTLPTraceExporter({ url: `${base(options.otlpEndpoint)}/v1/traces` }))] : []),
@@ -48,8 +44,7 @@ function spanExports(options: TelemetryOptions): ReturnType<typeof boundedExport
  */
 export function initTelemetry(options: TelemetryOptions): Telemetry {
   if (!provider) {
-    exporters = spanExports(options);
-    const spanProcessors: SpanProcessor[] = exporters;
+    const spanProcessors = spanExports(options);
     provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
         'service.name': options.service,
@@ -63,14 +58,7 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
     trace.setGlobalTracerProvider(provider);
   }
   const registered = provider;
-  return {
-    exportCounts() {
-      const total: SpanExportCounts = { exported: 0, failed: 0, dropped: 0, queued: 0 };
-      for (const exporter of exporters) for (const [key, n] of Object.entries(exporter.counts())) total[key as keyof SpanExportCounts] += n;
-      return total;
-    },
-    shutdown: () => registered.shutdown(),
-  };
+  return { shutdown: () => registered.shutdown() };
 }
 
 function tracer() {
