@@ -60,3 +60,58 @@ export interface OutboxReport {
   publishErrors?: number;
   error?: string;
 }
+
+/** A service on the map: its instances in discovery (none when it is declared but not running). */
+export interface MapServiceNode {
+  id: string;
+  kind: 'service';
+  name: string;
+  ready: number;
+  instances: number;
+  versions: string[];
+}
+export interface MapTopicNode {
+  id: string;
+  kind: 'topic';
+  /** Logical name (without the namespace). */
+  name: string;
+  partitions: number;
+  /** Messages written per second over the sampling window; null before a second sample. */
+  perSecond: number | null;
+  /** Messages waiting in its dead-letter topic. */
+  deadLetters: number;
+  /** The log topic every service writes to, not business events. */
+  platform: boolean;
+}
+export interface MapGroupNode {
+  id: string;
+  kind: 'group';
+  /** Kafka consumer group id. */
+  name: string;
+  state: string;
+  members: number;
+  lag: number | null;
+}
+export type MapNode = MapServiceNode | MapTopicNode | MapGroupNode;
+
+export interface MapEdge {
+  from: string;
+  to: string;
+  /** service → topic it writes; topic → group reading it; group → service it belongs to. */
+  kind: 'produces' | 'delivers' | 'feeds';
+  /** Messages per second along the edge, when Kafka's offsets tell it. */
+  perSecond: number | null;
+  /** topic → group: messages the group has not committed yet. */
+  lag?: number | null;
+}
+
+export interface ServiceMap {
+  namespace: string;
+  sampledAt: string;
+  /** Seconds between the two Kafka samples rates come from; null on the first look. */
+  rateWindowSeconds: number | null;
+  /** Set when Kafka could not be read: the map then shows discovery only. */
+  kafkaError?: string;
+  nodes: MapNode[];
+  edges: MapEdge[];
+}

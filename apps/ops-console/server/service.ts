@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { splitList } from '@meridian/config';
 import { problem } from '@meridian/http';
 import type { ServiceDefinition } from '@meridian/service';
-import { topics as businessTopics } from '@meridian/contracts';
+import { topicDefinitions, topics as businessTopics } from '@meridian/contracts';
 import { createLiveFeed, type FeedMessage, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
 import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
@@ -12,6 +12,7 @@ import { registerAlertRoutes } from './alerts.ts';
 import { registerDashboardRoutes } from './dashboards.ts';
 import { createKafkaInspector } from './kafka.ts';
 import { scrapeOutboxes } from './outbox.ts';
+import { buildServiceMap, createKafkaSampler } from './serviceMap.ts';
 import type { Replayed } from '../types.ts';
 
 const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -34,7 +35,8 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
   /** Dead letters replayed by this instance: `topic/partition/offset` → where the copy went. */
   const replayed = new Map<string, Replayed>();
   const seen = new Set<string>(); // `topic/partition/offset` of the messages in `recent`
-  let feed: LiveFeed | undefined;
+  let events: LiveFeed | undefined;
+  let logLines: LiveFeed | undefined;
 
   return webAppService({
     name: 'ops-console',
@@ -77,6 +79,21 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         return { namespace: ns, services };
       });
 
+      const sampler = createKafkaSampler(() => kafka.overview());
+      app.get('/ops-api/service-map', { preHandler, schema: { ...base, summary: 'Services, topics and consumer groups as a graph, with rates and lag' } }, async () => {
+        const kafkaSample = await sampler.sample().catch((err: Error) => {
+          ctx.logger.warn({ err }, 'kafka inspection failed');
+          return { error: err.message };
+        });
+        return buildServiceMap({
+          ns,
+          instances: ctx.resolver.instances(),
+          declarations: Object.values(topicDefinitions),
+          logsTopic: businessTopics.platformLogs,
+          ...('error' in kafkaSample ? { kafkaError: kafkaSample.error } : kafkaSample),
+        });
+      });
+
       app.get('/ops-api/outbox', { preHandler, schema: { ...base, summary: 'Outbox backlog per service instance' } }, async () => ({
         items: (await scrapeOutboxes(ctx.resolver.instances())).sort((a, b) => a.service.localeCompare(b.service)),
       }));
@@ -109,20 +126,38 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         },
       );
 
-      app.get('/ops-api/tail', { preHandler, schema: { ...base, summary: 'Server-sent events: every business event as it is published' } }, async (_request, reply) => {
-        // Kafka is followed only while somebody watches; the newest events of each partition come first.
-        const release = await feed!.acquire();
-        const stream = streams.open(reply);
-        stream.onClose(release);
-        for (const message of recent) stream.send('event', message);
-        stream.onClose(tail.subscribe('*', (message) => stream.send('event', message)));
-      });
+      app.get(
+        '/ops-api/tail',
+        {
+          preHandler,
+          schema: {
+            ...base,
+            summary: 'Server-sent events: every business event as it is published, and log lines when asked for',
+            querystring: Type.Object(
+              { logs: Type.Optional(Type.Boolean({ default: false, description: "Also stream the platform's log lines (platform.logs)" })) },
+              { additionalProperties: false },
+            ),
+          },
+        },
+        async (request, reply) => {
+          // Kafka is followed only while somebody watches; the newest events of each partition come first.
+          const withLogs = request.query.logs === true;
+          const releases = await Promise.all([events!.acquire(), ...(withLogs ? [logLines!.acquire()] : [])]);
+          const stream = streams.open(reply);
+          for (const release of releases) stream.onClose(release);
+          for (const message of recent) stream.send('event', message);
+          stream.onClose(tail.subscribe('business', (message) => stream.send('event', message)));
+          if (withLogs) stream.onClose(tail.subscribe('logs', (message) => stream.send('log', message)));
+        },
+      );
     },
     onStart(ctx) {
       const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
-      feed = createLiveFeed({
-        brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS),
-        topics: Object.values(businessTopics).map((name) => `${ns}.${name}`),
+      const brokers = splitList(platformConfigOf(ctx).KAFKA_BROKERS);
+      const logsTopic = `${ns}.${businessTopics.platformLogs}`;
+      events = createLiveFeed({
+        brokers,
+        topics: Object.values(businessTopics).map((name) => `${ns}.${name}`).filter((name) => name !== logsTopic),
         groupId: `${ns}.ops-console.tail.${randomUUID()}`,
         logger: ctx.logger,
         backlog: recentPerPartition,
@@ -135,12 +170,21 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
             const oldest = recent.shift()!;
             seen.delete(`${oldest.topic}/${oldest.partition}/${oldest.offset}`);
           }
-          tail.publish(message.topic, message);
+          tail.publish('business', message);
         },
+      });
+      // Log lines are many and mostly noise next to the business flow: followed only for a viewer who asked.
+      logLines = createLiveFeed({
+        brokers,
+        topics: [logsTopic],
+        groupId: `${ns}.ops-console.tail-logs.${randomUUID()}`,
+        logger: ctx.logger,
+        lingerMs: 5_000,
+        onMessage: (message) => tail.publish('logs', message),
       });
     },
     async onStop() {
-      await feed?.stop();
+      await Promise.all([events?.stop(), logLines?.stop()]);
     },
   });
 }

@@ -7,7 +7,9 @@ import { startService, type RunningService } from '@meridian/service';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
 import { startStandIns } from '../../shared/test/standIns.ts';
 import { createKafkaInspector } from '../server/kafka.ts';
-import type { DeadLetter } from '../types.ts';
+import { register } from '@meridian/discovery';
+import { parseEventBlock } from '../../shared/web/api.ts';
+import type { DeadLetter, MapTopicNode, ServiceMap } from '../types.ts';
 import { opsConsoleService } from '../server/service.ts';
 
 const ns = uniqueName('ops');
@@ -50,7 +52,8 @@ before(async () => {
     await producer.close();
   }
   standIns = await startStandIns({ ns, etcdEndpoints });
-  ops = await startService(opsConsoleService(), { MERIDIAN_NAMESPACE: ns, PORT: '0', LOG_LEVEL: 'warn' });
+  // It ships its log lines, as every service of a platform does (the live tail can show them).
+  ops = await startService(opsConsoleService(), { MERIDIAN_NAMESPACE: ns, PORT: '0', LOG_LEVEL: 'warn', LOG_SHIPPING: 'kafka' });
 });
 
 after(async () => {
@@ -59,7 +62,7 @@ after(async () => {
   const admin = new Admin({ clientId: 'ops-test', bootstrapBrokers: kafkaBrokers });
   try {
     await admin.deleteGroups({ groups: [lagGroup] }).catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic, dlq] });
+    await admin.deleteTopics({ topics: [topic, dlq, `${ns}.platform.logs`] });
   } finally {
     await admin.close();
   }
@@ -149,4 +152,116 @@ test('the HTTP API is for staff only and serves discovery and dead letters', asy
   assert.equal(replay.status, 200);
   const after = (await (await get('/ops-api/dead-letters', staff)).json()) as { items: { replayed?: { topic: string } }[] };
   assert.equal(after.items[0].replayed?.topic, topic, 'the list remembers the replay');
+});
+
+/** Reads the server-sent events of `path` until `stop()`. */
+async function follow(path: string, token: string) {
+  const controller = new AbortController();
+  const response = await fetch(new URL(path, ops.url), { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: controller.signal });
+  assert.equal(response.status, 200);
+  const events: { event: string; data: { topic: string; key: string; value: unknown } }[] = [];
+  const reading = (async () => {
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      const blocks = buffer.split('\n\n');
+      buffer = blocks.pop()!;
+      for (const block of blocks) {
+        const parsed = parseEventBlock(block);
+        if (parsed) events.push(parsed as (typeof events)[number]);
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    events,
+    async stop() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+test('the live tail streams business events, and platform log lines only to a viewer who asked for them', async () => {
+  const staff = await standIns.issuer.issue({ sub: randomUUID(), email: 'ops@example.com', role: 'staff' });
+  const plain = await follow('/ops-api/tail', staff);
+  const withLogs = await follow('/ops-api/tail?logs=true', staff);
+  const marker = randomUUID();
+  const producer = new Producer({ clientId: 'ops-test', bootstrapBrokers: kafkaBrokers });
+  try {
+    // The feeds join in the background: publish until both kinds came through.
+    await waitFor(
+      async () => {
+        await producer.send({
+          messages: [
+            { topic: `${ns}.platform.logs`, key: bytes('test'), value: bytes(JSON.stringify({ level: 'info', service: 'test', msg: `line ${marker}` })) },
+            { topic, key: bytes(marker), value: bytes(JSON.stringify({ id: randomUUID(), type: 'OrderConfirmed', version: 1, key: marker, data: {} })) },
+          ],
+        });
+        const hasEvent = (list: typeof plain.events) => list.some((e) => e.event === 'event' && e.data.key === marker);
+        const hasLog = withLogs.events.some((e) => e.event === 'log' && JSON.stringify(e.data.value).includes(marker));
+        return hasEvent(plain.events) && hasEvent(withLogs.events) && hasLog;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000, message: 'a business event on both streams and a log line on the one that asked' },
+    );
+    assert.deepEqual(
+      plain.events.filter((e) => e.event !== 'event' || e.data.topic.endsWith('.platform.logs')),
+      [],
+      'a viewer who did not ask sees no log line',
+    );
+    const keys = plain.events.map((e) => `${e.data.topic}/${(e.data as { partition?: number }).partition}/${(e.data as { offset?: string }).offset}`);
+    assert.equal(new Set(keys).size, keys.length, 'each event once');
+  } finally {
+    await producer.close();
+    await Promise.all([plain.stop(), withLogs.stop()]);
+  }
+});
+
+test('the service map joins topic owners, the consumer groups instances announce, and their lag', async () => {
+  const staff = await standIns.issuer.issue({ sub: randomUUID(), email: 'ops@example.com', role: 'staff' });
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const reader = await register({
+    endpoints: etcdEndpoints,
+    ns,
+    logger: quiet,
+    instance: {
+      service: 'auditor',
+      version: '0.1.0',
+      instanceId: randomUUID(),
+      url: 'http://127.0.0.1:9/',
+      apiVersions: ['v1'],
+      health: 'ready',
+      startedAt: new Date().toISOString(),
+      messaging: { produces: [], consumes: [{ group: lagGroup, topics: ['orders.events'] }] },
+    },
+  });
+  try {
+    const read = async () => {
+      const response = await fetch(new URL('/ops-api/service-map', ops.url), { headers: { authorization: `Bearer ${staff}` } });
+      assert.equal(response.status, 200);
+      return (await response.json()) as ServiceMap;
+    };
+    const map = await waitFor(async () => {
+      const current = await read();
+      return current.nodes.some((n) => n.id === `group:${lagGroup}`) ? current : undefined;
+    });
+    const edge = (from: string, to: string) => map.edges.find((e) => e.from === from && e.to === to);
+    assert.ok(edge('service:orders', 'topic:orders.events'), "orders.events' declared owner writes it (shown though not running here)");
+    assert.ok(edge('service:ops-console', 'topic:platform.logs'), 'the console ships its log lines, as its discovery record says');
+    const groupLag = (await inspector.overview()).groups.find((g) => g.groupId === lagGroup)!.totalLag;
+    assert.ok(groupLag >= 1);
+    assert.equal(edge('topic:orders.events', `group:${lagGroup}`)?.lag, groupLag, "the edge carries the group's lag");
+    assert.ok(edge(`group:${lagGroup}`, 'service:auditor'), 'the group feeds the service that announced it');
+    const orders = map.nodes.find((n) => n.id === 'topic:orders.events') as MapTopicNode;
+    assert.equal(orders.deadLetters, 1);
+
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const later = await read();
+    assert.ok(later.rateWindowSeconds !== null && later.rateWindowSeconds >= 2, 'a second look rates against the first');
+    assert.equal((later.nodes.find((n) => n.id === 'topic:orders.events') as MapTopicNode).perSecond, 0, 'nothing written in between');
+  } finally {
+    await reader.deregister();
+  }
 });

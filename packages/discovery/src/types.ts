@@ -9,6 +9,15 @@ export interface ServiceInstance {
   apiVersions: string[];
   health: InstanceHealth;
   startedAt: string;
+  /** What the instance exchanges over Kafka (logical topic names), for maps of the platform. */
+  messaging?: InstanceMessaging;
+}
+
+export interface InstanceMessaging {
+  /** Topics its outbox relay or log shipper writes to. */
+  produces: string[];
+  /** Its consumer groups (`<ns>.<service>.<name>`) and the topics each reads. */
+  consumes: { group: string; topics: string[] }[];
 }
 
 /** The subset of a pino logger discovery uses. */

@@ -82,6 +82,11 @@ export interface ServiceDefinition<P extends TProperties = TProperties> {
   redis?: boolean;
   /** Run the outbox relay; default: when the database has an `outbox` table. */
   relay?: boolean;
+  /**
+   * Consumer groups the service runs by itself rather than through `consumers` (group
+   * `<ns>.<service>.<name>`): announced in discovery with the others, so maps of the platform show them.
+   */
+  ownConsumers?: { name: string; topics: string[] }[];
 }
 
 export interface RunningService<P extends TProperties = TProperties> {
@@ -228,7 +233,8 @@ export async function startService<P extends TProperties>(
       relay = createOutboxRelay({ sql, brokers: platform.KAFKA_BROKERS, ns, logger });
       await relay.start();
     }
-    for (const consumer of def.consumers?.(ctx) ?? []) {
+    const consumerDefs = def.consumers?.(ctx) ?? [];
+    for (const consumer of consumerDefs) {
       const running = createConsumer({
         sql: ctx.sql,
         brokers: platform.KAFKA_BROKERS,
@@ -270,6 +276,10 @@ export async function startService<P extends TProperties>(
         apiVersions: def.apiVersions ?? ['v1'],
         health,
         startedAt: new Date().toISOString(),
+        messaging: {
+          produces: shipper ? [topics.platformLogs] : [],
+          consumes: [...consumerDefs, ...(def.ownConsumers ?? [])].map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: c.topics })),
+        },
       },
     });
     let failedRuns = 0;

@@ -51,7 +51,8 @@ const registration = await register({
   endpoints,
   ns,
   logger,
-  instance: { service: 'gateway', version, instanceId, url, apiVersions: ['v1', 'v2'], health: 'ready', startedAt: new Date().toISOString() },
+  instance: { service: 'gateway', version, instanceId, url, apiVersions: ['v1', 'v2'], health: 'ready', startedAt: new Date().toISOString(),
+    messaging: { produces: shipper ? [topics.platformLogs] : [], consumes: [] } },
 });
 logger.info({ url, ns }, 'gateway listening');
 

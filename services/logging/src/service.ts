@@ -27,6 +27,7 @@ export function loggingService(): ServiceDefinition<typeof configSchema> {
     topics: [logsTopicDefinition],
     // The logging service publishes no events.
     relay: false,
+    ownConsumers: [{ name: 'indexer', topics: [topics.platformLogs] }],
     routes: (app, ctx) => registerRoutes(app, { sql: ctx.sql, requireStaff: ctx.auth.requireStaff }),
     async onStart(ctx) {
       const { sql, logger, config } = ctx;

@@ -1,8 +1,8 @@
 import { request } from '../../../shared/web/api.ts';
 import { createSessionStore } from '../../../shared/web/session.ts';
-import type { DeadLetter, GroupLag, OutboxReport, Replayed, TopicSummary } from '../../types.ts';
+import type { DeadLetter, GroupLag, OutboxReport, Replayed, ServiceMap, TopicSummary } from '../../types.ts';
 
-export type { DeadLetter, GroupLag, OutboxReport, Replayed, TopicSummary };
+export type { DeadLetter, GroupLag, OutboxReport, Replayed, ServiceMap, TopicSummary };
 import type { Dashboard } from './dashboards/grafana.ts';
 
 export const session = createSessionStore('meridian.ops.token');
@@ -97,6 +97,7 @@ export const api = {
     ),
   config: (signal?: AbortSignal) => request<{ zipkinUrl: string | null }>('/ops-api/config', { token: token(), signal }),
   services: (signal?: AbortSignal) => request<{ namespace: string; services: { service: string; instances: Instance[] }[] }>('/ops-api/services', { token: token(), signal }),
+  serviceMap: (signal?: AbortSignal) => request<ServiceMap>('/ops-api/service-map', { token: token(), signal }),
   outbox: (signal?: AbortSignal) => request<{ items: OutboxReport[] }>('/ops-api/outbox', { token: token(), signal }),
   kafka: (signal?: AbortSignal) => request<{ topics: TopicSummary[]; groups: GroupLag[] }>('/ops-api/kafka', { token: token(), signal }),
   logs: (params: LogQuery, signal?: AbortSignal) => {

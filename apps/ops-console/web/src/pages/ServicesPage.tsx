@@ -1,17 +1,57 @@
+import { useEffect, useState } from 'react';
+import { useLocation } from '../../../../shared/web/router.tsx';
 import { formatTime, ResourceView, StatusBadge, usePolling } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
+import { ServiceMapGraph } from '../serviceMap/ServiceMapGraph.tsx';
 
 export function ServicesPage() {
+  const map = usePolling((signal) => api.serviceMap(signal), 3000);
   const services = usePolling((signal) => api.services(signal), 3000);
   const outbox = usePolling((signal) => api.outbox(signal), 5000);
+  const [showLogs, setShowLogs] = useState(false);
+  const selected = useLocation().query.get('service');
+  useEffect(() => {
+    if (selected && services.data) document.getElementById(`service-${selected}`)?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  }, [selected, services.data]);
   return (
     <div className="stack">
       <div className="spread">
         <h1 style={{ margin: 0 }}>Service map</h1>
         <span className="muted small">
-          Namespace <code>{services.data?.namespace ?? '…'}</code> · refreshes every 3 s
+          Namespace <code>{map.data?.namespace ?? '…'}</code> · refreshes every 3 s
+          {map.data?.rateWindowSeconds ? ` · rates over the last ${map.data.rateWindowSeconds.toFixed(0)} s` : ''}
         </span>
       </div>
+      <section className="card stack" aria-label="Service map graph">
+        <div className="spread">
+          <div className="map-legend">
+            <span className="legend-service">service (instances ready)</span>
+            <span className="legend-topic">Kafka topic (written/s)</span>
+            <span className="legend-group">consumer group</span>
+            <span className="legend-flow">messages flowing (rate · lag)</span>
+          </div>
+          <label className="small">
+            <input type="checkbox" checked={showLogs} onChange={(e) => setShowLogs(e.target.checked)} /> Show the log topic
+          </label>
+        </div>
+        <ResourceView resource={map} label="Reading discovery and Kafka…">
+          {(data) => (
+            <>
+              {data.kafkaError && (
+                <div className="notice notice-error" role="alert">
+                  Kafka could not be read ({data.kafkaError}): rates and lag are missing.
+                </div>
+              )}
+              <ServiceMapGraph map={data} showLogs={showLogs} />
+              <p className="muted small" style={{ margin: 0 }}>
+                Writers come from each topic's declared owner and the discovery records; readers from the consumer groups each instance announces; rates and lag
+                from Kafka's offsets. Select a service for its instances, a topic or group for Kafka details.
+              </p>
+            </>
+          )}
+        </ResourceView>
+      </section>
+      <h2>Instances</h2>
       <ResourceView resource={services} label="Reading discovery…">
         {({ services: list }) =>
           list.length === 0 ? (
@@ -21,7 +61,13 @@ export function ServicesPage() {
               {list.map(({ service, instances }) => {
                 const ready = instances.filter((i) => i.health === 'ready').length;
                 return (
-                  <section key={service} className="card stack" aria-label={`Service ${service}`}>
+                  <section
+                    key={service}
+                    id={`service-${service}`}
+                    className="card stack"
+                    aria-label={`Service ${service}`}
+                    style={service === selected ? { outline: '2px solid var(--accent)' } : undefined}
+                  >
                     <div className="spread">
                       <h2 style={{ margin: 0 }}>{service}</h2>
                       <span className={`badge ${ready === 0 ? 'badge-down' : ready < instances.length ? 'badge-warn' : 'badge-ok'}`}>
