@@ -6,7 +6,7 @@ import { env, eventually, staffSignIn, unique, waitForText, withBrowser } from '
 interface PanelState {
   title: string;
   type: string;
-  drawn: 'chart' | 'stat' | 'empty' | 'error' | 'waiting';
+  drawn: 'chart' | 'stat' | 'bars' | 'empty' | 'error' | 'waiting';
   error?: string;
 }
 
@@ -22,13 +22,15 @@ const panelStates = (page: Page): Promise<PanelState[]> =>
           ? 'chart'
           : section.querySelector('.panel-stat-value')
             ? 'stat'
-            : section.querySelector('.panel-empty')
+            : section.querySelector('.panel-bar-fill')
+              ? 'bars'
+              : section.querySelector('.panel-empty')
               ? 'empty'
               : 'waiting',
       error: section.querySelector('.notice-error')?.textContent ?? undefined,
     })) as PanelState[]);
 
-test("the ops console draws every Grafana dashboard live from Prometheus: each panel charted or stated, none failing", async (t) => {
+test("the ops console draws every Grafana dashboard live from Prometheus: each panel charted, stated or barred, none failing", async (t) => {
   await withBrowser(t, async (context) => {
     const page = await context.newPage();
     await staffSignIn(page, env.ops);
@@ -56,15 +58,19 @@ test("the ops console draws every Grafana dashboard live from Prometheus: each p
     // things that did not happen (retries, dead letters, cache errors) may be empty.
     assert.deepEqual(drawn['Platform overview'].filter((s) => s.drawn === 'empty').map((s) => s.title), [], 'overview panels without data');
     for (const [title, states] of Object.entries(drawn)) {
-      const withData = states.filter((s) => s.drawn === 'chart' || s.drawn === 'stat').length;
+      const withData = states.filter((s) => s.drawn === 'chart' || s.drawn === 'stat' || s.drawn === 'bars').length;
       assert.ok(withData >= Math.ceil(states.length * 0.6), `${title}: ${withData} of ${states.length} panels with data: ${JSON.stringify(states)}`);
     }
+
+    // Bar gauges draw one bar per series: the revenue of the orders the earlier stages confirmed.
+    assert.equal(drawn['Business KPIs'].find((s) => s.title === 'Revenue in range by currency')?.drawn, 'bars');
 
     // The time range and the variables live in the URL, so a view can be linked to.
     await page.getByLabel('Time range').selectOption({ label: 'Last 5 minutes' });
     await page.waitForURL(/range=300/);
     assert.match(page.url(), /var-service=orders/);
     await eventually(async () => assert.ok((await panelStates(page)).every((s) => s.drawn !== 'waiting' && s.drawn !== 'error')), { timeoutMs: 30_000 });
+
   });
 });
 

@@ -106,12 +106,17 @@ function Stat({ panel, context, gauge }: { panel: Panel; context: PanelContext; 
   );
 }
 
-function Table({ panel, context }: { panel: Panel; context: PanelContext }) {
+/** Each series' value now (`$__range` and friends expanded), labelled by the target's legendFormat. */
+function useInstant(panel: Panel, context: PanelContext) {
   const exprs = (panel.targets ?? []).filter((t) => t.expr).map((t) => ({ expr: expand(t.expr!, context.values), legendFormat: t.legendFormat }));
-  const data = useResource(async (signal) => {
+  return useResource(async (signal) => {
     const results = await Promise.all(exprs.map(async ({ expr, legendFormat }) => ({ legendFormat, rows: (await api.query(expr, signal)).data.result })));
     return results.flatMap(({ legendFormat, rows }) => rows.map((row) => ({ label: legendOf(row.metric, legendFormat), value: Number(row.value[1]) })));
   }, [JSON.stringify(exprs), context.tick]);
+}
+
+function Table({ panel, context }: { panel: Panel; context: PanelContext }) {
+  const data = useInstant(panel, context);
   if (data.error) return <p className="notice notice-error small">{data.error.message}</p>;
   return (
     <table className="small">
@@ -124,6 +129,39 @@ function Table({ panel, context }: { panel: Panel; context: PanelContext }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Grafana's horizontal bar gauge: one bar per series, longest first, scaled to `max` (or the largest value), coloured by thresholds. */
+function BarGauge({ panel, context }: { panel: Panel; context: PanelContext }) {
+  const data = useInstant(panel, context);
+  const defaults = panel.fieldConfig?.defaults ?? {};
+  if (data.error) return <p className="notice notice-error small">{data.error.message}</p>;
+  if (!data.data) return <p className="muted small">…</p>;
+  const rows = data.data.filter((row) => Number.isFinite(row.value)).sort((a, b) => b.value - a.value);
+  if (rows.length === 0) return <p className="muted small panel-empty">No data in this range.</p>;
+  const min = defaults.min ?? 0;
+  const max = defaults.max ?? Math.max(...rows.map((row) => row.value), min + 1);
+  return (
+    <div className="panel-bars">
+      {rows.map((row) => {
+        const share = Math.min(1, Math.max(0, (row.value - min) / (max - min)));
+        const color = thresholdColor(row.value, defaults.thresholds?.steps) ?? '#1d4ed8';
+        return (
+          <div key={row.label} className="panel-bar" data-value={row.value}>
+            <span className="panel-bar-label" title={row.label}>
+              {row.label}
+            </span>
+            <span className="panel-bar-track" role="meter" aria-label={row.label} aria-valuenow={row.value} aria-valuemin={min} aria-valuemax={max}>
+              <span className="panel-bar-fill" style={{ width: `${share * 100}%`, background: `linear-gradient(90deg, ${color}55, ${color})` }} />
+            </span>
+            <span className="panel-bar-value" style={{ color }}>
+              {formatValue(row.value, defaults.unit, defaults.decimals)}
+            </span>
+          </div>
+        );
+      })}
+    </div>
   );
 }
 
@@ -145,6 +183,8 @@ export function PanelView({ panel, context }: { panel: Panel; context: PanelCont
         <TimeSeries panel={panel} context={context} />
       ) : panel.type === 'table' ? (
         <Table panel={panel} context={context} />
+      ) : panel.type === 'bargauge' ? (
+        <BarGauge panel={panel} context={context} />
       ) : (
         <Stat panel={panel} context={context} gauge={panel.type === 'gauge'} />
       )}

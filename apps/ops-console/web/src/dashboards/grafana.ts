@@ -42,7 +42,7 @@ export interface Dashboard {
 }
 
 /** The panel types drawn here; any other says so in its place. */
-export const drawnPanelTypes = ['timeseries', 'stat', 'gauge', 'table'] as const;
+export const drawnPanelTypes = ['timeseries', 'stat', 'gauge', 'bargauge', 'table'] as const;
 
 export const timeRanges = [
   { label: 'Last 5 minutes', seconds: 5 * 60 },
