@@ -17,16 +17,34 @@ export interface PaymentProvider {
   authorize(request: AuthorizationRequest, signal: AbortSignal): Promise<ProviderResult>;
 }
 
+/**
+ * The documented test tokens and what each does; any other token is declined with `unknown_token`
+ * (a real provider refuses a token it never issued, it does not take the payment).
+ */
+export const testPaymentTokens = {
+  tok_visa: 'authorized',
+  tok_mastercard: 'authorized',
+  tok_decline: 'declined: card_declined',
+  tok_insufficient_funds: 'declined: insufficient_funds',
+  tok_timeout: 'the provider never answers: retried, then declined with provider_timeout',
+} as const;
+
 const declinedTokens: Record<string, string> = {
   tok_decline: 'card_declined',
   tok_insufficient_funds: 'insufficient_funds',
 };
 
+/** The decline reason a token earns, or undefined when it authorizes. */
+export function declineReasonOf(token: string): string | undefined {
+  if (!Object.hasOwn(testPaymentTokens, token)) return 'unknown_token';
+  return declinedTokens[token];
+}
+
 /**
- * A deterministic stand-in for a real provider, answering after `latencyMs`:
- * `tok_decline` / `tok_insufficient_funds` decline, `tok_timeout` never answers, anything else
- * authorizes. Idempotent by orderId like a real provider's idempotency key: a retried call for
- * an order returns the first result.
+ * A deterministic stand-in for a real provider, answering after `latencyMs`: the
+ * `testPaymentTokens` behave as documented, `tok_timeout` never answers, any other token is
+ * declined with `unknown_token`. Idempotent by orderId like a real provider's idempotency key: a
+ * retried call for an order returns the first result.
  */
 export function createSimulatedProvider(opts: { latencyMs: number; maxRemembered?: number }): PaymentProvider {
   const { latencyMs, maxRemembered = 10_000 } = opts;
@@ -43,7 +61,7 @@ export function createSimulatedProvider(opts: { latencyMs: number; maxRemembered
       await delay(request.token === 'tok_timeout' ? Infinity : latencyMs, signal);
       const known = results.get(request.orderId);
       if (known) return known;
-      const reason = declinedTokens[request.token];
+      const reason = declineReasonOf(request.token);
       return remember(
         request.orderId,
         reason ? { outcome: 'declined', reason } : { outcome: 'authorized', authorizationId: randomUUID() },

@@ -28,7 +28,7 @@ function authorizerFor(provider: PaymentProvider, overrides: { failureThreshold?
   return { authorize, sleeps, calls: () => calls };
 }
 
-test('simulated provider: decline tokens decline with their reason, others authorize', async () => {
+test('simulated provider: decline tokens decline with their reason, the pay tokens authorize, any other is unknown_token', async () => {
   const { authorize } = authorizerFor(createSimulatedProvider({ latencyMs: 1 }));
   assert.deepEqual(await authorize(request('tok_decline')), { status: 'declined', reason: 'card_declined', attempts: 1 });
   assert.deepEqual(await authorize(request('tok_insufficient_funds')), {
@@ -38,6 +38,10 @@ test('simulated provider: decline tokens decline with their reason, others autho
   });
   const ok = await authorize(request('tok_visa'));
   assert.equal(ok.status, 'authorized');
+  assert.equal((await authorize(request('tok_mastercard'))).status, 'authorized');
+  for (const token of ['tok_amex', 'TOK_VISA', 'tok_visa ', '__proto__', 'constructor']) {
+    assert.deepEqual(await authorize(request(token)), { status: 'declined', reason: 'unknown_token', attempts: 1 }, token);
+  }
 });
 
 test('simulated provider is idempotent by orderId', async () => {

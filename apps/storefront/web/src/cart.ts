@@ -21,6 +21,13 @@ export const cart = {
   add: (productId: string, quantity: number) => save([...lines, { productId, quantity }]),
   setQuantity: (productId: string, quantity: number) =>
     save(lines.map((line) => (line.productId === productId ? { ...line, quantity } : line))),
+  /** Adds `items` to the cart, summing quantities of a product already in it. */
+  putBack: async (items: CartLine[]) => {
+    await refreshCart();
+    const merged = new Map(lines.map((line) => [line.productId, line.quantity]));
+    for (const item of items) merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
+    await save([...merged].map(([productId, quantity]) => ({ productId, quantity })));
+  },
   remove: (productId: string) => save(lines.filter((line) => line.productId !== productId)),
   clear: async () => {
     await api.clearCart();

@@ -112,7 +112,8 @@ export function CartPage() {
           <input value={paymentToken} onChange={(e) => setPaymentToken(e.target.value)} required maxLength={100} aria-describedby="token-help" />
         </label>
         <p id="token-help" className="muted small" style={{ margin: 0 }}>
-          Test tokens: <code>tok_visa</code> pays, <code>tok_decline</code> is declined, <code>tok_timeout</code> times out at the provider.
+          Test tokens: <code>tok_visa</code> and <code>tok_mastercard</code> pay, <code>tok_decline</code> and <code>tok_insufficient_funds</code> are
+          declined, <code>tok_timeout</code> gets no answer from the provider; any other token is refused as unknown.
         </p>
         <ErrorNotice error={checkout.error} />
         {checkout.busy ? (

@@ -1,11 +1,34 @@
 import { useEffect, useState } from 'react';
 import { followEvents, type ApiError } from '../../../../shared/web/api.ts';
-import { Link } from '../../../../shared/web/router.tsx';
-import { ErrorNotice, formatMoney, formatTime, Loading, StatusBadge } from '../../../../shared/web/ui.tsx';
+import { Link, navigate } from '../../../../shared/web/router.tsx';
+import { ErrorNotice, formatMoney, formatTime, Loading, StatusBadge, useAction } from '../../../../shared/web/ui.tsx';
 import { session, type Order } from '../api.ts';
+import { cart } from '../cart.ts';
 
-/** `payment_declined: card_declined` → `Payment declined: card declined`. */
+/** What a cancellation reason means to the customer, and whether trying again can help. */
+const reasonText: Record<string, { text: string; retry: boolean }> = {
+  'payment_declined: card_declined': { text: 'Your card was declined. Try again with another payment method.', retry: true },
+  'payment_declined: insufficient_funds': { text: 'Your card was declined for insufficient funds. Try again with another payment method.', retry: true },
+  'payment_declined: unknown_token': {
+    text: 'The payment method was not recognised. Use one of the test tokens shown at checkout (tok_visa pays).',
+    retry: true,
+  },
+  'payment_declined: provider_timeout': {
+    text: 'The payment could not be confirmed: the payment provider did not answer in time. Nothing was charged; try again.',
+    retry: true,
+  },
+  'payment_declined: provider_unavailable': {
+    text: 'The payment could not be confirmed: the payment provider is unavailable right now. Nothing was charged; try again in a moment.',
+    retry: true,
+  },
+  insufficient_stock: { text: 'Some items are no longer in stock in the quantity you asked for.', retry: true },
+  saga_timeout: { text: 'The order could not be completed in time. Nothing was charged; try again.', retry: true },
+};
+
+/** `payment_declined: card_declined` → a sentence for the customer; an unknown reason is shown as words. */
 export function describeReason(reason: string): string {
+  const known = reasonText[reason];
+  if (known) return known.text;
   const text = reason.replace(/_/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -76,9 +99,10 @@ export function OrderPage({ id }: { id: string }) {
         </div>
         <p>{statusText[order.status]}</p>
         {order.status === 'CANCELLED' && order.reason && (
-          <p className="notice notice-error" data-testid="order-reason">
-            Reason: {describeReason(order.reason)} <code className="muted">({order.reason})</code>
-          </p>
+          <div className="notice notice-error stack" data-testid="order-reason">
+            <span>{describeReason(order.reason)}</span>
+            <TryAgain items={order.items} />
+          </div>
         )}
         {error && pending && <ErrorNotice error={error} />}
       </section>
@@ -117,6 +141,22 @@ export function OrderPage({ id }: { id: string }) {
       <p>
         <Link to="/orders">All my orders</Link> · <Link to="/">Continue shopping</Link>
       </p>
+    </div>
+  );
+}
+
+/** A cancelled order's items go back into the cart (merged with what is there), and the customer to checkout. */
+function TryAgain({ items }: { items: Order['items'] }) {
+  const refill = useAction(async () => {
+    await cart.putBack(items.map(({ productId, quantity }) => ({ productId, quantity })));
+    navigate('/cart');
+  });
+  return (
+    <div>
+      <button type="button" className="button-primary" onClick={() => void refill.run()} disabled={refill.busy}>
+        Put the items back in my cart and try again
+      </button>
+      <ErrorNotice error={refill.error} />
     </div>
   );
 }
