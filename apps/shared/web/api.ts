@@ -1,11 +1,13 @@
+import type { FieldProblem } from './fieldErrors.ts';
+
 /** An RFC 9457 problem (or a network failure) in a form the UI can show: never a stack trace. */
 export class ApiError extends Error {
   readonly status: number;
   readonly title: string;
   readonly detail: string;
   readonly type: string;
-  readonly fieldErrors: { field: string; message: string }[];
-  constructor(status: number, title: string, detail: string, type = 'about:blank', fieldErrors: { field: string; message: string }[] = []) {
+  readonly fieldErrors: FieldProblem[];
+  constructor(status: number, title: string, detail: string, type = 'about:blank', fieldErrors: FieldProblem[] = []) {
     super(detail || title);
     this.name = 'ApiError';
     this.status = status;
@@ -37,7 +39,7 @@ export function setUnauthorizedHandler(handler: () => void): void {
 async function problemOf(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   try {
-    const body = JSON.parse(text) as { title?: string; detail?: string; type?: string; errors?: { field: string; message: string }[] };
+    const body = JSON.parse(text) as { title?: string; detail?: string; type?: string; errors?: FieldProblem[] };
     if (body && typeof body === 'object' && (body.title || body.detail)) {
       return new ApiError(response.status, body.title ?? response.statusText, body.detail ?? '', body.type, body.errors ?? []);
     }

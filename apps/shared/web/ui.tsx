@@ -1,5 +1,6 @@
 import { Component, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
+import { sentenceFor, sentencesFor, type FieldLabels } from './fieldErrors.ts';
 import type { SessionStore } from './session.ts';
 
 export interface Resource<T> {
@@ -52,18 +53,22 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function ErrorNotice({ error, onRetry }: { error: ApiError | undefined; onRetry?: () => void }) {
+/**
+ * A failed request in words: a validation problem as one sentence per field (those shown next to
+ * their input, `inline`, left out), anything else as its title and detail.
+ */
+export function ErrorNotice({ error, onRetry, labels, inline = [] }: { error: ApiError | undefined; onRetry?: () => void; labels?: FieldLabels; inline?: string[] }) {
   if (!error) return null;
+  const fields = error.fieldErrors.filter((f) => !inline.some((name) => f.field === name || f.field.startsWith(`${name}.`)));
+  const validation = error.fieldErrors.length > 0;
   return (
     <div className="notice notice-error" role="alert">
-      <strong>{error.title}</strong>
-      {error.detail && error.detail !== error.title && <span> {error.detail}</span>}
-      {error.fieldErrors.length > 0 && (
+      <strong>{validation ? 'Please check what you entered.' : error.title}</strong>
+      {!validation && error.detail && error.detail !== error.title && <span> {error.detail}</span>}
+      {fields.length > 0 && (
         <ul>
-          {error.fieldErrors.map((f) => (
-            <li key={f.field + f.message}>
-              {f.field.replace(/^\//, '') || 'request'}: {f.message}
-            </li>
+          {fields.map((f) => (
+            <li key={f.field + f.message}>{sentenceFor(f, labels)}</li>
           ))}
         </ul>
       )}
@@ -73,6 +78,17 @@ export function ErrorNotice({ error, onRetry }: { error: ApiError | undefined; o
         </button>
       )}
     </div>
+  );
+}
+
+/** The sentences about one field of a failed request, shown under its input. */
+export function FieldMessage({ error, field, labels }: { error: ApiError | undefined; field: string; labels?: FieldLabels }) {
+  const sentences = error ? sentencesFor(error.fieldErrors, field, labels) : [];
+  if (sentences.length === 0) return null;
+  return (
+    <span className="field-error" data-field={field}>
+      {sentences.join(' ')}
+    </span>
   );
 }
 

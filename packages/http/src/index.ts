@@ -10,3 +10,4 @@ export type { HttpMetrics } from './metrics.ts';
 export type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 export { anyText, isBigintId, isTimestamp, isUuid, keysetCursor } from './cursor.ts';
 export type { CursorCodec, CursorField, KeysetCursor } from './cursor.ts';
+export { currencyCodes, registerFormats } from './formats.ts';

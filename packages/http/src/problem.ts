@@ -4,7 +4,12 @@ export const problemTypeBase = 'https://meridian.dev/problems/';
 
 export interface FieldError {
   field: string;
+  /** The validator's English, e.g. `must NOT have more than 200 characters`. */
   message: string;
+  /** The schema keyword that failed (`maxLength`, `format`, `required`…), for clients that word it themselves. */
+  keyword?: string;
+  /** The keyword's parameters, e.g. `{ limit: 200 }` or `{ format: 'uuid' }`. */
+  params?: Record<string, unknown>;
 }
 
 /** An RFC 9457 problem details body. */
@@ -93,9 +98,9 @@ interface SchemaValidationError {
  * is wrong. A union's own error replaces the per-branch noise for that field.
  */
 export function fieldErrors(errors: SchemaValidationError[], part = 'body'): FieldError[] {
-  const byField = new Map<string, { keyword: string; message: string }[]>();
-  const add = (field: string, keyword: string, message: string) => {
-    byField.set(field, [...(byField.get(field) ?? []), { keyword, message }]);
+  const byField = new Map<string, { keyword: string; message: string; params?: Record<string, unknown> }[]>();
+  const add = (field: string, keyword: string, message: string, params?: Record<string, unknown>) => {
+    byField.set(field, [...(byField.get(field) ?? []), { keyword, message, params }]);
   };
   for (const error of errors) {
     const path = error.instancePath.split('/').slice(1).map(decodePointer);
@@ -108,14 +113,18 @@ export function fieldErrors(errors: SchemaValidationError[], part = 'body'): Fie
         add([...path, property].join('.'), 'additionalProperties', 'is not allowed');
       }
     } else {
-      add(path.length > 0 ? path.join('.') : part, error.keyword, error.message ?? 'is invalid');
+      add(path.length > 0 ? path.join('.') : part, error.keyword, error.message ?? 'is invalid', error.params);
     }
   }
   const result: FieldError[] = [];
   for (const [field, list] of byField) {
     const union = list.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
-    for (const { message } of union.length > 0 ? union : list) {
-      if (!result.some((r) => r.field === field && r.message === message)) result.push({ field, message });
+    // An extra property is also checked against `false` ("schema is false"): the first error says it.
+    const extra = list.some((e) => e.keyword === 'additionalProperties');
+    const kept = union.length > 0 ? union : extra ? list.filter((e) => e.keyword !== 'boolean') : list;
+    for (const { keyword, message, params } of kept) {
+      if (result.some((r) => r.field === field && r.message === message)) continue;
+      result.push({ field, message, keyword, ...(params && Object.keys(params).length > 0 ? { params } : {}) });
     }
   }
   return result;

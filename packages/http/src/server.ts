@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { registerFormats } from './formats.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { context, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
@@ -163,6 +164,7 @@ function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknow
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<App> {
   registerAjvFormats();
+  registerFormats();
   const metrics = ensureHttpMetrics();
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,

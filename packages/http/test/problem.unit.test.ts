@@ -60,20 +60,21 @@ test('fieldErrors names fields by path and collapses union branch noise', () => 
     { keyword: 'const', instancePath: '/role', params: {}, message: 'must be equal to constant' },
     { keyword: 'anyOf', instancePath: '/role', params: {}, message: 'must match a schema in anyOf' },
     { keyword: 'additionalProperties', instancePath: '', params: { additionalProperties: ['admin'] }, message: 'x' },
+    { keyword: 'boolean', instancePath: '/admin', params: {}, message: 'schema is false' },
   ]);
   assert.deepEqual(errors, [
-    { field: 'email', message: 'is required' },
-    { field: 'name', message: 'is required' },
-    { field: 'address.city', message: 'is required' },
-    { field: 'items.0.quantity', message: 'must be >= 1' },
-    { field: 'role', message: 'must match a schema in anyOf' },
-    { field: 'admin', message: 'is not allowed' },
+    { field: 'email', message: 'is required', keyword: 'required' },
+    { field: 'name', message: 'is required', keyword: 'required' },
+    { field: 'address.city', message: 'is required', keyword: 'required' },
+    { field: 'items.0.quantity', message: 'must be >= 1', keyword: 'minimum', params: { limit: 1 } },
+    { field: 'role', message: 'must match a schema in anyOf', keyword: 'anyOf' },
+    { field: 'admin', message: 'is not allowed', keyword: 'additionalProperties' },
   ]);
 });
 
 test('a wrong whole request part is named by the part', () => {
   assert.deepEqual(fieldErrors([{ keyword: 'type', instancePath: '', params: {}, message: 'must be object' }], 'body'), [
-    { field: 'body', message: 'must be object' },
+    { field: 'body', message: 'must be object', keyword: 'type' },
   ]);
 });
 

@@ -91,7 +91,7 @@ test('validation errors are problem+json 400 naming every field', async (t) => {
 
   const query = await json(await fetch(`${url}/items?limit=500`));
   assert.equal(query.status, 400);
-  assert.deepEqual(query.body.errors, [{ field: 'limit', message: 'must be <= 100' }]);
+  assert.deepEqual(query.body.errors, [{ field: 'limit', message: 'must be <= 100', keyword: 'maximum', params: { comparison: '<=', limit: 100 } }]);
   assert.deepEqual((await json(await fetch(`${url}/items?limit=5`))).body, { limit: 5 });
 });
 

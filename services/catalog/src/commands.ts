@@ -19,7 +19,7 @@ export async function createProduct({ sql, outbox }: CatalogDeps, input: NewProd
       sku: input.sku,
       name: input.name,
       description: input.description ?? '',
-      category: input.category,
+      category: await db.canonicalCategory(tx, input.category),
       priceCents: input.priceCents,
       currency: input.currency ?? defaultCurrency,
       active: true,
@@ -38,7 +38,7 @@ export async function patchProduct({ sql, outbox }: CatalogDeps, id: string, pat
   return sql.begin(async (tx) => {
     const current = await db.findProduct(tx, id, { forUpdate: true });
     if (!current) return undefined;
-    const changes = changedFields(current, patch);
+    const changes = changedFields(current, patch.category === undefined ? patch : { ...patch, category: await db.canonicalCategory(tx, patch.category) });
     if (Object.keys(changes).length === 0) return current;
     const updated = await db.updateProduct(tx, id, changes);
     await publishProductUpdated(outbox, tx, updated);

@@ -152,6 +152,41 @@ test('search, category filter and cursor paging return every matching product ex
   assert.deepEqual(categories.body.items.find((c: { name: string }) => c.name === category), { name: category, count: 24 });
 });
 
+test('a category is one regardless of case and spaces, shown as first spelled; a filter finds it in any case', async () => {
+  const first = `Garden ${randomBytes(3).toString('hex')}`;
+  const a = await createProduct({ sku: uniqueSku('CAT'), name: 'Rake', category: first, priceCents: 900 });
+  const b = await createProduct({ sku: uniqueSku('CAT'), name: 'Hoe', category: `  ${first.toLowerCase()} `, priceCents: 800 });
+  assert.equal(b.category, first, 'the lowercase spelling joins the existing category');
+  const moved = await call(products(`/${a.id}`), { method: 'PATCH', token: staffToken, body: { category: first.toUpperCase() } });
+  assert.equal(moved.body.category, first);
+  const filtered = await call(products(`?${new URLSearchParams({ category: first.toUpperCase() })}`));
+  assert.deepEqual(filtered.body.items.map((p: { name: string }) => p.name).sort(), ['Hoe', 'Rake']);
+  const categories = await call(`${catalog.url}/api/v1/categories`);
+  assert.deepEqual(categories.body.items.filter((c: { name: string }) => c.name.toLowerCase() === first.toLowerCase()), [{ name: first, count: 2 }]);
+});
+
+test('the catalog refuses what it cannot keep as given: an unknown currency, an over-long name, a blank category; nothing is stored', async () => {
+  const sku = uniqueSku('BAD');
+  const cases: [Record<string, unknown>, string, string][] = [
+    [{ currency: 'XYZ' }, 'currency', 'format'],
+    [{ name: 'n'.repeat(5000) }, 'name', 'maxLength'],
+    [{ category: '   ' }, 'category', 'pattern'],
+  ];
+  for (const [override, field, keyword] of cases) {
+    const response = await call(products(), { method: 'POST', token: staffToken, body: { sku, name: 'Valid', category: 'Kitchen', priceCents: 100, ...override } });
+    assert.equal(response.status, 400, field);
+    assert.deepEqual(
+      response.body.errors.map((e: { field: string; keyword: string }) => [e.field, e.keyword]),
+      [[field, keyword]],
+    );
+  }
+  const long = await call(products(), { method: 'POST', token: staffToken, body: { sku, name: 'n'.repeat(5000), category: 'Kitchen', priceCents: 100 } });
+  assert.deepEqual(long.body.errors[0].params, { limit: 200 }, 'the limit is named for the person');
+  assert.equal((await call(products(`?${new URLSearchParams({ q: sku })}`))).body.items.length, 0, 'nothing stored');
+  const euro = await call(products(), { method: 'POST', token: staffToken, body: { sku, name: 'Valid', category: 'Kitchen', priceCents: 100, currency: 'CHF' } });
+  assert.equal(euro.status, 201, 'an ISO 4217 code is taken');
+});
+
 test('bad paging input is 400', async () => {
   const badCursor = await call(products('?cursor=garbage'));
   assert.equal(badCursor.status, 400);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Value } from 'typebox/value';
 import { ProductSnapshotV1 } from '@meridian/contracts';
+import { registerFormats } from '@meridian/http';
 import { decodeCursor, encodeCursor } from '../src/domain/cursor.ts';
 import { changedFields, fromV2, toSnapshot, toV1, toV2, type NewProduct, type Product, type ProductPatch } from '../src/domain/product.ts';
 import { CreateProductBodyV1, CreateProductBodyV2, PatchProductBodyV1, ProductListQuery, ProductV1, ProductV2 } from '../src/api/schemas.ts';
@@ -73,11 +74,15 @@ test('the event snapshot satisfies the ProductCreated/Updated contract', () => {
 });
 
 test('request validation: create bodies, patches and list queries', () => {
+  registerFormats(); // the server does this at start; `currency` is one of its formats
   const create = { sku: 'KIT-0002', name: 'Mug', category: 'Kitchen', priceCents: 1200 };
   assert.equal(Value.Check(CreateProductBodyV1, create), true);
   assert.equal(Value.Check(CreateProductBodyV1, { ...create, priceCents: -1 }), false);
   assert.equal(Value.Check(CreateProductBodyV1, { ...create, priceCents: 12.5 }), false);
   assert.equal(Value.Check(CreateProductBodyV1, { ...create, currency: 'eur' }), false);
+  assert.equal(Value.Check(CreateProductBodyV1, { ...create, currency: 'XYZ' }), false, 'not an ISO 4217 code in use');
+  assert.equal(Value.Check(CreateProductBodyV1, { ...create, currency: 'CHF' }), true);
+  assert.equal(Value.Check(CreateProductBodyV1, { ...create, category: '   ' }), false, 'a blank category');
   assert.equal(Value.Check(CreateProductBodyV1, { ...create, sku: 'has space' }), false);
   assert.equal(Value.Check(CreateProductBodyV1, { ...create, id: product.id }), false, 'ids are assigned by the server');
   assert.equal(Value.Check(CreateProductBodyV2, { ...create }), false, 'v2 takes price, not priceCents');

@@ -5,9 +5,9 @@ const Timestamp = Type.String({ format: 'date-time' });
 const Sku = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Stock keeping unit, unique' });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Description = Type.String({ maxLength: 5000 });
-const Category = Type.String({ minLength: 1, maxLength: 100 });
+const Category = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Unique regardless of case: the first spelling given is the one shown', examples: ['Kitchen'] });
 const PriceCents = Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'Price in minor units' });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+const Currency = Type.String({ format: 'currency', minLength: 3, maxLength: 3, description: 'ISO 4217 currency code in use, e.g. EUR (XYZ is refused)', examples: ['EUR'] });
 
 export const ProductIdParams = Type.Object({ id: Uuid });
 

@@ -42,6 +42,19 @@ export async function insertProduct(db: Db, p: Omit<Product, 'createdAt' | 'upda
   return rows[0] && toProduct(rows[0]);
 }
 
+/**
+ * The display name of `category` regardless of case and surrounding spaces: the spelling it was
+ * first given, registered now when it is new.
+ */
+export async function canonicalCategory(db: Db, category: string): Promise<string> {
+  const name = category.trim();
+  const rows = await db<{ name: string }[]>`
+    insert into categories (key, name) values (${name.toLowerCase()}, ${name})
+    on conflict (key) do update set key = excluded.key
+    returning name`;
+  return rows[0]!.name;
+}
+
 export async function findProduct(db: Db, id: string, { forUpdate = false } = {}): Promise<Product | undefined> {
   const rows = await db<ProductRow[]>`select * from products where id = ${id} ${forUpdate ? db`for update` : db``}`;
   return rows[0] && toProduct(rows[0]);
@@ -84,7 +97,7 @@ export async function listProducts(db: Db, query: ProductQuery): Promise<{ items
     select * from products
     where true
       ${query.includeInactive ? db`` : db`and active`}
-      ${query.category !== undefined ? db`and category = ${query.category}` : db``}
+      ${query.category !== undefined ? db`and category = coalesce((select name from categories where key = ${query.category.trim().toLowerCase()}), ${query.category})` : db``}
       ${query.q ? db`and (name || ' ' || description || ' ' || sku) ilike ${likePattern(query.q)}` : db``}
       ${query.after ? db`and (name, id) > (${query.after.name}, ${query.after.id}::uuid)` : db``}
     order by name, id

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../../../shared/web/api.ts';
 import { Link, navigate } from '../../../../shared/web/router.tsx';
-import { ErrorNotice, formatTime, Loading, ResourceView, useAction, useResource } from '../../../../shared/web/ui.tsx';
+import { ErrorNotice, FieldMessage, formatTime, Loading, ResourceView, useAction, useResource } from '../../../../shared/web/ui.tsx';
 import { api, formatPriceInput, parsePrice, type Product } from '../api.ts';
 import { StockEditor } from './StockPage.tsx';
 
@@ -23,6 +23,10 @@ const draftOf = (p?: Product): Draft => ({
   currency: p?.price.currency ?? 'EUR',
 });
 
+/** How the product form's inputs are called, by the request field they fill. */
+const labels = { sku: 'SKU', name: 'Name', description: 'Description', category: 'Category', price: 'Price', 'price.amount': 'Price', 'price.currency': 'Currency' };
+const inlineFields = Object.keys(labels);
+
 function ProductForm({ product, onSaved }: { product?: Product; onSaved(product: Product): void }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(product));
   const [saved, setSaved] = useState(false);
@@ -32,7 +36,11 @@ function ProductForm({ product, onSaved }: { product?: Product; onSaved(product:
   });
   const save = useAction(async () => {
     const amount = parsePrice(draft.price);
-    if (Number.isNaN(amount)) throw new ApiError(400, 'Invalid price', 'Enter a price like 12.50.');
+    if (Number.isNaN(amount)) {
+      throw new ApiError(400, 'Invalid price', 'Enter a price like 12.50.', undefined, [
+        { field: 'price.amount', message: 'Enter a price like 12.50', keyword: 'type', params: { type: 'number' } },
+      ]);
+    }
     const body = {
       name: draft.name.trim(),
       description: draft.description,
@@ -52,31 +60,38 @@ function ProductForm({ product, onSaved }: { product?: Product; onSaved(product:
     <form className="card form" onSubmit={submit} aria-label={product ? 'Edit product' : 'New product'}>
       <label>
         SKU
-        <input required pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}" readOnly={Boolean(product)} {...field('sku')} />
+        <input required readOnly={Boolean(product)} {...field('sku')} />
+        <FieldMessage error={save.error} field="sku" labels={labels} />
       </label>
+      {/* No maxLength on the inputs: a browser would cut pasted text silently; the service names the limit instead. */}
       <label>
         Name
-        <input required maxLength={200} {...field('name')} />
+        <input required {...field('name')} />
+        <FieldMessage error={save.error} field="name" labels={labels} />
       </label>
       <label>
         Description
-        <textarea maxLength={5000} {...field('description')} />
+        <textarea {...field('description')} />
+        <FieldMessage error={save.error} field="description" labels={labels} />
       </label>
       <label>
         Category
-        <input required maxLength={100} {...field('category')} />
+        <input required {...field('category')} />
+        <FieldMessage error={save.error} field="category" labels={labels} />
       </label>
       <div className="row">
         <label style={{ flex: '1 1 140px' }}>
           Price
           <input required inputMode="decimal" placeholder="12.50" {...field('price')} />
+          <FieldMessage error={save.error} field="price.amount" labels={labels} />
         </label>
         <label style={{ flex: '0 1 100px' }}>
           Currency
-          <input required pattern="[A-Za-z]{3}" maxLength={3} {...field('currency')} />
+          <input required {...field('currency')} />
+          <FieldMessage error={save.error} field="price.currency" labels={labels} />
         </label>
       </div>
-      <ErrorNotice error={save.error} />
+      <ErrorNotice error={save.error} labels={labels} inline={inlineFields} />
       {saved && (
         <p className="notice notice-ok" role="status">
           Saved.
