@@ -5,12 +5,14 @@ import { createTokenIssuer, type TokenIssuer } from '@meridian/auth';
 import { register, type Registration } from '@meridian/discovery';
 
 /**
- * A stand-in for identity (JWKS) and the gateway (`GET /api/v1/orders/{id}` answers `orders[id]`),
+ * A stand-in for identity (JWKS) and the gateway (`GET /api/v1/orders/{id}` answers `orders[id]`,
+ * `GET /api/v1/inventory?productIds=` the `stock` of those ids it holds),
  * registered in discovery under `ns`, so an app server can be tested without the whole platform.
  */
 export async function startStandIns({ ns, etcdEndpoints }: { ns: string; etcdEndpoints: string[] }) {
   const issuer: TokenIssuer = await createTokenIssuer({ generate: true });
   const orders = new Map<string, { id: string; status: string; reason?: string }>();
+  const stock = new Map<string, number>();
   const requests: { method: string; url: string; authorization?: string; body: string }[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -24,6 +26,11 @@ export async function startStandIns({ ns, etcdEndpoints }: { ns: string; etcdEnd
       if (req.url === '/.well-known/jwks.json') return json(200, issuer.jwks());
       const order = /^\/api\/v1\/orders\/([^/?]+)$/.exec(req.url ?? '');
       if (order && orders.has(order[1])) return json(200, orders.get(order[1]));
+      const levels = /^\/api\/v1\/inventory\?productIds=([^&]+)$/.exec(req.url ?? '');
+      if (levels) {
+        const ids = levels[1].split(',').filter((id) => stock.has(id));
+        return json(200, { items: ids.map((productId) => ({ productId, available: stock.get(productId), reserved: 0 })) });
+      }
       json(404, { type: 'https://meridian.dev/problems/not-found', title: 'Not found', status: 404, detail: `stand-in has no ${req.url}` });
     });
   });
@@ -43,6 +50,7 @@ export async function startStandIns({ ns, etcdEndpoints }: { ns: string; etcdEnd
     url,
     issuer,
     orders,
+    stock,
     requests,
     async stop() {
       await Promise.all(registrations.map((r) => r.deregister()));

@@ -28,8 +28,8 @@ export function normalizeCart(items: readonly CartLine[]): CartLine[] {
   for (const { productId, quantity } of items) byProduct.set(productId, (byProduct.get(productId) ?? 0) + quantity);
   const lines = [...byProduct].map(([productId, quantity]) => ({ productId, quantity }));
   const tooMany = lines.find((line) => line.quantity > maxLineQuantity);
-  if (tooMany) throw new CartError(`at most ${maxLineQuantity} of one product (${tooMany.productId}) fit in a cart`);
-  if (lines.length > maxCartLines) throw new CartError(`a cart holds at most ${maxCartLines} products`);
+  if (tooMany) throw new CartError(`At most ${maxLineQuantity.toLocaleString('en')} of one product fit in a cart`);
+  if (lines.length > maxCartLines) throw new CartError(`A cart holds at most ${maxCartLines} different products`);
   return lines;
 }
 

@@ -7,15 +7,22 @@ import type { ServiceDefinition } from '@meridian/service';
 import { createLiveFeed, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
 import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
+import { Availability, createAvailability, maxAvailabilityIds, type StockLevel } from './availability.ts';
 import { CartBody, CartError, createCartStore, Cart } from './cart.ts';
 import { isFinal, orderUpdateFrom, type OrderUpdate } from './orderEvents.ts';
 
 const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const AvailabilityQuery = Type.Object(
+  { productIds: Type.String({ pattern: `^${uuid}(,${uuid}){0,${maxAvailabilityIds - 1}}$`, description: `Comma-separated product ids, at most ${maxAvailabilityIds}` }) },
+  { additionalProperties: false },
+);
 
 /**
  * The storefront's server: the built web app, `/api/*` proxied to the gateway, carts in Redis
- * (`/app-api/cart`) and live order status as server-sent events (`/app-api/orders/{id}/events`).
+ * (`/app-api/cart`), availability for product cards (`/app-api/availability`) and live order status
+ * as server-sent events (`/app-api/orders/{id}/events`).
  */
 export function storefrontService(options: { distDir?: string } = {}): ServiceDefinition {
   const updates = createHub<OrderUpdate>();
@@ -58,6 +65,37 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
         handler: async (request, reply) => {
           await carts.clear(request.user!.sub).catch((err) => Promise.reject(cartUnavailable(err)));
           return reply.code(204).send(null);
+        },
+      });
+
+      const availability = createAvailability({
+        async fetchLevels(productIds) {
+          const response = await gateway.request(`/api/v1/inventory?productIds=${productIds.join(',')}`, { headers: { accept: 'application/json' } });
+          if (!response.ok) throw new Error(`inventory answered ${response.status}`);
+          return ((await response.json()) as { items: StockLevel[] }).items;
+        },
+      });
+      app.get('/app-api/availability', {
+        schema: {
+          tags: ['catalog'],
+          summary: 'Whether products can be ordered: in stock, only a few left, or out of stock',
+          description:
+            'For product cards and pages. Levels are reused for 3 s and read from inventory in one batch, so a busy catalog page costs ' +
+            'inventory little; the reservation at checkout is what decides. A product never stocked is out of stock.',
+          querystring: AvailabilityQuery,
+          response: {
+            200: Type.Object({ items: Type.Array(Availability) }),
+            400: { description: 'Not a list of product ids (problem+json)' },
+            503: { description: 'Inventory could not be asked (problem+json)' },
+          },
+        },
+        handler: async (request, reply) => {
+          const items = await availability.get(request.query.productIds.split(',')).catch((err) => {
+            ctx.logger.warn({ err }, 'availability read failed');
+            throw problem(503, 'availability-unavailable', 'Availability cannot be read right now; try again shortly');
+          });
+          reply.header('cache-control', 'public, max-age=3');
+          return { items };
         },
       });
 

@@ -90,6 +90,32 @@ test('/api is proxied to the gateway with the caller\'s token; other paths get t
   assert.match(await page.text(), /<title>shop<\/title>/);
 });
 
+test('availability: in stock, only N left, out of stock (never stocked too), reused for a moment, one batched read', async () => {
+  const [plenty, few, none, never] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  standIns.stock.set(plenty, 80).set(few, 2).set(none, 0);
+  const ask = () => call(`/app-api/availability?productIds=${[plenty, few, none, never].join(',')}`, {}, null);
+  const reads = () => standIns.requests.filter((r) => r.url.startsWith('/api/v1/inventory')).length;
+  const before = reads();
+  const first = await ask();
+  assert.equal(first.status, 200);
+  assert.match(first.headers.get('cache-control') ?? '', /max-age=3/);
+  assert.deepEqual(await first.json(), {
+    items: [
+      { productId: plenty, status: 'in_stock' },
+      { productId: few, status: 'low', left: 2 },
+      { productId: none, status: 'out_of_stock' },
+      { productId: never, status: 'out_of_stock' },
+    ],
+  });
+  assert.equal(reads(), before + 1, 'one batched inventory read');
+  await Promise.all([ask(), ask(), ask()]);
+  assert.equal(reads(), before + 1, 'reused within the TTL');
+
+  const bad = await call('/app-api/availability?productIds=not-an-id', {}, null);
+  assert.equal(bad.status, 400);
+  assert.match(bad.headers.get('content-type') ?? '', /problem\+json/);
+});
+
 test('the order stream sends the snapshot, then the outcome published on orders.events, then ends', async () => {
   const orderId = randomUUID();
   standIns.orders.set(orderId, { id: orderId, status: 'PENDING' });

@@ -13,6 +13,12 @@ export interface Product {
   price: { amount: number; currency: string };
   active: boolean;
 }
+export interface Availability {
+  productId: string;
+  status: 'in_stock' | 'low' | 'out_of_stock';
+  /** Units left when `low`. */
+  left?: number;
+}
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -43,6 +49,8 @@ export const api = {
   products: (params: { q?: string; category?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
     request<Page<Product>>(`/api/v2/products${query(params)}`, { signal }),
   product: (id: string, signal?: AbortSignal) => request<Product>(`/api/v2/products/${encodeURIComponent(id)}`, { signal }),
+  availability: (productIds: string[], signal?: AbortSignal) =>
+    request<{ items: Availability[] }>(`/app-api/availability?productIds=${productIds.join(',')}`, { signal }),
   categories: (signal?: AbortSignal) => request<{ items: { name: string; count: number }[] }>('/api/v1/categories', { signal }),
   register: (body: { email: string; password: string; name: string }) => request('/api/v1/auth/register', { method: 'POST', body }),
   cart: (signal?: AbortSignal) => request<{ items: CartLine[] }>('/app-api/cart', { token: token(), signal }),

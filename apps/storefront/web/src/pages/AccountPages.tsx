@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { Link, navigate, useLocation } from '../../../../shared/web/router.tsx';
-import { ErrorNotice, LoginForm, useAction } from '../../../../shared/web/ui.tsx';
+import { ErrorNotice, FieldMessage, LoginForm, useAction } from '../../../../shared/web/ui.tsx';
+
+const signupFields = ['name', 'email', 'password'];
 import { api, session } from '../api.ts';
 
 /** Where to go after signing in: the `next` query parameter when it is a path of this app. */
@@ -47,18 +49,21 @@ export function SignupPage() {
       </p>
       <label>
         Name
-        <input autoComplete="name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+        <input autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />
+        <FieldMessage error={signup.error} field="name" />
       </label>
       <label>
         Email
         <input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <FieldMessage error={signup.error} field="email" />
       </label>
       <label>
         Password
         <input type="password" autoComplete="new-password" required minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} />
         <span className="muted small">At least 8 characters.</span>
+        <FieldMessage error={signup.error} field="password" />
       </label>
-      <ErrorNotice error={signup.error} />
+      <ErrorNotice error={signup.error} inline={signupFields} />
       <button type="submit" className="button-primary" disabled={signup.busy}>
         {signup.busy ? 'Creating account…' : 'Create account'}
       </button>

@@ -3,6 +3,7 @@ import { Link, navigate } from '../../../../shared/web/router.tsx';
 import { ErrorNotice, formatMoney, Loading, ResourceView, useAction, useResource } from '../../../../shared/web/ui.tsx';
 import { api, session, type Product } from '../api.ts';
 import { cart, useCartLines } from '../cart.ts';
+import { checkQuantity } from '../quantity.ts';
 
 /** A random id for the Idempotency-Key (crypto.randomUUID needs a secure context). */
 function newKey(): string {
@@ -24,9 +25,12 @@ export function CartPage() {
   const [paymentToken, setPaymentToken] = useState('tok_visa');
   // One key per checkout: a double submit or a retry after a network error cannot order twice.
   const [idempotencyKey, setIdempotencyKey] = useState(newKey);
-  const update = useAction((productId: string, quantity: number) =>
-    quantity > 0 ? cart.setQuantity(productId, quantity) : cart.remove(productId),
-  );
+  // A typed quantity is checked before it is sent; 0 removes the line.
+  const update = useAction((productId: string, typed: string) => {
+    const quantity = checkQuantity(typed, { min: 0 });
+    return quantity > 0 ? cart.setQuantity(productId, quantity) : cart.remove(productId);
+  });
+  const [editing, setEditing] = useState<string>();
   const checkout = useAction(async () => {
     const order = await api.placeOrder({ items: lines, paymentToken: paymentToken.trim() }, idempotencyKey);
     await cart.clear().catch(() => undefined);
@@ -83,11 +87,12 @@ export function CartPage() {
                       max={1000}
                       aria-label={`Quantity of ${product?.name ?? 'product'}`}
                       defaultValue={line.quantity}
-                      onBlur={(e) => Number(e.target.value) !== line.quantity && void update.run(line.productId, Number(e.target.value))}
+                      onFocus={() => setEditing(product?.name)}
+                      onBlur={(e) => e.target.value !== String(line.quantity) && void update.run(line.productId, e.target.value)}
                     />
                   </label>
                   <span className="price">{product ? formatMoney(product.price.amount * line.quantity, product.price.currency) : '—'}</span>
-                  <button type="button" className="button-danger" onClick={() => void update.run(line.productId, 0)} disabled={update.busy}>
+                  <button type="button" className="button-danger" onClick={() => void update.run(line.productId, '0')} disabled={update.busy}>
                     Remove
                   </button>
                 </div>
@@ -102,7 +107,7 @@ export function CartPage() {
           );
         }}
       </ResourceView>
-      <ErrorNotice error={update.error} />
+      <ErrorNotice error={update.error} labels={{ quantity: editing ? `Quantity of ${editing}` : 'Quantity', 'items.*.quantity': 'Quantity' }} />
       <form className="card form" onSubmit={submit} aria-labelledby="checkout-title">
         <h2 id="checkout-title" style={{ margin: 0 }}>
           Checkout

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, navigate, useLocation } from '../../../../shared/web/router.tsx';
 import { formatMoney, Pager, ResourceView, useCursorPages, useResource } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
-import { ProductThumb } from './common.tsx';
+import { ProductThumb, StockBadge, useAvailability } from './common.tsx';
 
 export function CatalogPage() {
   const { query } = useLocation();
@@ -15,6 +15,8 @@ export function CatalogPage() {
     (signal) => api.products({ q: q || undefined, category: category || undefined, cursor: pages.cursor, limit: 12 }, signal),
     [q, category, pages.cursor],
   );
+
+  const stock = useAvailability(products.data?.items.map((p) => p.id) ?? []);
 
   const apply = (next: { q?: string; category?: string }) => {
     const params = new URLSearchParams();
@@ -75,16 +77,20 @@ export function CatalogPage() {
           ) : (
             <>
               <ul className="grid product-grid" aria-label="Products">
-                {page.items.map((product) => (
-                  <li key={product.id}>
-                    <Link to={`/products/${product.id}`} className="card product-card">
-                      <ProductThumb name={product.name} category={product.category} />
-                      <h2>{product.name}</h2>
-                      <span className="muted small">{product.category}</span>
-                      <span className="price">{formatMoney(product.price.amount, product.price.currency)}</span>
-                    </Link>
-                  </li>
-                ))}
+                {page.items.map((product) => {
+                  const availability = stock.data?.get(product.id);
+                  return (
+                    <li key={product.id}>
+                      <Link to={`/products/${product.id}`} className={`card product-card${availability?.status === 'out_of_stock' ? ' product-card-out' : ''}`}>
+                        <ProductThumb name={product.name} category={product.category} />
+                        <h2>{product.name}</h2>
+                        <span className="muted small">{product.category}</span>
+                        <span className="price">{formatMoney(product.price.amount, product.price.currency)}</span>
+                        <StockBadge availability={availability} />
+                      </Link>
+                    </li>
+                  );
+                })}
               </ul>
               <Pager
                 hasPrevious={pages.page > 1}

@@ -1,22 +1,31 @@
 import { useState, type FormEvent } from 'react';
 import { Link, navigate } from '../../../../shared/web/router.tsx';
-import { ErrorNotice, formatMoney, ResourceView, useAction, useResource } from '../../../../shared/web/ui.tsx';
+import { ErrorNotice, FieldMessage, formatMoney, ResourceView, useAction, useResource } from '../../../../shared/web/ui.tsx';
 import { api, session } from '../api.ts';
-import { cart } from '../cart.ts';
-import { ProductThumb } from './common.tsx';
+import { cart, useCartLines } from '../cart.ts';
+import { checkQuantity, maxPerProduct } from '../quantity.ts';
+import { ProductThumb, StockBadge, useAvailability } from './common.tsx';
+
+const labels = { quantity: 'Quantity', 'items.*.quantity': 'Quantity' };
 
 export function ProductPage({ id }: { id: string }) {
   const product = useResource((signal) => api.product(id, signal), [id]);
-  const [quantity, setQuantity] = useState(1);
-  const [added, setAdded] = useState(false);
+  const stock = useAvailability([id]);
+  const availability = stock.data?.get(id);
+  const soldOut = availability?.status === 'out_of_stock';
+  const inCart = useCartLines().find((line) => line.productId === id)?.quantity ?? 0;
+  // What was typed, as typed: a wrong quantity is named, never replaced by another.
+  const [quantity, setQuantity] = useState('1');
+  const [added, setAdded] = useState<number>();
   const add = useAction(async () => {
-    await cart.add(id, quantity);
-    setAdded(true);
+    const units = checkQuantity(quantity, { inCart, left: availability?.left });
+    await cart.add(id, units);
+    setAdded(units);
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!session.get()) return navigate(`/login?next=${encodeURIComponent(`/products/${id}`)}`);
-    setAdded(false);
+    setAdded(undefined);
     void add.run();
   };
 
@@ -34,19 +43,25 @@ export function ProductPage({ id }: { id: string }) {
               {formatMoney(p.price.amount, p.price.currency)}
             </p>
             <p>{p.description || <span className="muted">No description.</span>}</p>
-            <form className="row" onSubmit={submit}>
-              <label>
-                Quantity
-                <input type="number" min={1} max={1000} value={quantity} onChange={(e) => setQuantity(Math.max(1, Number(e.target.value) || 1))} />
-              </label>
-              <button type="submit" className="button-primary" disabled={add.busy}>
-                {add.busy ? 'Adding…' : 'Add to cart'}
-              </button>
-            </form>
-            <ErrorNotice error={add.error} />
-            {added && (
+            <StockBadge availability={availability} />
+            {soldOut ? (
+              <p className="muted">Out of stock for now: it cannot be added to a cart.</p>
+            ) : (
+              <form className="row" onSubmit={submit} aria-label="Add to cart" noValidate>
+                <label>
+                  Quantity
+                  <input type="number" inputMode="numeric" min={1} max={maxPerProduct} value={quantity} onChange={(e) => setQuantity(e.target.value)} />
+                  <FieldMessage error={add.error} field="quantity" labels={labels} />
+                </label>
+                <button type="submit" className="button-primary" disabled={add.busy}>
+                  {add.busy ? 'Adding…' : 'Add to cart'}
+                </button>
+              </form>
+            )}
+            <ErrorNotice error={add.error} labels={labels} inline={['quantity']} />
+            {added !== undefined && (
               <p className="notice notice-ok" role="status">
-                Added to your cart. <Link to="/cart">Go to cart</Link>
+                Added to your cart ({added === 1 ? '1 unit' : `${added} units`}). <Link to="/cart">Go to cart</Link>
               </p>
             )}
           </div>
