@@ -93,8 +93,19 @@ export function buildGateway({
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, problem(404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(request, reply, problem(404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}; the API is described at /docs`)),
   );
+
+  // The front door: a browser goes to the API docs, a client gets where things are.
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    if ((request.headers.accept ?? '').includes('text/html')) return reply.redirect('/docs', 302);
+    return {
+      name: 'Meridian gateway',
+      docs: '/docs',
+      openapi: Object.fromEntries(expectedServices.map((service) => [service, `/openapi/${service}`])),
+      health: '/healthz',
+    };
+  });
 
   // The gateway's own readiness (for a load balancer in front of several gateways): it knows instances to route to.
   // `/healthz` is the whole platform's health instead.

@@ -256,7 +256,20 @@ describe('gateway routing through discovery (real etcd)', () => {
 
     const unknown = await fetch(`${gateway.url}/nope`);
     assert.equal(unknown.status, 404);
-    assert.equal(((await unknown.json()) as { type: string }).type, 'https://meridian.dev/problems/not-found');
+    const body = (await unknown.json()) as { type: string; detail: string };
+    assert.equal(body.type, 'https://meridian.dev/problems/not-found');
+    assert.match(body.detail, /described at \/docs/);
+  });
+
+  test('GET / sends a browser to /docs and tells a client where the docs and OpenAPI documents are', async () => {
+    const browser = await fetch(`${gateway.url}/`, { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
+    assert.equal(browser.status, 302);
+    assert.equal(browser.headers.get('location'), '/docs');
+    const client = await fetch(`${gateway.url}/`);
+    assert.equal(client.status, 200);
+    const index = (await client.json()) as { docs: string; openapi: Record<string, string> };
+    assert.equal(index.docs, '/docs');
+    assert.equal(index.openapi.orders, '/openapi/orders');
   });
 
   test('a new instance gets traffic; a killed and deregistered one stops getting it', async () => {
