@@ -25,7 +25,7 @@ export function backofficeService(options: { distDir?: string } = {}): ServiceDe
         '/app-api/config',
         {
           preHandler: ctx.auth.requireStaff,
-          schema: { tags: ['app'], summary: 'Where the other staff apps are', security: [{ bearerAuth: [] }], response: { 200: AppConfig } },
+          schema: { tags: ['app'], summary: 'Where the other staff apps are', description: 'Staff only. The URLs of the ops console and the other staff tools, so the back office can link to them.', security: [{ bearerAuth: [] }], response: { 200: AppConfig } },
         },
         async () => ({ opsConsoleUrl: ctx.resolver.resolve('ops-console')?.url ?? null, zipkinUrl: platformConfigOf(ctx).ZIPKIN_URL ?? null }),
       );

@@ -67,7 +67,7 @@ export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, p
     return text ? JSON.parse(text) : undefined;
   }
 
-  app.get('/ops-api/alerts', { preHandler, schema: { ...base, summary: 'Alerts firing now, silences, and the notifications received' } }, async () => {
+  app.get('/ops-api/alerts', { preHandler, schema: { ...base, summary: 'Alerts firing now, silences, and the notifications received', description: 'Staff only. Read from Alertmanager (alerts, silences) and from the notifications Alertmanager posted to this app\'s webhook.' } }, async () => {
     const [alerts, silences] = await Promise.all([
       alertmanager('/api/v2/alerts?active=true&silenced=true&inhibited=true') as Promise<unknown[]>,
       alertmanager('/api/v2/silences') as Promise<{ status: { state: string } }[]>,
@@ -83,7 +83,7 @@ export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, p
 
   app.post('/ops-api/alerts/notifications', {
     preHandler: requireWebhookToken,
-    schema: { tags: ['ops'], summary: "Alertmanager's webhook receiver (bearer token from ALERTMANAGER_WEBHOOK_TOKEN)", body: WebhookBody, response: { 204: Type.Null() } },
+    schema: { tags: ['ops'], summary: "Alertmanager's webhook receiver (bearer token from ALERTMANAGER_WEBHOOK_TOKEN)", description: 'Alertmanager posts each firing or resolved group here; the ops console keeps the latest and shows them. Not for people.', body: WebhookBody, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     const receivedAt = new Date().toISOString();
     for (const alert of (request.body as { alerts: WebhookAlert[] }).alerts) {
@@ -95,7 +95,7 @@ export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, p
 
   app.post('/ops-api/alerts/silences', {
     preHandler,
-    schema: { ...base, summary: 'Silence the alerts matching some labels, through Alertmanager', body: SilenceBody, response: { 201: Type.Object({ silenceID: Type.String() }) } },
+    schema: { ...base, summary: 'Silence the alerts matching some labels, through Alertmanager', description: 'Staff only. Creates an Alertmanager silence for the given label matchers and duration; answers its id.', body: SilenceBody, response: { 201: Type.Object({ silenceID: Type.String() }) } },
   }, async (request, reply) => {
     const { matchers, minutes, comment } = request.body as { matchers: Record<string, string>; minutes: number; comment: string };
     const now = Date.now();
@@ -114,7 +114,7 @@ export function registerAlertRoutes(app: App, { alertmanagerUrl, webhookToken, p
 
   app.delete('/ops-api/alerts/silences/:id', {
     preHandler,
-    schema: { ...base, summary: 'Expire a silence', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 204: Type.Null() } },
+    schema: { ...base, summary: 'Expire a silence', description: 'Staff only. Ends an Alertmanager silence now; its alerts notify again.', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 204: Type.Null() } },
   }, async (request, reply) => {
     await alertmanager(`/api/v2/silence/${(request.params as { id: string }).id}`, { method: 'DELETE' });
     return reply.code(204).send(null);

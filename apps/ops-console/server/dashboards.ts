@@ -30,7 +30,7 @@ export function registerDashboardRoutes(app: App, { prometheusUrl, dashboardsDir
   // Read once: they change with a deployment, not while it runs.
   const dashboards = loadDashboards(dashboardsDir).map(({ dashboard }) => dashboard).sort((a, b) => a.title.localeCompare(b.title));
 
-  app.get('/ops-api/dashboards', { preHandler, schema: { ...base, summary: "The Grafana dashboards' JSON, to draw them here" } }, async () => ({
+  app.get('/ops-api/dashboards', { preHandler, schema: { ...base, summary: "The Grafana dashboards' JSON, to draw them here", description: 'Staff only. The provisioned Grafana dashboard JSON (infra/grafana/dashboards), which the console draws itself with the same PromQL.' } }, async () => ({
     prometheusUrl: prometheusUrl ?? null,
     dashboards,
   }));
@@ -50,8 +50,8 @@ export function registerDashboardRoutes(app: App, { prometheusUrl, dashboardsDir
     return body;
   }
 
-  app.get('/ops-api/metrics/query', { preHandler, schema: { ...base, summary: 'A PromQL instant query', querystring: PrometheusQuery } },
+  app.get('/ops-api/metrics/query', { preHandler, schema: { ...base, summary: 'A PromQL instant query', description: 'Staff only. Passed to Prometheus\' /api/v1/query; its answer is returned as is.', querystring: PrometheusQuery } },
     async (request) => prometheus('/api/v1/query', request.query as Record<string, string>));
-  app.get('/ops-api/metrics/query_range', { preHandler, schema: { ...base, summary: 'A PromQL range query', querystring: PrometheusQuery } },
+  app.get('/ops-api/metrics/query_range', { preHandler, schema: { ...base, summary: 'A PromQL range query', description: 'Staff only. Passed to Prometheus\' /api/v1/query_range (start, end, step); its answer is returned as is.', querystring: PrometheusQuery } },
     async (request) => prometheus('/api/v1/query_range', request.query as Record<string, string>));
 }

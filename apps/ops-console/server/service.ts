@@ -59,7 +59,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
       const zipkinUrl = platformConfigOf(ctx).ZIPKIN_URL ?? null;
       app.get('/ops-api/config', {
         preHandler,
-        schema: { ...base, summary: 'Where the observability tools are', response: { 200: Type.Object({ zipkinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Zipkin server receiving every span, if tracing runs' }) }) } },
+        schema: { ...base, summary: 'Where the observability tools are', description: 'Staff only. The Zipkin URL the console links traces to, when tracing runs.', response: { 200: Type.Object({ zipkinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Zipkin server receiving every span, if tracing runs' }) }) } },
       }, async () => ({ zipkinUrl }));
 
       registerDashboardRoutes(app, { prometheusUrl: platformConfigOf(ctx).PROMETHEUS_URL, preHandler });
@@ -69,7 +69,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         preHandler,
       });
 
-      app.get('/ops-api/services', { preHandler, schema: { ...base, summary: 'Service instances from discovery' } }, async () => {
+      app.get('/ops-api/services', { preHandler, schema: { ...base, summary: 'Service instances from discovery', description: 'Staff only. Every instance registered in etcd: service, version, URL, health, API versions and the Kafka topics and groups it declares.' } }, async () => {
         const byService = new Map<string, unknown[]>();
         for (const i of ctx.resolver.instances()) {
           const { service, instanceId, version, url, health, apiVersions, startedAt } = i;
@@ -80,7 +80,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
       });
 
       const sampler = createKafkaSampler(() => kafka.overview());
-      app.get('/ops-api/service-map', { preHandler, schema: { ...base, summary: 'Services, topics and consumer groups as a graph, with rates and lag' } }, async () => {
+      app.get('/ops-api/service-map', { preHandler, schema: { ...base, summary: 'Services, topics and consumer groups as a graph, with rates and lag', description: 'Staff only. Nodes and edges built from the discovery records and Kafka offsets sampled twice, a few seconds apart.' } }, async () => {
         const kafkaSample = await sampler.sample().catch((err: Error) => {
           ctx.logger.warn({ err }, 'kafka inspection failed');
           return { error: err.message };
@@ -94,22 +94,22 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         });
       });
 
-      app.get('/ops-api/outbox', { preHandler, schema: { ...base, summary: 'Outbox backlog per service instance' } }, async () => ({
+      app.get('/ops-api/outbox', { preHandler, schema: { ...base, summary: 'Outbox backlog per service instance', description: 'Staff only. Unpublished outbox rows and the age of the oldest, from each instance\'s metrics.' } }, async () => ({
         items: (await scrapeOutboxes(ctx.resolver.instances())).sort((a, b) => a.service.localeCompare(b.service)),
       }));
 
-      app.get('/ops-api/kafka', { preHandler, schema: { ...base, summary: 'Topics and consumer-group lag' } }, () =>
+      app.get('/ops-api/kafka', { preHandler, schema: { ...base, summary: 'Topics and consumer-group lag', description: 'Staff only. Partitions and end offsets of each topic, and each consumer group\'s lag, from Kafka\'s admin API.' } }, () =>
         kafka.overview().catch((err) => Promise.reject(kafkaFailed(err))),
       );
 
-      app.get('/ops-api/dead-letters', { preHandler, schema: { ...base, summary: 'Newest messages of every dead-letter topic' } }, async () => {
+      app.get('/ops-api/dead-letters', { preHandler, schema: { ...base, summary: 'Newest messages of every dead-letter topic', description: 'Staff only. What was dead-lettered, with the reason header, the original topic and offset, newest first.' } }, async () => {
         const items = await kafka.deadLetters().catch((err) => Promise.reject(kafkaFailed(err)));
         return { items: items.map((item) => ({ ...item, replayed: replayed.get(`${item.topic}/${item.partition}/${item.offset}`) })) };
       });
 
       app.post(
         '/ops-api/dead-letters/replay',
-        { preHandler, schema: { ...base, summary: 'Republish a dead letter to its original topic', body: ReplayBody } },
+        { preHandler, schema: { ...base, summary: 'Republish a dead letter to its original topic', description: 'Staff only. Publishes the dead-lettered message again, unchanged, to the topic it came from; idempotent consumers ignore a copy they already processed.', body: ReplayBody } },
         async (request) => {
           const { topic, partition, offset } = request.body;
           try {
@@ -132,7 +132,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
           preHandler,
           schema: {
             ...base,
-            summary: 'Server-sent events: every business event as it is published, and log lines when asked for',
+            summary: 'Server-sent events: every business event as it is published, and log lines when asked for', description: 'Staff only. `event` for each business event on the namespace\'s topics; with logs=true also `log` for each shipped log line. Kafka is followed only while someone watches.',
             querystring: Type.Object(
               { logs: Type.Optional(Type.Boolean({ default: false, description: "Also stream the platform's log lines (platform.logs)" })) },
               { additionalProperties: false },

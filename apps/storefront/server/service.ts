@@ -51,17 +51,17 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
 
       app.get('/app-api/cart', {
         preHandler: ctx.auth.requireUser,
-        schema: { tags, security, summary: "The caller's cart", response: { 200: Cart, ...cartProblems } },
+        schema: { tags, security, summary: "The caller's cart", description: 'The signed-in customer\'s cart: product ids and quantities (prices are read from the catalog when shown).', response: { 200: Cart, ...cartProblems } },
         handler: (request) => carts.get(request.user!.sub).catch((err) => Promise.reject(cartUnavailable(err))),
       });
       app.put('/app-api/cart', {
         preHandler: ctx.auth.requireUser,
-        schema: { tags, security, summary: "Replaces the caller's cart (lines of one product are merged)", body: CartBody, response: { 200: Cart, ...cartProblems } },
+        schema: { tags, security, summary: "Replaces the caller's cart (lines of one product are merged)", description: 'Sends the whole cart. At most 50 products and 1,000 of one product; more is refused with 422 invalid-cart and the cart is unchanged.', body: CartBody, response: { 200: Cart, ...cartProblems } },
         handler: (request) => carts.put(request.user!.sub, request.body.items).catch((err) => Promise.reject(cartUnavailable(err))),
       });
       app.delete('/app-api/cart', {
         preHandler: ctx.auth.requireUser,
-        schema: { tags, security, summary: "Empties the caller's cart", response: { 204: { description: 'Emptied', type: 'null' }, ...cartProblems } },
+        schema: { tags, security, summary: "Empties the caller's cart", description: 'Removes every line, as checkout does once the order is placed.', response: { 204: { description: 'Emptied', type: 'null' }, ...cartProblems } },
         handler: async (request, reply) => {
           await carts.clear(request.user!.sub).catch((err) => Promise.reject(cartUnavailable(err)));
           return reply.code(204).send(null);
@@ -104,7 +104,7 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
         schema: {
           tags: ['orders'],
           security,
-          summary: 'Server-sent events: `snapshot` (the order now), then `update` when it is confirmed or cancelled',
+          summary: 'Server-sent events: `snapshot` (the order now), then `update` when it is confirmed or cancelled', description: 'The caller\'s order only (another\'s is 404). The stream ends when the order is CONFIRMED or CANCELLED; a reconnecting page gets a fresh snapshot.',
           params: OrderIdParams,
         },
         handler: async (request, reply) => {

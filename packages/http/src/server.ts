@@ -6,6 +6,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { documentResponses } from './docs.ts';
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { registerFormats } from './formats.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -197,7 +198,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     for (const status of hooks.flatMap((hook) => hook.problemStatuses ?? [])) {
       if (!schema.response?.[status]) schema.response = { ...schema.response, [status]: problemSchema };
     }
-    if (documentsNothing && schema.response) schema.response = { 200: { description: 'Default Response' }, ...schema.response };
+    if (documentsNothing && schema.response) schema.response = { 200: { description: 'OK' }, ...schema.response };
+    if (schema.response) schema.response = documentResponses(schema.response);
   });
 
   const readiness = createReadiness(options.readiness);
@@ -244,7 +246,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
       openapi: '3.1.0',
       info: { title: options.openapi?.title ?? options.name, version: options.version, description: options.openapi?.description },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'An access token from identity: POST /api/v1/auth/login with email and password answers `accessToken`; ' +
+              'send it as `Authorization: Bearer <accessToken>`. Customers register with POST /api/v1/auth/register; ' +
+              'a dev platform has a staff account (STAFF_EMAIL / STAFF_PASSWORD).',
+          },
+        },
       },
     },
   });

@@ -107,6 +107,7 @@ export function registerProductRoutes(server: FastifyInstance, deps: ProductRout
       schema: {
         tags,
         summary: `Get a product (${version})`,
+        description: 'One product by id, from the Redis cache when it holds it. An inactive product is 404 for everyone but staff.',
         deprecated: v1,
         params: ProductIdParams,
         response: { 200: Item, 404: Problem, ...errors },
@@ -120,6 +121,10 @@ export function registerProductRoutes(server: FastifyInstance, deps: ProductRout
       schema: {
         tags,
         summary: `Create a product (staff, ${version})`,
+        description:
+          'Staff only (bearer token of a staff account). The sku is unique; the currency is an ISO 4217 code in use (XYZ is refused); ' +
+          'a category is the same whatever its case, shown as first spelled. Text over its limit is refused with the limit named, never cut. ' +
+          'Publishes ProductCreated; inventory starts the product at 0 units.',
         deprecated: v1,
         body: v1 ? CreateProductBodyV1 : CreateProductBodyV2,
         response: { 201: Item, 409: Problem, ...errors },
@@ -139,6 +144,7 @@ export function registerProductRoutes(server: FastifyInstance, deps: ProductRout
       schema: {
         tags,
         summary: `Update a product partially (staff, ${version}); active=false deactivates it`,
+        description: 'Staff only. Send only the fields that change (at least one; the sku cannot change). Publishes ProductUpdated, or ProductDeactivated when active becomes false.',
         deprecated: v1,
         params: ProductIdParams,
         body: v1 ? PatchProductBodyV1 : PatchProductBodyV2,

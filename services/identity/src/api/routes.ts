@@ -25,7 +25,12 @@ export function registerIdentityRoutes(server: FastifyInstance, deps: IdentityRo
   const tags = ['auth'];
 
   app.get('/.well-known/jwks.json', {
-    schema: { tags, summary: 'Public keys that verify access tokens (JWKS)', response: { 200: Jwks } },
+    schema: {
+      tags,
+      summary: 'Public keys that verify access tokens (JWKS)',
+      description: 'The services verify bearer tokens with these keys (RFC 7517); cache for 5 minutes.',
+      response: { 200: Jwks },
+    },
     handler: async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
       return issuer.jwks() as Static<typeof Jwks>;
@@ -36,6 +41,7 @@ export function registerIdentityRoutes(server: FastifyInstance, deps: IdentityRo
     schema: {
       tags,
       summary: 'Register a customer account',
+      description: 'Creates a customer (never staff). The email is unique regardless of case; the password needs at least 8 characters. Sign in afterwards with POST /api/v1/auth/login.',
       body: RegisterBody,
       response: { 201: UserView, 400: Problem, 409: Problem },
     },
@@ -51,6 +57,10 @@ export function registerIdentityRoutes(server: FastifyInstance, deps: IdentityRo
     schema: {
       tags,
       summary: 'Exchange email and password for an access token',
+      description:
+        'Answers a JWT to send as `Authorization: Bearer <accessToken>` on the operations marked with a lock. ' +
+        'A dev platform has a staff account (STAFF_EMAIL / STAFF_PASSWORD, by default staff@meridian.local / staff-password). ' +
+        'Repeated failures for one email or address are refused with 429 and Retry-After.',
       body: LoginBody,
       response: { 200: TokenResponse, 400: Problem, 401: Problem, 429: Problem },
     },
@@ -76,6 +86,7 @@ export function registerIdentityRoutes(server: FastifyInstance, deps: IdentityRo
     schema: {
       tags,
       summary: 'The authenticated caller',
+      description: 'The account of the bearer token: id, email, name and role (customer or staff).',
       security: [{ bearerAuth: [] }],
       response: { 200: UserView, 401: Problem },
     },

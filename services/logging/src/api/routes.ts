@@ -49,7 +49,7 @@ export function registerRoutes(app: App, deps: { sql: Sql; requireStaff: AuthVer
       preHandler: deps.requireStaff,
       schema: {
         tags: ['logs'],
-        summary: 'Search the log lines of every service (staff only)',
+        summary: 'Search the log lines of every service (staff only)', description: 'Staff only. The shipped log lines of every service, newest first, filtered by service, level, text, trace id or time range, with keyset cursor paging.',
         querystring: Query,
         response: {
           200: Type.Object({ items: Type.Array(LogEntry), nextCursor: Nullable(Type.String()) }),

@@ -43,6 +43,7 @@ export function registerRoutes(app: App, deps: { sql: Sql; requireUser: AuthVeri
       schema: {
         tags: ['notifications'],
         summary: 'Notifications, newest first (staff: all; customers: their own)',
+        description: 'What was sent to customers about their orders (confirmation, cancellation with its reason), with keyset cursor paging.',
         querystring: Query,
         response: {
           200: Type.Object({ items: Type.Array(Notification), nextCursor: Type.Union([Type.String(), Type.Null()]) }),

@@ -38,7 +38,10 @@ export function registerRoutes(
         description:
           'Requires an Idempotency-Key: replaying the same key with the same body returns the same order; ' +
           'a different body is a 409. Duplicate productIds are merged. While too many orders are in progress ' +
-          'a new one is refused with 503 `overloaded` and a Retry-After header (nothing is stored: send it again later).',
+          'a new one is refused with 503 `overloaded` and a Retry-After header (nothing is stored: send it again later). ' +
+          'The order is PENDING until stock is reserved and the payment authorized (CONFIRMED) or either fails (CANCELLED with a reason). ' +
+          'Test payment tokens: `tok_visa` and `tok_mastercard` pay; `tok_decline` (card_declined) and `tok_insufficient_funds` are declined; ' +
+          '`tok_timeout` gets no answer from the provider (provider_timeout: nothing charged, try again); any other token is declined as `unknown_token`.',
         headers: IdempotencyHeaders,
         body: PlaceOrderBody,
         response: { 202: Accepted, 400: Problem, 401: Problem, 409: Problem, 422: Problem, 503: Problem },
@@ -71,7 +74,11 @@ export function registerRoutes(
     '/api/v1/orders',
     {
       preHandler: auth.requireUser,
-      schema: { tags: ['orders'], summary: "The caller's orders, newest first", querystring: OwnOrdersQuery, response: { 200: OrderPage, 400: Problem, 401: Problem } },
+      schema: {
+        tags: ['orders'],
+        summary: "The caller's orders, newest first",
+        description: 'Only the orders of the bearer token’s account, with keyset cursor paging (`nextCursor`).',
+        querystring: OwnOrdersQuery, response: { 200: OrderPage, 400: Problem, 401: Problem } },
     },
     async (request) => {
       const { cursor, limit = 20 } = request.query;
@@ -83,7 +90,11 @@ export function registerRoutes(
     '/api/v1/orders/:id',
     {
       preHandler: auth.requireUser,
-      schema: { tags: ['orders'], summary: 'One of the caller’s orders', params: IdParams, response: { 200: Order, 401: Problem, 404: Problem } },
+      schema: {
+        tags: ['orders'],
+        summary: 'One of the caller’s orders',
+        description: 'Its status (PENDING, CONFIRMED or CANCELLED with a reason) and lines. Another account’s order is 404, as if it did not exist.',
+        params: IdParams, response: { 200: Order, 401: Problem, 404: Problem } },
     },
     async (request) => {
       const order = await repo.getOrder(sql, request.params.id);
@@ -97,7 +108,11 @@ export function registerRoutes(
     '/api/v1/admin/orders',
     {
       preHandler: auth.requireStaff,
-      schema: { tags: ['admin'], summary: 'Search all orders (staff)', querystring: AdminOrdersQuery, response: { 200: StaffOrderPage, 400: Problem, 401: Problem, 403: Problem } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Search all orders (staff)',
+        description: 'Staff only. Filter by status, customer or time range; newest first with keyset cursor paging.',
+        querystring: AdminOrdersQuery, response: { 200: StaffOrderPage, 400: Problem, 401: Problem, 403: Problem } },
     },
     async (request) => {
       const { cursor, limit = 20, ...filter } = request.query;
@@ -112,6 +127,7 @@ export function registerRoutes(
       schema: {
         tags: ['admin'],
         summary: 'An order with every saga event it saw (staff)',
+        description: 'Staff only. The order and its saga history (stock reserved or refused, payment authorized or declined…) in the order events arrived.',
         params: IdParams,
         response: { 200: OrderWithHistory, 401: Problem, 403: Problem, 404: Problem },
       },

@@ -46,7 +46,10 @@ export function paymentRoutes(app: App, deps: { sql: postgres.Sql; auth: AuthVer
       schema: {
         tags: ['payments'],
         summary: "An order's payments",
-        description: "Staff see any order's payments; a customer only their own (others' orders give an empty list).",
+        description:
+          "Staff see any order's payments; a customer only their own (others' orders give an empty list). Payments are made by the order saga, " +
+          'not by this API: the token given at checkout decides (tok_visa, tok_mastercard pay; tok_decline, tok_insufficient_funds are declined; ' +
+          'tok_timeout times out at the provider; any other is declined as unknown_token).',
         querystring: Type.Object({ orderId: Type.String({ format: 'uuid' }) }),
         response: { 200: Type.Object({ items: Type.Array(PaymentView) }), 400: Problem, 401: Problem },
       },
