@@ -62,6 +62,7 @@ test('back office: an over-long name and an unknown currency are named next to t
 test('storefront: availability on cards and pages; wrong quantities are named and add nothing; out of stock cannot be added', async (t) => {
   const demo = demoCatalog();
   const soldOut = demo.find((_, i) => demoStock(i) === 0)!;
+  const plenty = demo.find((_, i) => demoStock(i) >= 100)!;
   await withBrowser(t, async (context) => {
     const backoffice = await context.newPage();
     await staffSignIn(backoffice, env.backoffice);
@@ -71,12 +72,21 @@ test('storefront: availability on cards and pages; wrong quantities are named an
     await customerSignUp(shop);
     // A demo product stocked at 0: its card and its page say so, and it has no way into a cart.
     await shop.goto(`${env.storefront}/?q=${encodeURIComponent(soldOut.name)}`);
-    const card = shop.getByRole('list', { name: 'Products' }).getByRole('link', { name: new RegExp(soldOut.name) });
+    const card = shop.getByRole('list', { name: 'Products' }).getByRole('link', { name: new RegExp(soldOut.name) }).first();
     await waitForText(card.getByTestId('stock'), 'Out of stock');
     await card.click();
     await waitForText(shop.getByTestId('stock'), 'Out of stock');
     await waitForText(shop.locator('article'), 'Out of stock for now: it cannot be added to a cart.');
     assert.equal(await shop.getByRole('button', { name: 'Add to cart' }).count(), 0);
+
+    // A well-stocked demo product: past the cart's limit of one product is named, with the limit.
+    await shop.goto(`${env.storefront}/?q=${encodeURIComponent(plenty.name)}`);
+    await shop.getByRole('list', { name: 'Products' }).getByRole('link', { name: new RegExp(plenty.name) }).first().click();
+    await waitForText(shop.getByTestId('stock'), 'In stock');
+    await shop.getByLabel('Quantity').fill('1001');
+    await shop.getByRole('button', { name: 'Add to cart' }).click();
+    await waitForText(shop.locator('.field-error[data-field="quantity"]'), 'Quantity can be at most 1,000.');
+    assert.equal(await shop.getByText('Added to your cart').count(), 0);
 
     // Three left: the page says so and the quantity is checked against it and the cart's rules.
     await shop.goto(`${env.storefront}/products/${few.id}`);
