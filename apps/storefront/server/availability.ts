@@ -81,4 +81,3 @@ export function createAvailability({ fetchLevels, ttlMs = 3000, maxEntries = 10_
     },
   };
 }
-export type AvailabilityReader = ReturnType<typeof createAvailability>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { splitList } from '@meridian/config';
-import { problem } from '@meridian/http';
+import { problem, uuidPattern as uuid } from '@meridian/http';
 import type { ServiceDefinition } from '@meridian/service';
 import { createLiveFeed, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
@@ -13,7 +13,6 @@ import { isFinal, orderUpdateFrom, type OrderUpdate } from './orderEvents.ts';
 
 const defaultDistDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const AvailabilityQuery = Type.Object(
   { productIds: Type.String({ pattern: `^${uuid}(,${uuid}){0,${maxAvailabilityIds - 1}}$`, description: `Comma-separated product ids, at most ${maxAvailabilityIds}` }) },
   { additionalProperties: false },

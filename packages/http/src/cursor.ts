@@ -11,7 +11,11 @@ export interface CursorCodec<K extends string> {
   decode(token: string): KeysetCursor<K> | undefined;
 }
 
-export const isUuid: CursorField = (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+/** A UUID in any case, as a regular-expression source without anchors (for schema patterns like id lists). */
+export const uuidPattern = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const uuidOnly = new RegExp(`^${uuidPattern}$`);
+
+export const isUuid: CursorField = (value) => uuidOnly.test(value);
 export const isTimestamp: CursorField = (value) => !Number.isNaN(Date.parse(value));
 export const isBigintId: CursorField = (value) => /^\d{1,19}$/.test(value);
 export const anyText: CursorField = () => true;

@@ -32,14 +32,16 @@ const examples: Record<string, Record<string, unknown>> = {
   404: { type: `${problemTypeBase}not-found`, title: 'Not found', status: 404, detail: 'not found' },
   409: { type: `${problemTypeBase}conflict`, title: 'Conflict', status: 409, detail: 'conflicts with the current state' },
   422: { type: `${problemTypeBase}unprocessable`, title: 'Unprocessable', status: 422, detail: 'refused by a business rule' },
-  429: { type: `${problemTypeBase}too-many-requests`, title: 'Too many requests', status: 429, detail: 'retry in 30 s' },
   413: { type: `${problemTypeBase}payload-too-large`, title: 'Payload too large', status: 413, detail: 'request body larger than 1048576 bytes' },
   415: { type: `${problemTypeBase}unsupported-media-type`, title: 'Unsupported media type', status: 415, detail: 'send application/json' },
+  429: { type: `${problemTypeBase}too-many-requests`, title: 'Too many requests', status: 429, detail: 'retry in 30 s' },
   502: { type: `${problemTypeBase}bad-gateway`, title: 'Bad gateway', status: 502, detail: 'an upstream service could not be reached' },
   503: { type: `${problemTypeBase}overloaded`, title: 'Service unavailable', status: 503, detail: 'please try again in a moment' },
 };
 
-const problemShape = {
+/** The problem+json body every service answers with, as documented when a route names no schema of its own. */
+export const problemSchema = {
+  description: 'RFC 9457 problem details',
   type: 'object',
   properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' } },
   additionalProperties: true,
@@ -56,10 +58,10 @@ export function documentResponses(response: Record<string, any>): Record<string,
   const documented: Record<string, any> = {};
   for (const [status, schema] of Object.entries(response)) {
     const own = typeof schema?.description === 'string' && !placeholders.has(schema.description) ? schema.description : undefined;
-    const description = own ?? meanings[status] ?? (Number(status) >= 400 ? 'Problem details (RFC 9457)' : 'OK');
     const problem = Number(status) >= 400;
+    const description = own ?? meanings[status] ?? (problem ? 'Problem details (RFC 9457)' : 'OK');
     // A problem documented by its words only gets the problem+json shape every service answers with.
-    const shape = problem && !schema?.type && !schema?.properties && !schema?.$ref ? problemShape : {};
+    const shape = problem && !schema?.type && !schema?.properties && !schema?.$ref ? problemSchema : {};
     const example = problem && !schema?.examples ? examples[status] : undefined;
     documented[status] = { ...shape, ...schema, description, ...(example ? { examples: [example] } : {}) };
   }

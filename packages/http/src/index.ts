@@ -8,6 +8,6 @@ export type { CheckResult, Readiness, ReadinessCheck, ReadinessReport } from './
 export { ensureHttpMetrics, metricsRegistry } from './metrics.ts';
 export type { HttpMetrics } from './metrics.ts';
 export type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-export { anyText, isBigintId, isTimestamp, isUuid, keysetCursor } from './cursor.ts';
+export { anyText, isBigintId, isTimestamp, isUuid, keysetCursor, uuidPattern } from './cursor.ts';
 export type { CursorCodec, CursorField, KeysetCursor } from './cursor.ts';
-export { currencyCodes, registerFormats } from './formats.ts';
+export { registerFormats } from './formats.ts';

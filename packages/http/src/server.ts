@@ -6,7 +6,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { documentResponses } from './docs.ts';
+import { documentResponses, problemSchema } from './docs.ts';
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { registerFormats } from './formats.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -54,12 +54,6 @@ interface RequestScope {
 }
 
 const scopes = new WeakMap<IncomingMessage, RequestScope>();
-const problemSchema = {
-  description: 'RFC 9457 problem details',
-  type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' } },
-  additionalProperties: true,
-};
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /** Runs `fn` in the request's trace and log context (needed in callbacks Node detaches from it). */

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { problem, type App } from '@meridian/http';
+import { problem, uuidPattern as uuid, type App } from '@meridian/http';
 import type { AuthVerifier } from '@meridian/auth';
 import type postgres from 'postgres';
 import * as q from '../db/queries.ts';
@@ -16,7 +16,6 @@ const Problem = Type.Object(
   { additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 const maxBatch = 100;
-const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 
 export function inventoryRoutes(app: App, deps: { sql: postgres.Sql; inventory: Inventory; auth: AuthVerifier }) {
   const { sql, inventory, auth } = deps;
