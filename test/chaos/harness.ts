@@ -488,7 +488,8 @@ export async function checkInvariants(chaos: Chaos, stream: StreamResult, { time
   try {
     await waitFor(async () => (state = await atRest()) === 'ok', { timeoutMs, intervalMs: 500, message: 'the saga to come to rest' });
   } catch (error) {
-    throw new Error(`${(error as Error).message}; last state: ${state}`);
+    const recent = problemLines(chaos.platform.logDir).slice(-20);
+    throw new Error(`${(error as Error).message}; last state: ${state}\nlast warnings and errors of the services:\n${recent.join('\n')}`);
   }
   const settleMs = Date.now() - startedAt;
 
@@ -566,6 +567,20 @@ export function unhandledErrors(logDir: string): string[] {
     .flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n')
       .filter((line) => unhandledPattern.test(line))
       .map((line) => `${file}: ${line.slice(0, 500)}`));
+}
+
+const problemPattern = /"level":("warn"|"error"|40|50)\b/;
+
+/** Warning and error lines of the service logs (`service.log: line`), oldest first, to explain a scenario that did not settle. */
+export function problemLines(logDir: string): string[] {
+  if (!existsSync(logDir)) return [];
+  return readdirSync(logDir)
+    .filter((file) => file.endsWith('.log'))
+    .flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n')
+      .filter((line) => problemPattern.test(line))
+      .map((line) => ({ time: line.match(/"time":"([^"]+)"/)?.[1] ?? '', text: `${file}: ${line.slice(0, 300)}` })))
+    .sort((a, b) => a.time.localeCompare(b.time))
+    .map((line) => line.text);
 }
 
 // ---- metrics ----

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { dataErrors, type EventEnvelope, InvalidEventError, parseEnvelope, type SchemaRegistry } from './envelope.ts';
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, histogram, type Logger, sleep } from './support.ts';
 import { dlqTopic, parseBrokers, physicalTopic } from './topics.ts';
+import { isTransientError } from './transient.ts';
 
 export interface HandlerContext {
   topic: string;
@@ -33,6 +34,7 @@ export interface ConsumerOptions {
   handlers: Record<string, EventHandler>;
   registry: SchemaRegistry;
   logger: Logger;
+  /** Failed handler runs before a message is dead-lettered (default 5); a database outage (`isTransientError`) is waited out instead. */
   maxAttempts?: number;
   /** First retry delay; doubles per attempt, with jitter. */
   backoffMs?: number;
@@ -85,6 +87,8 @@ const maxBuffered = 1000;
  * locking the same rows in different orders would otherwise deadlock until PostgreSQL's 1 s detection.
  */
 const batchLockTimeoutMs = 50;
+/** Retries through a database outage back off to at most this, so the partition resumes soon after it ends. */
+const transientBackoffMaxMs = 5_000;
 const tracer = trace.getTracer('@meridian/messaging');
 
 /**
@@ -335,19 +339,25 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     const { type } = verdict;
     if (verdict.kind === 'skip') return { outcome: 'skipped', type };
     if (verdict.kind === 'dead_letter') return { outcome: (await deadLetter(message, verdict.reason)) ? 'dead_lettered' : 'interrupted', type };
-    for (let attempt = 1; ; attempt++) {
+    // `failures` counts only the failures that may be the message's; an outage of the database is
+    // waited out (the partition pauses) rather than dead-lettering every message that meets it.
+    for (let attempt = 1, failures = 0, outages = 0; ; attempt++) {
       try {
         const fresh = await runHandler(verdict, message, attempt);
         return { outcome: fresh ? 'processed' : 'duplicate', type };
       } catch (err) {
+        const transient = isTransientError(err);
+        if (transient) outages += 1;
+        else failures += 1;
         const where = { err, groupId, type, eventId: verdict.event.id, topic: message.topic, partition: message.partition, attempt };
-        if (attempt >= maxAttempts) {
+        if (failures >= maxAttempts) {
           const reason = `handler failed after ${attempt} attempts: ${errorMessage(err)}`;
           return { outcome: (await deadLetter(message, reason)) ? 'dead_lettered' : 'interrupted', type };
         }
-        logger.warn(where, 'event handler failed; retrying');
+        logger.warn(where, transient ? 'event handler met a database outage; retrying' : 'event handler failed; retrying');
         metrics.retries.inc({ topic: message.topic, type });
-        if (!(await sleep(backoffDelay(backoffMs, attempt), stopping.signal))) return { outcome: 'interrupted', type };
+        const delay = transient ? backoffDelay(backoffMs, outages, transientBackoffMaxMs) : backoffDelay(backoffMs, failures);
+        if (!(await sleep(delay, stopping.signal))) return { outcome: 'interrupted', type };
       }
     }
   }

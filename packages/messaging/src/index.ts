@@ -32,4 +32,5 @@ export {
 } from './outbox.ts';
 export { type ConsumerOptions, createConsumer, type EventConsumer, type EventHandler, type HandlerContext } from './consumer.ts';
 export { type ReplayedMessage, replayDlqMessage } from './dlq.ts';
+export { isTransientError } from './transient.ts';
 export type { Logger } from './support.ts';

@@ -49,7 +49,7 @@ async function setup(t: TestContext) {
   const closers: (() => Promise<unknown>)[] = [];
   t.after(async () => {
     for (const close of closers.reverse()) await close();
-    await sql.end();
+    await sql.end({ timeout: 5 }); // bounded: a pool whose connections the server cut may never drain
     await db.drop();
     await deleteTopics([topic, `${topic}.dlq`]);
   });
@@ -386,6 +386,31 @@ test('d) poison messages go to the DLQ with a reason while later messages on the
   const replayed = await replayDlqMessage({ brokers, dlqTopic: `${s.topic}.dlq`, partition: exploded.partition, offset: exploded.offset });
   assert.equal(replayed.topic, s.topic);
   await waitFor(async () => (await s.sql`select n from effects where key = 'exploded'`).length === 1, 20_000, 'the replayed event handled');
+});
+
+test('a database outage is waited out: a message whose connection is cut more often than maxAttempts is handled, not dead-lettered', async (t) => {
+  const s = await setup(t);
+  const admin = postgres(s.db.url, { max: 1, onnotice: () => {} });
+  s.onClose(() => admin.end());
+  let cuts = 0;
+  const { metricsRegistry } = await s.startConsumer({
+    ItemAdded: async (event, tx, ctx) => {
+      // Another session ends this one mid-transaction, as a PostgreSQL restart or a failover would.
+      if (cuts < 5) {
+        cuts += 1;
+        const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+        await admin`select pg_terminate_backend(${pid})`;
+      }
+      await s.recordEffect(event, tx, ctx);
+    },
+  });
+  await s.startRelay();
+  await s.addItems([{ key: 'k', n: 1 }]);
+  await waitFor(async () => (await effectCounts(s.sql)).total === 1, 30_000, 'the message handled after the outage');
+  assert.equal(cuts, 5, 'five runs met a cut connection (maxAttempts is 3)');
+  assert.deepEqual(await effectCounts(s.sql), { total: 1, distinct: 1 });
+  assert.equal(await metricSum(metricsRegistry, 'kafka_handler_retries_total', { type: 'ItemAdded' }), 5);
+  assert.equal(await metricSum(metricsRegistry, 'kafka_dlq_messages_total'), 0, 'nothing dead-lettered');
 });
 
 test('f) consecutive messages of a partition share a transaction; a failing one rolls its batch back and is isolated', async (t) => {

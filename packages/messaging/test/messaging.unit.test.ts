@@ -7,6 +7,7 @@ import {
   defineTopic,
   dlqTopic,
   InvalidEventError,
+  isTransientError,
   messagingMigrationSql,
   parseBrokers,
   parseEnvelope,
@@ -107,4 +108,13 @@ test('messagingMigrationSql creates the outbox, its notify trigger and the inbox
   assert.match(messagingMigrationSql, /where published_at is null/);
   assert.match(messagingMigrationSql, /pg_notify\('outbox'/);
   assert.match(messagingMigrationSql, /create table processed_messages/);
+});
+
+test('isTransientError: a lost connection, a server shutdown or a lost lock race, never an ordinary failure', () => {
+  for (const code of ['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'ECONNREFUSED', '57P01', '08006', '53300', '40001', '40P01', '55P03']) {
+    assert.equal(isTransientError(Object.assign(new Error(code), { code })), true, code);
+  }
+  for (const err of [new Error('boom'), Object.assign(new Error('duplicate'), { code: '23505' }), Object.assign(new Error('bad'), { code: '22P02' }), null, 'text', { code: 57 }]) {
+    assert.equal(isTransientError(err), false, String((err as { code?: unknown })?.code ?? err));
+  }
 });
