@@ -113,8 +113,8 @@ function configSchemaFor<P extends TProperties>(def: ServiceDefinition<P>): TObj
 
 /**
  * Starts the service in this process (no signal handlers): config, logger, telemetry, database +
- * migrations, topics, outbox relay, consumers, HTTP server, Redis, discovery. Throws (after
- * undoing what it started) when any step fails.
+ * migrations, topics, Redis, discovery, outbox relay, HTTP server and its registration, then the
+ * consumers. Throws (after undoing what it started) when any step fails.
  */
 export async function startService<P extends TProperties>(
   def: ServiceDefinition<P>,
@@ -234,22 +234,6 @@ export async function startService<P extends TProperties>(
       await relay.start();
     }
     const consumerDefs = def.consumers?.(ctx) ?? [];
-    for (const consumer of consumerDefs) {
-      const running = createConsumer({
-        sql: ctx.sql,
-        brokers: platform.KAFKA_BROKERS,
-        ns,
-        groupId: `${def.name}.${consumer.name}`,
-        topics: consumer.topics,
-        handlers: consumer.handlers,
-        registry: eventSchemas,
-        logger,
-        maxAttempts: consumer.maxAttempts,
-        backoffMs: consumer.backoffMs,
-      });
-      consumers.push(running);
-      await running.start();
-    }
 
     const server = await createHttpServer({ name: def.name, version: def.version, logger, openapi: def.openapi });
     app = server;
@@ -297,6 +281,25 @@ export async function startService<P extends TProperties>(
       syncing = syncing.then(syncHealth).catch((err) => logger.warn({ err }, 'discovery health sync failed'));
     }, readinessSyncMs);
     healthSync.unref();
+
+    // Consumers join their groups once the instance serves HTTP: after a crash, a join waits out the
+    // dead member's session (~10 s), and no route needs a consumer to answer.
+    for (const consumer of consumerDefs) {
+      const running = createConsumer({
+        sql: ctx.sql,
+        brokers: platform.KAFKA_BROKERS,
+        ns,
+        groupId: `${def.name}.${consumer.name}`,
+        topics: consumer.topics,
+        handlers: consumer.handlers,
+        registry: eventSchemas,
+        logger,
+        maxAttempts: consumer.maxAttempts,
+        backoffMs: consumer.backoffMs,
+      });
+      consumers.push(running);
+      await running.start();
+    }
 
     logger.info({ url, ns }, 'service started');
     return { url, app: server, ctx, stop };
