@@ -558,29 +558,26 @@ export async function checkInvariants(chaos: Chaos, stream: StreamResult, { time
 }
 
 const unhandledPattern = /uncaughtException|unhandledRejection|UnhandledPromiseRejection|"level":("fatal"|60)|^Node\.js v\d+/;
+const problemPattern = /"level":("warn"|"error"|40\b|50\b)/;
+
+/** The lines of every service log that match `pattern`, each with its file and its time (when it has one). */
+function logLines(logDir: string, pattern: RegExp, width: number): { time: string; text: string }[] {
+  if (!existsSync(logDir)) return [];
+  return readdirSync(logDir)
+    .filter((file) => file.endsWith('.log'))
+    .flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n')
+      .filter((line) => pattern.test(line))
+      .map((line) => ({ time: line.match(/"time":"([^"]+)"/)?.[1] ?? '', text: `${file}: ${line.slice(0, width)}` })));
+}
 
 /** Lines of the service logs that show an unhandled error or a fatal log (`service.log: line`). */
 export function unhandledErrors(logDir: string): string[] {
-  if (!existsSync(logDir)) return [];
-  return readdirSync(logDir)
-    .filter((file) => file.endsWith('.log'))
-    .flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n')
-      .filter((line) => unhandledPattern.test(line))
-      .map((line) => `${file}: ${line.slice(0, 500)}`));
+  return logLines(logDir, unhandledPattern, 500).map((line) => line.text);
 }
-
-const problemPattern = /"level":("warn"|"error"|40|50)\b/;
 
 /** Warning and error lines of the service logs (`service.log: line`), oldest first, to explain a scenario that did not settle. */
 export function problemLines(logDir: string): string[] {
-  if (!existsSync(logDir)) return [];
-  return readdirSync(logDir)
-    .filter((file) => file.endsWith('.log'))
-    .flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n')
-      .filter((line) => problemPattern.test(line))
-      .map((line) => ({ time: line.match(/"time":"([^"]+)"/)?.[1] ?? '', text: `${file}: ${line.slice(0, 300)}` })))
-    .sort((a, b) => a.time.localeCompare(b.time))
-    .map((line) => line.text);
+  return logLines(logDir, problemPattern, 300).sort((a, b) => a.time.localeCompare(b.time)).map((line) => line.text);
 }
 
 // ---- metrics ----
