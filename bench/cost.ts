@@ -8,7 +8,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
-import { topicDefinitions } from '@meridian/contracts';
+import { businessTopics } from '@meridian/contracts';
+import { logsTopicSettings } from '@meridian/log';
 import { createResolver } from '@meridian/discovery';
 import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
@@ -67,7 +68,7 @@ export async function runCostBench({ quick, log }: BenchOptions): Promise<BenchR
   const ns = benchNamespace();
   const env = { ...process.env, ...infraEnv(), MERIDIAN_NAMESPACE: ns, STAFF_EMAIL: staff.email, STAFF_PASSWORD: staff.password };
   const platformLog = createWriteStream(scratchFile(`${ns}.platform.log`));
-  await ensureTopics({ brokers: env.KAFKA_BROKERS!, ns, topics: Object.values(topicDefinitions).map((t) => defineTopic(t)) });
+  await ensureTopics({ brokers: env.KAFKA_BROKERS!, ns, topics: [...businessTopics, defineTopic(logsTopicSettings)] });
   log(`starting the platform as npm start runs it (namespace ${ns}, web apps and Prometheus included)`);
   const platform = await startPlatform({
     ns,

@@ -8,7 +8,7 @@ import { Consumer, ProduceAcks, Producer, stringSerializers, type Message } from
 import { eventSchemas } from '@meridian/contracts';
 import { createConsumer, createEnvelope, createOutbox, createOutboxRelay, physicalTopic } from '@meridian/messaging';
 import { brokerList } from './lib/infra.ts';
-import { createBenchDb, createTopics, deleteNamespaceTopics, openLoop, quietLogger, sampleOrderPlaced, until, type BenchDb } from './lib/messaging.ts';
+import { benchOrderPlaced, createBenchDb, createTopics, deleteNamespaceTopics, openLoop, quietLogger, sampleOrderPlaced, until, type BenchDb } from './lib/messaging.ts';
 import { machine, ownCpuSeconds, runCommand } from './lib/proc.ts';
 import { type BenchResult, type Row, withTargets } from './lib/report.ts';
 import { perSecond, ratio, summarize } from './lib/stats.ts';
@@ -190,13 +190,13 @@ async function outboxThroughput(
   log: (line: string) => void,
 ): Promise<{ publish: Row; consumePerMessage: Row; consume: Row }> {
   const { sql } = db;
-  const outbox = createOutbox({ source: 'bench', ns, registry: eventSchemas });
+  const outbox = createOutbox({ source: 'bench', ns });
   // Pre-fill the outbox (the command side is measured by the outbox benchmark).
   for (let added = 0; added < records; added += batchSize) {
     await sql.begin(async (tx) => {
       for (let i = 0; i < Math.min(batchSize, records - added); i++) {
         const data = sampleOrderPlaced();
-        await outbox.add(tx, { topic: logicalTopic, type: 'OrderPlaced', version: 2, key: data.orderId, data });
+        await outbox.add(tx, benchOrderPlaced(logicalTopic), data.orderId, data);
       }
     });
   }
@@ -321,7 +321,7 @@ async function bareLatencyRun(topic: string, rate: number, seconds: number, log:
 
 async function outboxLatencyRun(db: BenchDb, ns: string, logicalTopic: string, rate: number, seconds: number, log: (line: string) => void): Promise<Row> {
   const { sql } = db;
-  const outbox = createOutbox({ source: 'bench', ns, registry: eventSchemas });
+  const outbox = createOutbox({ source: 'bench', ns });
   const handedOverAt = new Map<string, number>();
   const latencies: number[] = [];
   let warm = false;
@@ -343,7 +343,7 @@ async function outboxLatencyRun(db: BenchDb, ns: string, logicalTopic: string, r
       },
     },
   });
-  const add = (orderId: string) => sql.begin((tx) => outbox.add(tx, { topic: logicalTopic, type: 'OrderPlaced', version: 2, key: orderId, data: sampleOrderPlaced(orderId) }));
+  const add = (orderId: string) => sql.begin((tx) => outbox.add(tx, benchOrderPlaced(logicalTopic), orderId, sampleOrderPlaced(orderId)));
   await relay.start();
   await consumer.start();
   try {

@@ -6,10 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventSchemas } from '@meridian/contracts';
 import { createOutbox, createOutboxRelay, physicalTopic } from '@meridian/messaging';
 import { brokerList, infraEnv } from './lib/infra.ts';
-import { createBenchDb, createTopics, deleteNamespaceTopics, quietLogger, sampleOrderPlaced, until, type BenchDb } from './lib/messaging.ts';
+import { benchOrderPlaced, createBenchDb, createTopics, deleteNamespaceTopics, quietLogger, sampleOrderPlaced, until, type BenchDb } from './lib/messaging.ts';
 import { machine, ownCpuSeconds, runCommand } from './lib/proc.ts';
 import { scratchDir, scratchFile } from './lib/paths.ts';
 import { type BenchResult, type Row, withTargets } from './lib/report.ts';
@@ -122,7 +121,7 @@ async function pgbench(db: BenchDb, payload: string, clients: number, seconds: n
 /** `clients` closed loops of command transactions for `seconds`, the relay publishing meanwhile. */
 async function commands(db: BenchDb, ns: string, clients: number, seconds: number, log: (line: string) => void): Promise<Measured> {
   const { sql } = db;
-  const outbox = createOutbox({ source: 'bench', ns, registry: eventSchemas });
+  const outbox = createOutbox({ source: 'bench', ns });
   const relay = createOutboxRelay({ sql, brokers: brokerList(), ns, logger: quietLogger });
   await relay.start();
   await until(() => relay.active, 30_000, 'the relay to become active', 20);
@@ -139,7 +138,7 @@ async function commands(db: BenchDb, ns: string, clients: number, seconds: numbe
       const data = sampleOrderPlaced(randomUUID());
       await sql.begin(async (tx) => {
         await tx`insert into bench_orders (id, payload) values (${data.orderId}, ${tx.json(data)})`;
-        await outbox.add(tx, { topic: logicalTopic, type: 'OrderPlaced', version: 2, key: data.orderId, data });
+        await outbox.add(tx, benchOrderPlaced(logicalTopic), data.orderId, data);
       });
       latenciesMs.push(performance.now() - begun);
     }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
 import postgres from 'postgres';
 import { createDb, type Sql } from '@meridian/db';
-import { defineTopic, ensureTopics, messagingMigrationSql, type Logger } from '@meridian/messaging';
+import { OrderPlacedV2 } from '@meridian/contracts';
+import { defineTopic, ensureTopics, event, messagingMigrationSql, topic, type Logger } from '@meridian/messaging';
 import { createTempDatabase } from '@meridian/testkit';
 import { cpuSecondsOf } from './proc.ts';
 import { brokerList, infraEnv } from './infra.ts';
@@ -145,4 +146,9 @@ export async function openLoop(ratePerSecond: number, seconds: number, fire: (i:
   }
   await Promise.all(pending);
   return failures;
+}
+
+/** OrderPlaced v2 on a benchmark's own topic, so a run never mixes with the platform's orders. */
+export function benchOrderPlaced(logicalTopic: string) {
+  return event({ topic: topic({ name: logicalTopic, owner: 'bench' }), type: 'OrderPlaced', versions: { 2: OrderPlacedV2 } }).v2;
 }

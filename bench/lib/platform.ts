@@ -12,7 +12,8 @@ import { dropNamespace, provision } from '../../scripts/provision.ts';
 import { projectNode, sleep, stopChild, cpuSecondsOf } from './proc.ts';
 import { repoRoot, scratchFile } from './paths.ts';
 import { infraEnv, type InfraEnv } from './infra.ts';
-import { topicDefinitions } from '@meridian/contracts';
+import { businessTopics } from '@meridian/contracts';
+import { logsTopicSettings } from '@meridian/log';
 import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { deleteNamespaceTopics } from './messaging.ts';
 
@@ -66,7 +67,7 @@ export async function startBenchPlatform(options: PlatformOptions): Promise<Benc
   try {
     const databaseUrls = await provision({ adminUrl: infra.PG_ADMIN_URL, ns, services: backends, env: {} });
     // Created up front: services racing to create the same topic at startup can fail (see docs/benchmarks.md).
-    await ensureTopics({ brokers: infra.KAFKA_BROKERS, ns, topics: Object.values(topicDefinitions).map((t) => defineTopic(t)) });
+    await ensureTopics({ brokers: infra.KAFKA_BROKERS, ns, topics: [...businessTopics, defineTopic(logsTopicSettings)] });
     const launch = (service: string, index: number, extra: Record<string, string>) => {
       const logFile = scratchFile(`${ns}.${service}.${index}.log`);
       const out = openSync(logFile, 'a');

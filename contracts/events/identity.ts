@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, Uuid } from './common.ts';
+import { event } from '@meridian/messaging';
+import { IdentityUsersTopic } from '../topics.ts';
 
 /** Topic `identity.users`, key = userId. */
 export const UserRegisteredV1 = Type.Object({
@@ -10,3 +12,5 @@ export const UserRegisteredV1 = Type.Object({
   registeredAt: Timestamp,
 });
 export type UserRegisteredV1 = Static<typeof UserRegisteredV1>;
+
+export const UserRegistered = event({ topic: IdentityUsersTopic, type: 'UserRegistered', versions: { 1: UserRegisteredV1 } });

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { OrderLine, Reason, Timestamp, Uuid } from './common.ts';
+import { event } from '@meridian/messaging';
+import { InventoryStockTopic } from '../topics.ts';
 
 /** Topic `inventory.stock`: reservation events keyed by orderId, StockLevelChanged keyed by productId. */
 export const StockReservedV1 = Type.Object({
@@ -27,3 +29,8 @@ export const StockLevelChangedV1 = Type.Object({
   reserved: Type.Integer({ minimum: 0 }),
 });
 export type StockLevelChangedV1 = Static<typeof StockLevelChangedV1>;
+
+export const StockReserved = event({ topic: InventoryStockTopic, type: 'StockReserved', versions: { 1: StockReservedV1 } });
+export const StockRejected = event({ topic: InventoryStockTopic, type: 'StockRejected', versions: { 1: StockRejectedV1 } });
+export const StockReleased = event({ topic: InventoryStockTopic, type: 'StockReleased', versions: { 1: StockReleasedV1 } });
+export const StockLevelChanged = event({ topic: InventoryStockTopic, type: 'StockLevelChanged', versions: { 1: StockLevelChangedV1 } });

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Currency, MinorUnits, Quantity, Reason, Timestamp, Uuid } from './common.ts';
+import { event } from '@meridian/messaging';
+import { OrdersEventsTopic } from '../topics.ts';
 
 /** Topic `orders.events`, key = orderId. */
 const PricedLine = Type.Object({
@@ -44,3 +46,7 @@ export const OrderCancelledV1 = Type.Object({
   cancelledAt: Timestamp,
 });
 export type OrderCancelledV1 = Static<typeof OrderCancelledV1>;
+
+export const OrderPlaced = event({ topic: OrdersEventsTopic, type: 'OrderPlaced', versions: { 1: OrderPlacedV1, 2: OrderPlacedV2 } });
+export const OrderConfirmed = event({ topic: OrdersEventsTopic, type: 'OrderConfirmed', versions: { 1: OrderConfirmedV1 } });
+export const OrderCancelled = event({ topic: OrdersEventsTopic, type: 'OrderCancelled', versions: { 1: OrderCancelledV1 } });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
-import { eventContracts, eventSchemas, latestVersion, topics } from '../index.ts';
+import { allEvents, businessTopics, eventSchemas, OrderPlaced } from '../index.ts';
 
 const orderPlacedV1 = {
   orderId: '0b6f3c1e-8a51-4f4e-9d1a-0d7c2f1f6a11',
@@ -13,16 +13,24 @@ const orderPlacedV1 = {
   placedAt: '2026-11-25T10:00:00.000Z',
 };
 
-test('every event type is published on a declared topic and has a version 1', () => {
-  const declared = new Set<string>(Object.values(topics));
-  for (const [type, contract] of Object.entries(eventContracts)) {
-    assert.ok(declared.has(contract.topic), `${type} topic ${contract.topic}`);
-    assert.ok(eventSchemas[type]?.[1], `${type} v1`);
+test('every event is published on a declared topic, owned by one service, and has a version 1', () => {
+  const declared = new Set(businessTopics);
+  for (const event of allEvents) {
+    assert.ok(declared.has(event.topic), `${event.type} topic ${event.topic.name}`);
+    assert.ok(event.versions[1], `${event.type} v1`);
+    assert.equal(eventSchemas[event.type], event.versions);
   }
+  assert.equal(new Set(allEvents.map((e) => e.type)).size, allEvents.length, 'event types are unique');
+});
+
+test('a descriptor gives each version its topic, type and schema', () => {
+  assert.equal(OrderPlaced.v2.topic.name, 'orders.events');
+  assert.equal(OrderPlaced.v2.type, 'OrderPlaced');
+  assert.equal(OrderPlaced.v2.version, 2);
+  assert.equal(OrderPlaced.v1.schema, OrderPlaced.versions[1]);
 });
 
 test('OrderPlaced v2 adds an optional customerEmail and still accepts a v1 payload', () => {
-  assert.equal(latestVersion('OrderPlaced'), 2);
   const v2 = eventSchemas.OrderPlaced![2]!;
   assert.ok(Value.Check(v2, orderPlacedV1), 'v1 data is valid v2 data');
   assert.ok(Value.Check(v2, { ...orderPlacedV1, customerEmail: 'ada@example.com' }));

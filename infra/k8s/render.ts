@@ -10,9 +10,8 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { observabilityObjects } from './observability.ts';
-import { topicDefinitions } from '@meridian/contracts';
 import { logsTopic } from '@meridian/log';
-import type { TopicDefinition } from '@meridian/messaging';
+import { type TopicDefinition, topicDescriptorsOf, topicsOf } from '@meridian/messaging';
 import type { ServiceDefinition } from '@meridian/service';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -135,9 +134,7 @@ export async function discoverServices(dir = servicesDir): Promise<ServiceInfo[]
       continue;
     }
     const definition = await loadDefinition(join(dir, name), name);
-    const topics = definition.topics ?? [];
-    // Every process writes its log lines to platform.logs (its own ACL below); its owner only reads it.
-    const owned = Object.values(topicDefinitions).filter((t) => t.owner === name && t.name !== logsTopic).map((t) => t.name);
+    const topics = [...topicDescriptorsOf([...(definition.produces ?? []), ...(definition.consumes ?? [])]), ...(definition.topics ?? [])];
     found.push({
       name,
       version,
@@ -145,7 +142,8 @@ export async function discoverServices(dir = servicesDir): Promise<ServiceInfo[]
       migrationsDir: definition.migrationsDir ? relative(repoRoot, definition.migrationsDir) : undefined,
       redis: definition.redis === true,
       topics,
-      produces: topics.map((t) => t.name).filter((t) => owned.includes(t)),
+      // Every process writes its log lines to platform.logs (its own ACL below); its owner only reads it.
+      produces: topicsOf(definition.produces ?? []),
     });
   }
   return found;

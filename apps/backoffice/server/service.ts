@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import type { ServiceDefinition } from '@meridian/service';
-import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
+import { webAppService } from '../../shared/server/webApp.ts';
 
 const AppConfig = Type.Object({
   opsConsoleUrl: Type.Union([Type.String(), Type.Null()], { description: 'A ready ops-console instance, if any' }),
@@ -27,7 +27,7 @@ export function backofficeService(options: { distDir?: string } = {}): ServiceDe
           preHandler: ctx.auth.requireStaff,
           schema: { tags: ['app'], summary: 'Where the other staff apps are', description: 'Staff only. The URLs of the ops console and the other staff tools, so the back office can link to them.', security: [{ bearerAuth: [] }], response: { 200: AppConfig } },
         },
-        async () => ({ opsConsoleUrl: ctx.resolver.resolve('ops-console')?.url ?? null, zipkinUrl: platformConfigOf(ctx).ZIPKIN_URL ?? null }),
+        async () => ({ opsConsoleUrl: ctx.resolver.resolve('ops-console')?.url ?? null, zipkinUrl: ctx.platform.ZIPKIN_URL ?? null }),
       );
     },
   });

@@ -4,10 +4,11 @@ import { Type } from 'typebox';
 import { splitList } from '@meridian/config';
 import { problem } from '@meridian/http';
 import type { ServiceDefinition } from '@meridian/service';
-import { topicDefinitions, topics as businessTopics } from '@meridian/contracts';
+import { businessTopics } from '@meridian/contracts';
+import { logsTopic, logsTopicSettings } from '@meridian/log';
 import { createLiveFeed, type FeedMessage, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
-import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
+import { webAppService } from '../../shared/server/webApp.ts';
 import { registerAlertRoutes } from './alerts.ts';
 import { registerDashboardRoutes } from './dashboards.ts';
 import { createKafkaInspector } from './kafka.ts';
@@ -46,8 +47,8 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
     distDir: options.distDir ?? defaultDistDir,
     configSchema: { ALERTMANAGER_WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 16 })) },
     routes(app, ctx) {
-      const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
-      const kafka = createKafkaInspector({ brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS), ns });
+      const ns = ctx.platform.MERIDIAN_NAMESPACE;
+      const kafka = createKafkaInspector({ brokers: splitList(ctx.platform.KAFKA_BROKERS), ns });
       const streams = createEventStreams(app);
       const preHandler = ctx.auth.requireStaff;
       const base = { tags: ['ops'], security: [{ bearerAuth: [] }] };
@@ -56,15 +57,15 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         return problem(503, 'kafka-unavailable', 'Kafka could not be inspected right now');
       };
 
-      const zipkinUrl = platformConfigOf(ctx).ZIPKIN_URL ?? null;
+      const zipkinUrl = ctx.platform.ZIPKIN_URL ?? null;
       app.get('/ops-api/config', {
         preHandler,
         schema: { ...base, summary: 'Where the observability tools are', description: 'Staff only. The Zipkin URL the console links traces to, when tracing runs.', response: { 200: Type.Object({ zipkinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Zipkin server receiving every span, if tracing runs' }) }) } },
       }, async () => ({ zipkinUrl }));
 
-      registerDashboardRoutes(app, { prometheusUrl: platformConfigOf(ctx).PROMETHEUS_URL, preHandler });
+      registerDashboardRoutes(app, { prometheusUrl: ctx.platform.PROMETHEUS_URL, preHandler });
       registerAlertRoutes(app, {
-        alertmanagerUrl: platformConfigOf(ctx).ALERTMANAGER_URL,
+        alertmanagerUrl: ctx.platform.ALERTMANAGER_URL,
         webhookToken: (ctx.config as { ALERTMANAGER_WEBHOOK_TOKEN?: string }).ALERTMANAGER_WEBHOOK_TOKEN,
         preHandler,
       });
@@ -88,8 +89,8 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
         return buildServiceMap({
           ns,
           instances: ctx.resolver.instances(),
-          declarations: Object.values(topicDefinitions),
-          logsTopic: businessTopics.platformLogs,
+          declarations: [...businessTopics, { ...logsTopicSettings, owner: 'logging' }],
+          logsTopic,
           ...('error' in kafkaSample ? { kafkaError: kafkaSample.error } : kafkaSample),
         });
       });
@@ -152,12 +153,11 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
       );
     },
     onStart(ctx) {
-      const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
-      const brokers = splitList(platformConfigOf(ctx).KAFKA_BROKERS);
-      const logsTopic = `${ns}.${businessTopics.platformLogs}`;
+      const ns = ctx.platform.MERIDIAN_NAMESPACE;
+      const brokers = splitList(ctx.platform.KAFKA_BROKERS);
       events = createLiveFeed({
         brokers,
-        topics: Object.values(businessTopics).map((name) => `${ns}.${name}`).filter((name) => name !== logsTopic),
+        topics: businessTopics.map((topic) => `${ns}.${topic.name}`),
         groupId: `${ns}.ops-console.tail.${randomUUID()}`,
         logger: ctx.logger,
         backlog: recentPerPartition,
@@ -176,7 +176,7 @@ export function opsConsoleService(options: { distDir?: string } = {}): ServiceDe
       // Log lines are many and mostly noise next to the business flow: followed only for a viewer who asked.
       logLines = createLiveFeed({
         brokers,
-        topics: [logsTopic],
+        topics: [`${ns}.${logsTopic}`],
         groupId: `${ns}.ops-console.tail-logs.${randomUUID()}`,
         logger: ctx.logger,
         lingerMs: 5_000,

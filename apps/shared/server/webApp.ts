@@ -1,5 +1,4 @@
 import { Type, type TProperties } from 'typebox';
-import type { PlatformConfig } from '@meridian/config';
 import type { App } from '@meridian/http';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { proxyApiToGateway } from './gatewayProxy.ts';
@@ -44,6 +43,3 @@ export function webAppService(options: WebAppOptions): ServiceDefinition {
     onStop: options.onStop,
   };
 }
-
-/** The platform settings of a context (TypeScript cannot see them through the generic config). */
-export const platformConfigOf = (ctx: ServiceContext): PlatformConfig => ctx.config as unknown as PlatformConfig;

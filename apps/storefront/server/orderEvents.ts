@@ -1,3 +1,5 @@
+import { OrderCancelled, OrderConfirmed } from '@meridian/contracts';
+import { readEvent } from '@meridian/messaging';
 import type { FeedMessage } from '../../shared/server/liveFeed.ts';
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED';
@@ -13,25 +15,15 @@ export interface OrderUpdate {
 
 export const isFinal = (status: string): boolean => status === 'CONFIRMED' || status === 'CANCELLED';
 
-interface Envelope {
-  type?: unknown;
-  key?: unknown;
-  time?: unknown;
-  data?: { orderId?: unknown; reason?: unknown; confirmedAt?: unknown; cancelledAt?: unknown };
-}
-
-/** The status change an `orders.events` message announces, or undefined for any other message. */
+/**
+ * The status change an `orders.events` message announces; undefined for any other event type. Throws
+ * `InvalidEventError` for a message that is not a valid envelope of these events.
+ */
 export function orderUpdateFrom(message: FeedMessage): OrderUpdate | undefined {
-  const envelope = message.value as Envelope | null;
-  if (!envelope || typeof envelope !== 'object' || !envelope.data) return undefined;
-  const orderId = typeof envelope.data.orderId === 'string' ? envelope.data.orderId : message.key;
-  const time = typeof envelope.time === 'string' ? envelope.time : message.timestamp;
-  if (envelope.type === 'OrderConfirmed') {
-    return { orderId, status: 'CONFIRMED', at: String(envelope.data.confirmedAt ?? time), eventType: envelope.type };
+  const event = readEvent(message.value, [OrderConfirmed, OrderCancelled]);
+  if (!event) return undefined;
+  if (event.type === 'OrderConfirmed') {
+    return { orderId: event.data.orderId, status: 'CONFIRMED', at: event.data.confirmedAt, eventType: event.type };
   }
-  if (envelope.type === 'OrderCancelled') {
-    const reason = typeof envelope.data.reason === 'string' ? envelope.data.reason : undefined;
-    return { orderId, status: 'CANCELLED', reason, at: String(envelope.data.cancelledAt ?? time), eventType: envelope.type };
-  }
-  return undefined;
+  return { orderId: event.data.orderId, status: 'CANCELLED', reason: event.data.reason, at: event.data.cancelledAt, eventType: event.type };
 }

@@ -4,9 +4,11 @@ import { Type } from 'typebox';
 import { splitList } from '@meridian/config';
 import { problem, uuidPattern as uuid } from '@meridian/http';
 import type { ServiceDefinition } from '@meridian/service';
+import { OrdersEventsTopic } from '@meridian/contracts';
+import { InvalidEventError, physicalTopic } from '@meridian/messaging';
 import { createLiveFeed, type LiveFeed } from '../../shared/server/liveFeed.ts';
 import { createEventStreams, createHub } from '../../shared/server/sse.ts';
-import { platformConfigOf, webAppService } from '../../shared/server/webApp.ts';
+import { webAppService } from '../../shared/server/webApp.ts';
 import { Availability, createAvailability, maxAvailabilityIds, type StockLevel } from './availability.ts';
 import { CartBody, CartError, createCartStore, Cart } from './cart.ts';
 import { isFinal, orderUpdateFrom, type OrderUpdate } from './orderEvents.ts';
@@ -35,7 +37,7 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
     distDir: options.distDir ?? defaultDistDir,
     redis: true,
     routes(app, ctx) {
-      const carts = createCartStore(ctx.redis!, { prefix: `${platformConfigOf(ctx).MERIDIAN_NAMESPACE}:storefront` });
+      const carts = createCartStore(ctx.redis!, { prefix: `${ctx.platform.MERIDIAN_NAMESPACE}:storefront` });
       const gateway = ctx.serviceClient('gateway');
       const streams = createEventStreams(app);
       const cartUnavailable = (err: unknown) => {
@@ -142,15 +144,20 @@ export function storefrontService(options: { distDir?: string } = {}): ServiceDe
       });
     },
     onStart(ctx) {
-      const ns = platformConfigOf(ctx).MERIDIAN_NAMESPACE;
+      const ns = ctx.platform.MERIDIAN_NAMESPACE;
       feed = createLiveFeed({
-        brokers: splitList(platformConfigOf(ctx).KAFKA_BROKERS),
-        topics: [`${ns}.orders.events`],
+        brokers: splitList(ctx.platform.KAFKA_BROKERS),
+        topics: [physicalTopic(ns, OrdersEventsTopic.name)],
         groupId: `${ns}.storefront.live.${randomUUID()}`,
         logger: ctx.logger,
         onMessage(message) {
-          const update = orderUpdateFrom(message);
-          if (update) updates.publish(update.orderId, update);
+          try {
+            const update = orderUpdateFrom(message);
+            if (update) updates.publish(update.orderId, update);
+          } catch (err) {
+            if (!(err instanceof InvalidEventError)) throw err;
+            ctx.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: err.reason }, 'ignored an invalid order event');
+          }
         },
       });
     },

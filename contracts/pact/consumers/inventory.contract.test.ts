@@ -1,8 +1,8 @@
 // inventory consumes orders.events (reserve, commit, release) and identity's JWKS.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { EventHandler } from '@meridian/messaging';
-import { orderEventHandlers } from '../../../services/inventory/src/events/handlers.ts';
+import type { Subscription } from '@meridian/messaging';
+import { orderEventSubscriptions } from '../../../services/inventory/src/events/handlers.ts';
 import { inventoryEvents } from '../../../services/inventory/src/events/publish.ts';
 import { createInventory } from '../../../services/inventory/src/inventory.ts';
 import { consumerHarness, type ConsumerHarness } from '../support/consumer.ts';
@@ -11,12 +11,12 @@ import { expectJwks } from '../support/jwks.ts';
 import { pactBetween } from '../support/pact.ts';
 
 let inventory: ConsumerHarness;
-let handlers: Record<string, EventHandler>;
+let handlers: Subscription[];
 
 before(async () => {
   inventory = await consumerHarness('inventory');
   const domain = createInventory({ events: inventoryEvents(inventory.outbox), reservationTtlSeconds: 900 });
-  handlers = orderEventHandlers(domain, inventory.logger);
+  handlers = orderEventSubscriptions(domain, inventory.logger);
 });
 after(() => inventory.close());
 

@@ -1,9 +1,9 @@
 // notifications consumes orders.events (contact on OrderPlaced, one notification per outcome) and identity's JWKS.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { EventHandler } from '@meridian/messaging';
+import type { Subscription } from '@meridian/messaging';
 import * as repo from '../../../services/notifications/src/db/repository.ts';
-import { notificationHandlers } from '../../../services/notifications/src/events/handlers.ts';
+import { notificationSubscriptions } from '../../../services/notifications/src/events/handlers.ts';
 import { createdCounter } from '../../../services/notifications/src/metrics.ts';
 import { consumerHarness, type ConsumerHarness } from '../support/consumer.ts';
 import { expectEvent } from '../support/events.ts';
@@ -11,11 +11,11 @@ import { expectJwks } from '../support/jwks.ts';
 import { examples, pactBetween } from '../support/pact.ts';
 
 let notifications: ConsumerHarness;
-let handlers: Record<string, EventHandler>;
+let handlers: Subscription[];
 
 before(async () => {
   notifications = await consumerHarness('notifications');
-  handlers = notificationHandlers(createdCounter(notifications.metrics));
+  handlers = notificationSubscriptions(createdCounter(notifications.metrics));
 });
 after(() => notifications.close());
 

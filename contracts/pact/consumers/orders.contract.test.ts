@@ -2,9 +2,9 @@
 // and identity's JWKS. Its real handlers run every example against its own migrated database.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { EventHandler } from '@meridian/messaging';
+import type { Subscription } from '@meridian/messaging';
 import * as repo from '../../../services/orders/src/db/repository.ts';
-import { catalogProjectionHandlers, sagaHandlers } from '../../../services/orders/src/events/handlers.ts';
+import { catalogProjectionSubscriptions, sagaSubscriptions } from '../../../services/orders/src/events/handlers.ts';
 import { createOrderMetrics } from '../../../services/orders/src/metrics.ts';
 import { createOrders, type Orders } from '../../../services/orders/src/orders.ts';
 import { consumerHarness, type ConsumerHarness } from '../support/consumer.ts';
@@ -13,13 +13,13 @@ import { expectJwks } from '../support/jwks.ts';
 import { examples, pactBetween } from '../support/pact.ts';
 
 let orders: ConsumerHarness;
-let handlers: Record<string, EventHandler>;
+let handlers: Subscription[];
 let domain: Orders;
 
 before(async () => {
   orders = await consumerHarness('orders');
   domain = createOrders({ sql: orders.sql, outbox: orders.outbox, metrics: createOrderMetrics(orders.metrics), source: 'orders' });
-  handlers = { ...catalogProjectionHandlers(), ...sagaHandlers(domain) };
+  handlers = [...catalogProjectionSubscriptions(), ...sagaSubscriptions(domain)];
 });
 after(() => orders.close());
 

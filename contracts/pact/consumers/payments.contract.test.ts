@@ -1,8 +1,8 @@
 // payments consumes OrderPlaced (amount + token) and StockReserved (go ahead), and identity's JWKS.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { EventHandler } from '@meridian/messaging';
-import { orderEventHandlers, stockEventHandlers } from '../../../services/payments/src/events/handlers.ts';
+import type { Subscription } from '@meridian/messaging';
+import { paymentSubscriptions } from '../../../services/payments/src/events/handlers.ts';
 import { paymentEvents } from '../../../services/payments/src/events/publish.ts';
 import { createPayments } from '../../../services/payments/src/payments.ts';
 import { consumerHarness, type ConsumerHarness } from '../support/consumer.ts';
@@ -11,7 +11,7 @@ import { expectJwks } from '../support/jwks.ts';
 import { pactBetween } from '../support/pact.ts';
 
 let payments: ConsumerHarness;
-let handlers: Record<string, EventHandler>;
+let handlers: Subscription[];
 
 before(async () => {
   payments = await consumerHarness('payments');
@@ -21,7 +21,7 @@ before(async () => {
     authorize: async () => ({ status: 'authorized', authorizationId: 'auth-pact', attempts: 1 }),
     log: payments.logger,
   });
-  handlers = { ...orderEventHandlers(domain), ...stockEventHandlers(domain) };
+  handlers = paymentSubscriptions(domain);
 });
 after(() => payments.close());
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { topics } from '@meridian/contracts';
+import { OrderCancelled, OrderPlaced } from '@meridian/contracts';
 import { inventoryService } from '../../../services/inventory/src/service.ts';
 import { startProvider, type RunningProvider } from '../support/provider.ts';
 import { assertVerified, outboxEvents, verifyPacts } from '../support/verify.ts';
@@ -23,7 +23,7 @@ async function stock(productId: string, available: number): Promise<void> {
 /** Publishes OrderPlaced for two units of `productId`, as orders does; returns the order id. */
 async function orderPlaced(productId: string): Promise<string> {
   const orderId = randomUUID();
-  await inventory.publish(topics.ordersEvents, 'OrderPlaced', 2, orderId, {
+  await inventory.publish(OrderPlaced.v2, orderId, {
     orderId,
     customerId: inventory.customer.id,
     items: [{ productId, sku: 'PACT-1', name: 'Pour-Over Kettle', quantity: 2, unitPriceCents: 4999 }],
@@ -52,7 +52,7 @@ test('inventory honours every pact its consumers published', async () => {
     StockReleased: async () => {
       const orderId = await reserved();
       const cancelled = { orderId, customerId: inventory.customer.id, reason: 'payment_declined', cancelledAt: new Date().toISOString() };
-      await inventory.publish(topics.ordersEvents, 'OrderCancelled', 1, orderId, cancelled);
+      await inventory.publish(OrderCancelled.v1, orderId, cancelled);
       return inventory.outboxEvent('StockReleased', ofOrder(orderId));
     },
   });

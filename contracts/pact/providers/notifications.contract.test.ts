@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { topics } from '@meridian/contracts';
+import { OrderConfirmed, OrderPlaced } from '@meridian/contracts';
 import { waitFor } from '@meridian/testkit';
 import { notificationsService } from '../../../services/notifications/src/service.ts';
 import { startProvider, type RunningProvider } from '../support/provider.ts';
@@ -20,7 +20,7 @@ after(() => notifications?.stop());
 async function orderConfirmed(orderId: string): Promise<void> {
   const customerId = notifications.customer.id;
   const now = () => new Date().toISOString();
-  await notifications.publish(topics.ordersEvents, 'OrderPlaced', 2, orderId, {
+  await notifications.publish(OrderPlaced.v2, orderId, {
     orderId,
     customerId,
     customerEmail: notifications.customer.email,
@@ -30,7 +30,7 @@ async function orderConfirmed(orderId: string): Promise<void> {
     paymentToken: 'tok_visa',
     placedAt: now(),
   });
-  await notifications.publish(topics.ordersEvents, 'OrderConfirmed', 1, orderId, { orderId, customerId, totalCents: 9998, currency: 'EUR', confirmedAt: now() });
+  await notifications.publish(OrderConfirmed.v1, orderId, { orderId, customerId, totalCents: 9998, currency: 'EUR', confirmedAt: now() });
   await waitFor(
     async () => (await notifications.call(`/api/v1/notifications?orderId=${orderId}`, { token: notifications.staffToken })).body?.items?.length > 0,
     { timeoutMs: 20_000, message: 'the order confirmation notification' },

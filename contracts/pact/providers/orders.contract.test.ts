@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { topics } from '@meridian/contracts';
+import { PaymentAuthorized, StockRejected } from '@meridian/contracts';
 import * as repo from '../../../services/orders/src/db/repository.ts';
 import { ordersService } from '../../../services/orders/src/service.ts';
 import { examples } from '../support/pact.ts';
@@ -59,13 +59,13 @@ test('orders honours every pact its consumers published', async () => {
     OrderConfirmed: async () => {
       const orderId = await placeOrder();
       const payment = { orderId, paymentId: randomUUID(), amountCents: 9998, currency: 'EUR', authorizedAt: new Date().toISOString() };
-      await orders.publish(topics.paymentsEvents, 'PaymentAuthorized', 1, orderId, payment);
+      await orders.publish(PaymentAuthorized.v1, orderId, payment);
       return orders.outboxEvent('OrderConfirmed', ofOrder(orderId));
     },
     OrderCancelled: async () => {
       const orderId = await placeOrder();
       const rejection = { orderId, reason: 'insufficient_stock', shortages: [{ productId: randomUUID(), requested: 2, available: 0 }] };
-      await orders.publish(topics.inventoryStock, 'StockRejected', 1, orderId, rejection);
+      await orders.publish(StockRejected.v1, orderId, rejection);
       return orders.outboxEvent('OrderCancelled', ofOrder(orderId));
     },
   });

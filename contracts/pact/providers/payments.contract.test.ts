@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { topics } from '@meridian/contracts';
+import { OrderPlaced, StockReserved } from '@meridian/contracts';
 import { paymentsService } from '../../../services/payments/src/service.ts';
 import { startProvider, type RunningProvider } from '../support/provider.ts';
 import { assertVerified, outboxEvents, verifyPacts } from '../support/verify.ts';
@@ -19,7 +19,7 @@ after(() => payments?.stop());
 async function orderWithReservedStock(paymentToken: string): Promise<string> {
   const orderId = randomUUID();
   const productId = randomUUID();
-  await payments.publish(topics.ordersEvents, 'OrderPlaced', 2, orderId, {
+  await payments.publish(OrderPlaced.v2, orderId, {
     orderId,
     customerId: payments.customer.id,
     items: [{ productId, sku: 'PACT-1', name: 'Pour-Over Kettle', quantity: 2, unitPriceCents: 4999 }],
@@ -29,7 +29,7 @@ async function orderWithReservedStock(paymentToken: string): Promise<string> {
     placedAt: new Date().toISOString(),
   });
   const expiresAt = new Date(Date.now() + 900_000).toISOString();
-  await payments.publish(topics.inventoryStock, 'StockReserved', 1, orderId, { orderId, items: [{ productId, quantity: 2 }], expiresAt });
+  await payments.publish(StockReserved.v1, orderId, { orderId, items: [{ productId, quantity: 2 }], expiresAt });
   return orderId;
 }
 

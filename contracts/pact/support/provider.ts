@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import type { TProperties } from 'typebox';
-import { eventSchemas } from '@meridian/contracts';
-import { assertValidData, createEnvelope, type EventEnvelope, physicalTopic } from '@meridian/messaging';
+import { createEnvelope, type EventEnvelope, type EventVersion, InvalidEventError, physicalTopic, schemaErrors } from '@meridian/messaging';
 import { startService, type RunningService, type ServiceDefinition } from '@meridian/service';
 import { createTempDatabase, infra, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
 import { identityService } from '../../../services/identity/src/service.ts';
@@ -52,7 +51,7 @@ export interface RunningProvider {
   /** JSON request to the provider (or to `base`). */
   call(path: string, init?: { method?: string; body?: unknown; token?: string; headers?: Record<string, string>; base?: string }): Promise<JsonResponse>;
   /** Publishes an event to one of the namespace's topics, as its producing service would. */
-  publish(topic: string, type: string, version: number, key: string, data: unknown): Promise<void>;
+  publish<T>(event: EventVersion<T>, key: string, data: NoInfer<T>): Promise<void>;
   /** Waits for the provider's own code to write `type` to its outbox, matching `where`; returns the envelope. */
   outboxEvent(type: string, where: (data: any) => boolean, timeoutMs?: number): Promise<EventEnvelope<any>>;
   stop(): Promise<void>;
@@ -104,12 +103,14 @@ export async function startProvider<P extends TProperties>(def: ServiceDefinitio
       staffToken: await login(staff),
       customer: { id: registered.body.id, email: customerEmail, token: await login({ email: customerEmail, password: 'customer-password' }) },
       call,
-      async publish(topic, type, version, key, data) {
-        assertValidData(eventSchemas, type, version, data);
+      async publish(event, key, data) {
+        const { type, version } = event;
+        const errors = schemaErrors(event.schema, data);
+        if (errors.length > 0) throw new InvalidEventError(`${type} v${version} ${errors.join('; ')}`);
         producer ??= new Producer({ clientId: `${ns}.pact`, bootstrapBrokers: infra().kafkaBrokers, serializers: stringSerializers });
         const envelope = createEnvelope({ type, version, source: 'pact-provider-test', key, data });
         await producer.send({
-          messages: [{ topic: physicalTopic(ns, topic), key, value: JSON.stringify(envelope), headers: { 'event-type': type, 'event-version': String(version), 'event-id': envelope.id } }],
+          messages: [{ topic: physicalTopic(ns, event.topic.name), key, value: JSON.stringify(envelope), headers: { 'event-type': type, 'event-version': String(version), 'event-id': envelope.id } }],
         });
       },
       async outboxEvent(type, where, timeoutMs = 20_000) {

@@ -12,6 +12,7 @@ export {
   LineRing,
   logShippingEnabled,
   logsTopic,
+  logsTopicSettings,
 } from './shipper.ts';
 export type { DropReason, KafkaLogTransportOptions, LogShipper, LogShipperOptions, LogShipperStats, LogTransport } from './shipper.ts';
 
@@ -46,7 +47,7 @@ function walkable(value: unknown): value is object {
 
 /** A copy that keeps the prototype and non-enumerable own properties (an Error's message and stack). */
 function shallowCopy(value: object): Record<string, unknown> {
-  if (Array.isArray(value)) return value.slice() as unknown as Record<string, unknown>;
+  if (Array.isArray(value)) return value.slice() as Record<string, unknown> & unknown[];
   const copy = Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value));
   // V8's `stack` accessor reads the original error's internal slot: keep its value instead.
   if (value instanceof Error) Object.defineProperty(copy, 'stack', { value: value.stack, writable: true, configurable: true });

@@ -5,6 +5,9 @@ import type { Registry } from 'prom-client';
 /** Logical Kafka topic of shipped log lines; the physical topic is `<ns>.platform.logs`. */
 export const logsTopic = 'platform.logs';
 
+/** Settings of the log topic for whoever creates it: lines are kept 3 days (the index keeps them longer). */
+export const logsTopicSettings = { name: logsTopic, partitions: 3, retentionMs: 3 * 24 * 60 * 60 * 1000, cleanupPolicy: 'delete' } as const;
+
 /** Where a batch of log lines goes; `send` rejects when the batch was not delivered. */
 export interface LogTransport {
   send(lines: string[]): Promise<void>;

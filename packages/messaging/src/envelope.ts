@@ -14,7 +14,7 @@ export interface EventEnvelope<TData = unknown> {
   data: TData;
 }
 
-/** Contract schemas of event `data`: `registry[type][version]` (e.g. `eventSchemas` of `@meridian/contracts`). */
+/** Contract schemas of event `data`: `registry[type][version]` (a consumer's, built from its subscriptions). */
 export type SchemaRegistry = Record<string, Record<number, TSchema>>;
 
 /** A message or event that can never be processed or published as is; `reason` says why. */
@@ -61,6 +61,11 @@ export function parseEnvelope(value: Buffer | string | null | undefined): EventE
   } catch (err) {
     throw new InvalidEventError(`value is not JSON: ${(err as Error).message}`);
   }
+  return checkEnvelope(parsed);
+}
+
+/** An already parsed value as an envelope; throws `InvalidEventError` naming every bad field. */
+export function checkEnvelope(parsed: unknown): EventEnvelope {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidEventError('envelope: expected object');
   }
@@ -75,7 +80,7 @@ export function parseEnvelope(value: Buffer | string | null | undefined): EventE
   if (e.traceparent !== undefined && typeof e.traceparent !== 'string') problems.push('traceparent: expected string');
   if (!('data' in e)) problems.push('data: required');
   if (problems.length > 0) throw new InvalidEventError(`envelope ${problems.join('; ')}`);
-  return e as unknown as EventEnvelope;
+  return { id: e.id, type: e.type, version: e.version, source: e.source, time: e.time, key: e.key, data: e.data, ...(e.traceparent ? { traceparent: e.traceparent } : {}) } as EventEnvelope;
 }
 
 const validators = new WeakMap<TSchema, Validator>();
@@ -93,6 +98,11 @@ function validatorFor(schema: TSchema): Validator {
 export function dataErrors(registry: SchemaRegistry, type: string, version: number, data: unknown): string[] {
   const schema = registry[type]?.[version];
   if (!schema) return [`no schema for ${type} v${version}`];
+  return schemaErrors(schema, data);
+}
+
+/** Reasons why `data` does not match `schema`; empty when valid. */
+export function schemaErrors(schema: TSchema, data: unknown): string[] {
   const validator = validatorFor(schema);
   if (validator.Check(data)) return [];
   return [...validator.Errors(data)].map((error) => `data${error.instancePath}: ${error.message}`);

@@ -5,7 +5,8 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import type postgres from 'postgres';
 import type { Registry } from 'prom-client';
-import { assertValidData, createEnvelope, type EventEnvelope, type SchemaRegistry } from './envelope.ts';
+import type { EventVersion } from './descriptors.ts';
+import { createEnvelope, type EventEnvelope, InvalidEventError, schemaErrors } from './envelope.ts';
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
 import { parseBrokers, physicalTopic } from './topics.ts';
 
@@ -26,33 +27,32 @@ export const messagingMigrations = {
 /** The SQL of the chassis tables, for tests and benchmarks that set up a bare database. */
 export const messagingMigrationSql = readFileSync(join(migrationsDir, '001_outbox_inbox.sql'), 'utf8');
 
-export interface OutboxEvent<TData = unknown> {
-  /** Logical topic name, e.g. `orders.events`. */
-  topic: string;
-  type: string;
-  version: number;
-  key: string;
-  data: TData;
-  /** Defaults to the active OpenTelemetry context. */
-  traceparent?: string;
-}
-
 export interface Outbox {
-  /** Validates `data` against its contract and inserts the event in the caller's transaction; returns the envelope. */
-  add<TData>(tx: postgres.TransactionSql, event: OutboxEvent<TData>): Promise<EventEnvelope<TData>>;
+  /**
+   * Validates `data` against the version's schema and inserts the event in the caller's transaction;
+   * returns the envelope. `outbox.add(tx, OrderPlaced.v2, orderId, data)`: the compiler checks `data`.
+   */
+  add<TData>(
+    tx: postgres.TransactionSql,
+    event: EventVersion<TData>,
+    key: string,
+    data: NoInfer<TData>,
+    options?: { traceparent?: string },
+  ): Promise<EventEnvelope<TData>>;
 }
 
-export function createOutbox(options: { source: string; ns: string; registry: SchemaRegistry }): Outbox {
+export function createOutbox(options: { source: string; ns: string }): Outbox {
   return {
-    async add(tx, event) {
-      assertValidData(options.registry, event.type, event.version, event.data);
+    async add(tx, event, key, data, { traceparent } = {}) {
+      const errors = schemaErrors(event.schema, data);
+      if (errors.length > 0) throw new InvalidEventError(`${event.type} v${event.version} ${errors.join('; ')}`);
       const envelope = createEnvelope({
         type: event.type,
         version: event.version,
         source: options.source,
-        key: event.key,
-        data: event.data,
-        traceparent: event.traceparent ?? activeTraceparent(),
+        key,
+        data,
+        traceparent: traceparent ?? activeTraceparent(),
       });
       const headers: Record<string, string> = {
         'event-id': envelope.id,
@@ -60,10 +60,11 @@ export function createOutbox(options: { source: string; ns: string; registry: Sc
         'event-version': String(envelope.version),
       };
       if (envelope.traceparent) headers.traceparent = envelope.traceparent;
+      // The envelope goes as text: a string parameter typed jsonb would be JSON-encoded a second time.
       await tx`
         insert into outbox (id, topic, key, type, version, payload, headers)
-        values (${envelope.id}, ${physicalTopic(options.ns, event.topic)}, ${envelope.key}, ${envelope.type},
-                ${envelope.version}, ${tx.json(envelope as unknown as postgres.JSONValue)}, ${tx.json(headers)})`;
+        values (${envelope.id}, ${physicalTopic(options.ns, event.topic.name)}, ${envelope.key}, ${envelope.type},
+                ${envelope.version}, ${JSON.stringify(envelope)}::text::jsonb, ${tx.json(headers)})`;
       return envelope;
     },
   };

@@ -3,7 +3,7 @@ import { Admin, Consumer, type Message } from '@platformatic/kafka';
 import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { messagingMigrationSql, type Logger, type SchemaRegistry } from '../src/index.ts';
+import { event, messagingMigrationSql, schemaRegistryOf, topic, type Logger } from '../src/index.ts';
 
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const adminUrl = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -12,11 +12,15 @@ export function uniqueName(prefix: string): string {
   return `${prefix}${randomBytes(5).toString('hex')}`;
 }
 
-/** Contract schemas used only by these tests. */
-export const testRegistry: SchemaRegistry = {
-  ItemAdded: { 1: Type.Object({ sku: Type.String(), quantity: Type.Integer({ minimum: 1 }), n: Type.Integer() }) },
-  Explode: { 1: Type.Object({ n: Type.Integer() }) },
-};
+/** Events used only by these tests, on their own `cart.events` topic. */
+export const CartTopic = topic({ name: 'cart.events', owner: 'cart', retentionMs: 3_600_000 });
+export const ItemAdded = event({
+  topic: CartTopic,
+  type: 'ItemAdded',
+  versions: { 1: Type.Object({ sku: Type.String(), quantity: Type.Integer({ minimum: 1 }), n: Type.Integer() }) },
+});
+export const Explode = event({ topic: CartTopic, type: 'Explode', versions: { 1: Type.Object({ n: Type.Integer() }) } });
+export const testRegistry = schemaRegistryOf([ItemAdded, Explode]);
 
 /** A logger that keeps what it is given, for assertions and debugging. */
 export function memoryLogger(): Logger & { lines: { level: string; msg?: string; obj: object }[] } {

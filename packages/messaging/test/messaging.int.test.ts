@@ -20,9 +20,11 @@ import {
 } from '../src/index.ts';
 import {
   brokers,
+  CartTopic,
   createTempDatabase,
   deleteTopics,
   header,
+  ItemAdded,
   memoryLogger,
   messageCount,
   metricSum,
@@ -36,7 +38,7 @@ import {
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
-const logicalTopic = 'cart.events';
+const logicalTopic = CartTopic.name;
 
 /** A temp database with an `effects` table, and a namespace whose cart topic (+ DLQ) exists. */
 async function setup(t: TestContext) {
@@ -53,7 +55,7 @@ async function setup(t: TestContext) {
     await db.drop();
     await deleteTopics([topic, `${topic}.dlq`]);
   });
-  const outbox = createOutbox({ source: 'cart', ns, registry: testRegistry });
+  const outbox = createOutbox({ source: 'cart', ns });
   const recordEffect: EventHandler = async (event, tx) => {
     await tx`insert into effects (event_id, key, n) values (${event.id}, ${event.key}, ${event.data.n})`;
   };
@@ -71,7 +73,7 @@ async function setup(t: TestContext) {
     async addItems(items: { key: string; n: number }[]) {
       await sql.begin(async (tx) => {
         for (const { key, n } of items) {
-          await outbox.add(tx, { topic: logicalTopic, type: 'ItemAdded', version: 1, key, data: { sku: `sku-${key}`, quantity: 1, n } });
+          await outbox.add(tx, ItemAdded.v1, key, { sku: `sku-${key}`, quantity: 1, n });
         }
       });
     },
@@ -183,7 +185,7 @@ test('outbox.add rejects data that breaks the contract, so the caller transactio
   await assert.rejects(
     s.sql.begin(async (tx) => {
       await tx`insert into effects (event_id, key, n) values (gen_random_uuid(), 'x', 1)`;
-      await s.outbox.add(tx, { topic: logicalTopic, type: 'ItemAdded', version: 1, key: 'x', data: { sku: 'x', quantity: 0, n: 1 } });
+      await s.outbox.add(tx, ItemAdded.v1, 'x', { sku: 'x', quantity: 0, n: 1 });
     }),
     /ItemAdded v1 data\/quantity: must be >= 1/,
   );

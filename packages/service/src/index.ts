@@ -9,29 +9,28 @@ import { createCache, createRedisClient } from '@meridian/cache';
 import type { Cache } from '@meridian/cache';
 import { ConfigError, loadConfig, platformConfig, splitList } from '@meridian/config';
 import type { PlatformConfig } from '@meridian/config';
-import { eventSchemas, topicDefinitions, topics } from '@meridian/contracts';
 import { createDb, dbReady, migrate } from '@meridian/db';
 import type { Sql } from '@meridian/db';
 import { createResolver, createServiceClient, register } from '@meridian/discovery';
 import type { InstanceHealth, Registration, Resolver, ServiceClient } from '@meridian/discovery';
 import { createHttpServer, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
-import { createKafkaLogShipper, createLogger, logShippingEnabled } from '@meridian/log';
+import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics, messagingMigrations } from '@meridian/messaging';
-import type { EventConsumer, EventHandler, Outbox, OutboxRelay, TopicDefinition } from '@meridian/messaging';
+import { consumerPlan, createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf } from '@meridian/messaging';
+import type { EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 
 type PlatformProperties = typeof platformConfig;
 export type ServiceConfig<P extends TProperties> = Static<TObject<PlatformProperties & P>>;
 
-/** One Kafka consumer group of the service: `<ns>.<service>.<name>`. */
+/**
+ * One Kafka consumer group of the service: `<ns>.<service>.<name>`. It subscribes to the topics of
+ * the events it handles: `{ name: 'saga', on: [on(StockReserved, handle), ...] }`.
+ */
 export interface ConsumerDef {
   name: string;
-  /** Logical topic names. */
-  topics: string[];
-  /** Keyed by event type. */
-  handlers: Record<string, EventHandler>;
+  on: Subscription[];
   maxAttempts?: number;
   backoffMs?: number;
 }
@@ -41,6 +40,8 @@ export interface ServiceContext<P extends TProperties = TProperties> {
   version: string;
   instanceId: string;
   config: ServiceConfig<P>;
+  /** The platform part of `config` (namespace, brokers, endpoints), typed for generic code. */
+  platform: PlatformConfig;
   logger: Logger;
   /** The service's database pool (needs `DATABASE_URL`). */
   sql: Sql;
@@ -67,7 +68,15 @@ export interface ServiceDefinition<P extends TProperties = TProperties> {
    * tables (outbox, processed_messages) are migrated first.
    */
   migrationsDir?: string;
-  /** Topics this service produces to or consumes from; created when missing. */
+  /** The events this service publishes (through `ctx.outbox`, which refuses any other). */
+  produces?: EventDescriptor[];
+  /**
+   * The events its consumers handle: each needs exactly one `on(...)` in `consumers`, checked at start.
+   * With `produces`, a static description of the service (topics created when missing, discovery's
+   * record, Kafka ACLs, the AsyncAPI document) that needs no running instance.
+   */
+  consumes?: EventDescriptor[];
+  /** Further topics to create when missing (e.g. one a service consumes by itself). */
   topics?: TopicDefinition[];
   consumers?: (ctx: ServiceContext<P>) => ConsumerDef[];
   routes: (app: App, ctx: ServiceContext<P>) => void | Promise<void>;
@@ -121,9 +130,10 @@ export async function startService<P extends TProperties>(
   envOverrides: Record<string, string | undefined> = {},
 ): Promise<RunningService<P>> {
   const env = { ...process.env, ...envOverrides };
-  const config = loadConfig(configSchemaFor(def), env, { name: def.name }) as ServiceConfig<P>;
-  // The platform part of `config`, typed (TypeScript cannot resolve it through the generic `P`).
-  const platform = config as unknown as PlatformConfig;
+  // One object, seen through two types: TypeScript cannot resolve the platform part through the generic `P`.
+  const loaded = loadConfig(configSchemaFor(def), env, { name: def.name });
+  const config = loaded as ServiceConfig<P>;
+  const platform = loaded as PlatformConfig;
   const instanceId = randomUUID();
   const ns = platform.MERIDIAN_NAMESPACE;
   const etcdEndpoints = splitList(platform.ETCD_ENDPOINTS);
@@ -155,12 +165,13 @@ export async function startService<P extends TProperties>(
     version: def.version,
     instanceId,
     config,
+    platform,
     logger,
     get sql(): Sql {
       if (!sql) throw new ConfigError(def.name, [{ variable: 'DATABASE_URL', reason: 'is required to use ctx.sql' }]);
       return sql;
     },
-    outbox: createOutbox({ source: def.name, ns, registry: eventSchemas }),
+    outbox: declaredOutbox(def.name, def.produces ?? [], createOutbox({ source: def.name, ns })),
     get redis() {
       return redis;
     },
@@ -216,7 +227,11 @@ export async function startService<P extends TProperties>(
       if (def.migrationsDir) await migrate(sql, [messagingMigrations, def.migrationsDir], logger);
     }
     // The log topic too when this service ships its logs: lines sent before it exists would be dropped.
-    const topicsToEnsure = [...(def.topics ?? []), ...(shipper ? [defineTopic(topicDefinitions[topics.platformLogs])] : [])];
+    const topicsToEnsure = [
+      ...topicDescriptorsOf([...(def.produces ?? []), ...(def.consumes ?? [])]),
+      ...(def.topics ?? []),
+      ...(shipper ? [defineTopic(logsTopicSettings)] : []),
+    ];
     if (topicsToEnsure.length) {
       const created = await ensureTopics({ brokers: platform.KAFKA_BROKERS, ns, topics: topicsToEnsure });
       if (created.length) logger.info({ topics: created }, 'topics created');
@@ -233,7 +248,9 @@ export async function startService<P extends TProperties>(
       relay = createOutboxRelay({ sql, brokers: platform.KAFKA_BROKERS, ns, logger });
       await relay.start();
     }
+    // Built once Redis and the database are there: handlers may capture `ctx.cache` or `ctx.sql`.
     const consumerDefs = def.consumers?.(ctx) ?? [];
+    assertConsumesDeclared(def, consumerDefs);
 
     const server = await createHttpServer({ name: def.name, version: def.version, logger, openapi: def.openapi });
     app = server;
@@ -261,8 +278,11 @@ export async function startService<P extends TProperties>(
         health,
         startedAt: new Date().toISOString(),
         messaging: {
-          produces: shipper ? [topics.platformLogs] : [],
-          consumes: [...consumerDefs, ...(def.ownConsumers ?? [])].map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: c.topics })),
+          produces: [...topicsOf(def.produces ?? []), ...(shipper ? [logsTopic] : [])],
+          consumes: [
+            ...consumerDefs.map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: topicsOf(c.on.map((s) => s.event)) })),
+            ...(def.ownConsumers ?? []).map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: c.topics })),
+          ],
         },
       },
     });
@@ -290,9 +310,7 @@ export async function startService<P extends TProperties>(
         brokers: platform.KAFKA_BROKERS,
         ns,
         groupId: `${def.name}.${consumer.name}`,
-        topics: consumer.topics,
-        handlers: consumer.handlers,
-        registry: eventSchemas,
+        ...consumerPlan(consumer.on),
         logger,
         maxAttempts: consumer.maxAttempts,
         backoffMs: consumer.backoffMs,
@@ -308,6 +326,30 @@ export async function startService<P extends TProperties>(
     await stop();
     throw err;
   }
+}
+
+/** Every handled event is declared in `consumes`, and every declared one is handled. */
+function assertConsumesDeclared(def: { name: string; consumes?: EventDescriptor[] }, consumers: ConsumerDef[]): void {
+  const declared = new Set((def.consumes ?? []).map((e) => e.type));
+  const handled = consumers.flatMap((c) => c.on.map((s) => s.event.type));
+  const problems = [
+    ...handled.filter((type) => !declared.has(type)).map((type) => `${type} is handled but not declared in \`consumes\``),
+    ...[...declared].filter((type) => !handled.includes(type)).map((type) => `${type} is declared in \`consumes\` but no consumer handles it`),
+  ];
+  if (problems.length) throw new Error(`Service ${def.name}: ${problems.join('; ')}`);
+}
+
+/** The outbox of a service that publishes only what it declared in `produces`, so discovery's map stays true. */
+function declaredOutbox(service: string, produces: EventDescriptor[], outbox: Outbox): Outbox {
+  const declared = new Set(produces.map((e) => e.type));
+  return {
+    add(tx, event, key, data, options) {
+      if (!declared.has(event.type)) {
+        throw new Error(`${service} publishes ${event.type} but does not declare it: add it to the service definition's \`produces\``);
+      }
+      return outbox.add(tx, event, key, data, options);
+    },
+  };
 }
 
 async function hasOutbox(sql: Sql): Promise<boolean> {

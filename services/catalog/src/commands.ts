@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from 'postgres';
 import * as db from './db/products.ts';
 import { changedFields, defaultCurrency, type NewProduct, type Product, type ProductPatch } from './domain/product.ts';
-import { publishProductCreated, publishProductDeactivated, publishProductUpdated, type Outbox } from './events/publish.ts';
+import type { Outbox } from '@meridian/messaging';
+import { publishProductCreated, publishProductDeactivated, publishProductUpdated } from './events/publish.ts';
 
 export interface CatalogDeps {
   sql: Sql;

@@ -2,7 +2,6 @@
 // product emits ProductCreated via the outbox; with GATEWAY_URL it also stocks never-stocked
 // products through the inventory API as staff. Run: node services/catalog/src/seed.ts
 import { fileURLToPath } from 'node:url';
-import { eventSchemas } from '@meridian/contracts';
 import { createDb, migrate, type Sql } from '@meridian/db';
 import { createOutbox, messagingMigrations } from '@meridian/messaging';
 import { createProduct } from './commands.ts';
@@ -32,7 +31,7 @@ async function eachLimited<T>(items: T[], concurrency: number, task: (item: T, i
 }
 
 async function seedProducts(sql: Sql): Promise<{ id: string; sku: string }[]> {
-  const outbox = createOutbox({ source: 'catalog', ns, registry: eventSchemas });
+  const outbox = createOutbox({ source: 'catalog', ns });
   const products = demoCatalog();
   const seeded: { id: string; sku: string }[] = [];
   let created = 0;

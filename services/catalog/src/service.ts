@@ -1,12 +1,11 @@
 /** The catalog service definition, run by `main.ts` and started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { topicDefinitions, topics } from '@meridian/contracts';
-import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { registerCategoryRoutes } from './api/categories.ts';
 import { registerProductRoutes } from './api/products.ts';
-import { cacheInvalidationHandlers } from './events/cacheInvalidation.ts';
+import { cacheInvalidationSubscriptions } from './events/cacheInvalidation.ts';
+import { catalogEvents } from './events/publish.ts';
 import { createProductCache, type ProductCache } from './productCache.ts';
 
 export const catalogConfig = {
@@ -32,13 +31,14 @@ export const catalogService: ServiceDefinition<typeof catalogConfig> = {
   apiVersions: ['v1', 'v2'],
   configSchema: catalogConfig,
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-  topics: [defineTopic(topicDefinitions[topics.catalogProducts])],
+  produces: catalogEvents,
+  consumes: catalogEvents,
   redis: true,
   openapi: { title: 'Meridian catalog', description: 'Products: search, categories and staff maintenance. API v1 is deprecated in favour of v2.' },
 
   consumers: (ctx) => [
     // The catalog reads its own events to invalidate its read cache once a change is committed and published.
-    { name: 'cache-invalidation', topics: [topics.catalogProducts], handlers: cacheInvalidationHandlers(productCache(ctx)) },
+    { name: 'cache-invalidation', on: cacheInvalidationSubscriptions(productCache(ctx)) },
   ],
 
   routes(app, ctx) {

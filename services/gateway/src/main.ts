@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { loadConfig, platformConfig, splitList } from '@meridian/config';
-import { topicDefinitions, topics } from '@meridian/contracts';
 import { createResolver, register } from '@meridian/discovery';
-import { createKafkaLogShipper, createLogger, logShippingEnabled } from '@meridian/log';
+import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { buildGateway } from './gateway.ts';
@@ -34,7 +33,7 @@ const telemetry = initTelemetry({ service: 'gateway', version, instance: instanc
   zipkinUrl: config.ZIPKIN_URL });
 
 // Lines shipped before the log topic exists would be dropped: make sure it does.
-if (shipper) await ensureTopics({ brokers: config.KAFKA_BROKERS, ns, topics: [defineTopic(topicDefinitions[topics.platformLogs])] });
+if (shipper) await ensureTopics({ brokers: config.KAFKA_BROKERS, ns, topics: [defineTopic(logsTopicSettings)] });
 
 const resolver = createResolver({ endpoints, ns, logger });
 await resolver.start();
@@ -52,7 +51,7 @@ const registration = await register({
   ns,
   logger,
   instance: { service: 'gateway', version, instanceId, url, apiVersions: ['v1', 'v2'], health: 'ready', startedAt: new Date().toISOString(),
-    messaging: { produces: shipper ? [topics.platformLogs] : [], consumes: [] } },
+    messaging: { produces: shipper ? [logsTopic] : [], consumes: [] } },
 });
 logger.info({ url, ns }, 'gateway listening');
 

@@ -3,7 +3,8 @@ import type { Sql } from 'postgres';
 import { insertUser } from './db/users.ts';
 import { hashPassword } from './domain/password.ts';
 import { normalizeEmail, type Role, type User } from './domain/user.ts';
-import { publishUserRegistered, type Outbox } from './events/publish.ts';
+import type { Outbox } from '@meridian/messaging';
+import { publishUserRegistered } from './events/publish.ts';
 
 export interface AccountDeps {
   sql: Sql;

@@ -2,8 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { createAuthVerifier, createTokenIssuer, generateSigningKey } from '@meridian/auth';
-import { topicDefinitions, topics } from '@meridian/contracts';
-import { defineTopic } from '@meridian/messaging';
+import { UserRegistered } from '@meridian/contracts';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { registerAccount, type AccountDeps } from './accounts.ts';
 import { registerIdentityRoutes } from './api/routes.ts';
@@ -44,7 +43,7 @@ export const identityService: ServiceDefinition<typeof identityConfig> = {
   apiVersions: ['v1'],
   configSchema: identityConfig,
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-  topics: [defineTopic(topicDefinitions[topics.identityUsers])],
+  produces: [UserRegistered],
   redis: true,
   openapi: { title: 'Meridian identity', description: 'Accounts, login and access tokens (EdDSA JWT).' },
 

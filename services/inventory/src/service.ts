@@ -1,13 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { Gauge } from 'prom-client';
-import { topicDefinitions, topics } from '@meridian/contracts';
-import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { inventoryRoutes } from './api/routes.ts';
 import { countActiveReservations } from './db/queries.ts';
-import { orderEventHandlers } from './events/handlers.ts';
-import { inventoryEvents } from './events/publish.ts';
+import { orderEventSubscriptions } from './events/handlers.ts';
+import { inventoryEvents, inventoryEventTypes } from './events/publish.ts';
+import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@meridian/contracts';
 import { createInventory } from './inventory.ts';
 import { createExpirySweeper } from './sweeper.ts';
 
@@ -27,10 +26,11 @@ export function inventoryService(): ServiceDefinition<typeof configSchema> {
     version: '1.0.0',
     configSchema,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [defineTopic(topicDefinitions[topics.inventoryStock]), defineTopic(topicDefinitions[topics.ordersEvents])],
+    produces: inventoryEventTypes,
+    consumes: [OrderPlaced, OrderConfirmed, OrderCancelled],
     openapi: { title: 'Meridian inventory', description: 'Stock levels and order reservations.' },
     consumers: (ctx) => [
-      { name: 'orders', topics: [topics.ordersEvents], handlers: orderEventHandlers(inventoryOf(ctx), ctx.logger) },
+      { name: 'orders', on: orderEventSubscriptions(inventoryOf(ctx), ctx.logger) },
     ],
     routes: (app, ctx) => inventoryRoutes(app, { sql: ctx.sql, inventory: inventoryOf(ctx), auth: ctx.auth }),
     onStart(ctx) {

@@ -1,7 +1,7 @@
 /** The logging service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { topicDefinitions, topics } from '@meridian/contracts';
+import { logsTopic, logsTopicSettings } from '@meridian/log';
 import { defineTopic } from '@meridian/messaging';
 import type { ServiceDefinition } from '@meridian/service';
 import { splitList } from '@meridian/config';
@@ -10,7 +10,7 @@ import { createLogIndexer, type LogIndexer } from './events/indexer.ts';
 import { startRetention } from './retention.ts';
 
 /** Shipped log lines: 3 partitions, kept 3 days (the index keeps them `LOG_RETENTION_DAYS`). */
-export const logsTopicDefinition = defineTopic(topicDefinitions[topics.platformLogs]);
+export const logsTopicDefinition = defineTopic(logsTopicSettings);
 
 const configSchema = {
   LOG_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 3 }),
@@ -27,7 +27,7 @@ export function loggingService(): ServiceDefinition<typeof configSchema> {
     topics: [logsTopicDefinition],
     // The logging service publishes no events.
     relay: false,
-    ownConsumers: [{ name: 'indexer', topics: [topics.platformLogs] }],
+    ownConsumers: [{ name: 'indexer', topics: [logsTopic] }],
     routes: (app, ctx) => registerRoutes(app, { sql: ctx.sql, requireStaff: ctx.auth.requireStaff }),
     async onStart(ctx) {
       const { sql, logger, config } = ctx;

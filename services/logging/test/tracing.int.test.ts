@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { topics } from '@meridian/contracts';
+import { OrderConfirmed, StockReleased } from '@meridian/contracts';
 import { createResolver, type Resolver } from '@meridian/discovery';
-import { defineTopic, type EventEnvelope } from '@meridian/messaging';
+import { type EventEnvelope, on } from '@meridian/messaging';
 import { startService, type ConsumerDef, type RunningService, type ServiceDefinition } from '@meridian/service';
 import { initTelemetry, type Telemetry } from '@meridian/telemetry';
 import { createTempDatabase, infra, uniqueName, type TempDatabase } from '@meridian/testkit';
@@ -75,25 +75,24 @@ function chainService(): ServiceDefinition {
     name: 'tracechain',
     version: '0.0.1',
     migrationsDir,
-    topics: [defineTopic({ name: topics.ordersEvents }), defineTopic({ name: topics.inventoryStock })],
+    produces: [OrderConfirmed, StockReleased],
+    consumes: [OrderConfirmed, StockReleased],
     consumers: (ctx): ConsumerDef[] => [
       {
         name: 'confirmations',
-        topics: [topics.ordersEvents],
-        handlers: {
-          OrderConfirmed: async (event, tx) => {
-            const data = { orderId: event.data.orderId, reason: 'trace test', items: [] };
-            await ctx.outbox.add(tx, { topic: topics.inventoryStock, type: 'StockReleased', version: 1, key: event.key, data });
-          },
-        },
+        on: [
+          on(OrderConfirmed, async (event, tx) => {
+            await ctx.outbox.add(tx, StockReleased.v1, event.key, { orderId: event.data.orderId, reason: 'trace test', items: [] });
+          }),
+        ],
       },
-      { name: 'releases', topics: [topics.inventoryStock], handlers: { StockReleased: async (event) => released(event) } },
+      { name: 'releases', on: [on(StockReleased, async (event) => released(event))] },
     ],
     routes(app, ctx) {
       app.post('/api/v1/chain', { schema: { response: { 202: Type.Object({ orderId: Type.String() }) } } }, async (_request, reply) => {
         const orderId = randomUUID();
         const data = { orderId, customerId: randomUUID(), totalCents: 100, currency: 'EUR', confirmedAt: new Date().toISOString() };
-        await ctx.sql.begin((tx) => ctx.outbox.add(tx, { topic: topics.ordersEvents, type: 'OrderConfirmed', version: 1, key: orderId, data }));
+        await ctx.sql.begin((tx) => ctx.outbox.add(tx, OrderConfirmed.v1, orderId, data));
         return reply.code(202).send({ orderId });
       });
     },

@@ -1,10 +1,9 @@
 /** The notifications service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
-import { topicDefinitions, topics } from '@meridian/contracts';
-import { defineTopic } from '@meridian/messaging';
+import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@meridian/contracts';
 import type { ServiceDefinition } from '@meridian/service';
 import { registerRoutes } from './api/routes.ts';
-import { notificationHandlers } from './events/handlers.ts';
+import { notificationSubscriptions } from './events/handlers.ts';
 import { createdCounter } from './metrics.ts';
 
 export function notificationsService(): ServiceDefinition {
@@ -12,11 +11,11 @@ export function notificationsService(): ServiceDefinition {
     name: 'notifications',
     version: '1.0.0',
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [defineTopic(topicDefinitions[topics.ordersEvents])],
     // Notifications publish no events of their own.
     relay: false,
+    consumes: [OrderPlaced, OrderConfirmed, OrderCancelled],
     consumers: (ctx) => [
-      { name: 'orders', topics: [topics.ordersEvents], handlers: notificationHandlers(createdCounter(ctx.metrics)) },
+      { name: 'orders', on: notificationSubscriptions(createdCounter(ctx.metrics)) },
     ],
     routes: (app, ctx) => registerRoutes(app, { sql: ctx.sql, requireUser: ctx.auth.requireUser }),
   };

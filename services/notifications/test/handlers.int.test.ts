@@ -5,21 +5,21 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createDb, migrate, type Sql } from '@meridian/db';
-import { messagingMigrations } from '@meridian/messaging';
+import { consumerPlan, type EventHandler, messagingMigrations } from '@meridian/messaging';
 import { createTempDatabase, type TempDatabase } from '@meridian/testkit';
 import { listNotifications } from '../src/db/repository.ts';
-import { notificationHandlers } from '../src/events/handlers.ts';
+import { notificationSubscriptions } from '../src/events/handlers.ts';
 import { createdCounter } from '../src/metrics.ts';
 
 let db: TempDatabase;
 let sql: Sql;
-let handlers: ReturnType<typeof notificationHandlers>;
+let handlers: Record<string, EventHandler>;
 
 before(async () => {
   db = await createTempDatabase('notifications_handlers');
   sql = createDb(db.url, { max: 5 });
   await migrate(sql, [messagingMigrations, fileURLToPath(new URL('../migrations', import.meta.url))]);
-  handlers = notificationHandlers(createdCounter(new Registry()));
+  handlers = consumerPlan(notificationSubscriptions(createdCounter(new Registry()))).handlers;
 });
 
 after(async () => {

@@ -1,9 +1,18 @@
 /** The orders application layer: placing orders and moving them through the saga. */
 import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
-import { topics } from '@meridian/contracts';
-import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV2 } from '@meridian/contracts';
-import type { Outbox } from '@meridian/messaging';
+import {
+  OrderCancelled,
+  OrderConfirmed,
+  OrderPlaced,
+  type OrderPlacedV2,
+  type PaymentAuthorized,
+  type PaymentDeclined,
+  type StockRejected,
+  type StockReleased,
+  type StockReserved,
+} from '@meridian/contracts';
+import type { EventOf, EventVersion, Outbox } from '@meridian/messaging';
 import { currentTraceId, withSpan } from '@meridian/telemetry';
 import {
   decide,
@@ -33,33 +42,26 @@ export type PlaceOrderResult =
   | { kind: 'replayed'; id: string }
   | { kind: 'key-reused'; id: string };
 
-/** An incoming saga event, as the consumer hands it over. */
-export interface SagaEvent {
-  id: string;
-  type: string;
-  version: number;
-  source: string;
-  data: { orderId: string } & Record<string, unknown>;
-}
+/** An incoming saga event, as the consumer hands it over: typed per event type and version. */
+export type SagaEvent =
+  | EventOf<typeof StockReserved>
+  | EventOf<typeof StockRejected>
+  | EventOf<typeof StockReleased>
+  | EventOf<typeof PaymentAuthorized>
+  | EventOf<typeof PaymentDeclined>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMetrics; source: string }) {
   const { sql, outbox, metrics, source } = deps;
 
-  async function emit(
-    tx: TransactionSql,
-    orderId: string,
-    type: string,
-    version: number,
-    data: OrderPlacedV2 | OrderConfirmedV1 | OrderCancelledV1,
-  ): Promise<void> {
-    const envelope = await outbox.add(tx, { topic: topics.ordersEvents, type, version, key: orderId, data });
+  async function emit<T extends { orderId: string }>(tx: TransactionSql, event: EventVersion<T>, data: NoInfer<T>): Promise<void> {
+    const envelope = await outbox.add(tx, event, data.orderId, data);
     await repo.recordOrderEvent(tx, {
-      orderId,
+      orderId: data.orderId,
       eventId: envelope.id,
-      type,
-      version,
+      type: event.type,
+      version: event.version,
       source,
       direction: 'out',
       outcome: 'applied',
@@ -110,7 +112,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
         placedAt: createdAt.toISOString(),
         ...(customerEmail ? { customerEmail } : {}),
       };
-      await emit(tx, id, 'OrderPlaced', 2, placed);
+      await emit(tx, OrderPlaced.v2, placed);
       return true;
     }));
 
@@ -138,7 +140,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
     if (t.outcome === 'ignore') return;
     if (t.outcome === 'confirm') {
       await repo.setOrderStatus(tx, order.id, 'CONFIRMED', null, now);
-      await emit(tx, order.id, 'OrderConfirmed', 1, {
+      await emit(tx, OrderConfirmed.v1, {
         orderId: order.id,
         customerId: order.customerId,
         totalCents: order.totalCents,
@@ -150,7 +152,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
       return;
     }
     await repo.setOrderStatus(tx, order.id, 'CANCELLED', t.reason, now);
-    await emit(tx, order.id, 'OrderCancelled', 1, {
+    await emit(tx, OrderCancelled.v1, {
       orderId: order.id,
       customerId: order.customerId,
       reason: t.reason,
@@ -201,9 +203,9 @@ function sagaInput(event: SagaEvent): SagaInput | undefined {
     case 'PaymentAuthorized':
       return { type: 'PaymentAuthorized' };
     case 'PaymentDeclined':
-      return { type: 'PaymentDeclined', reason: String(event.data.reason) };
+      return { type: 'PaymentDeclined', reason: event.data.reason };
     case 'StockRejected':
-      return { type: 'StockRejected', reason: String(event.data.reason) };
+      return { type: 'StockRejected', reason: event.data.reason };
     default:
       return undefined; // StockReserved, StockReleased: history only
   }

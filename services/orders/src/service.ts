@@ -1,11 +1,22 @@
 /** The orders service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { topicDefinitions, topics } from '@meridian/contracts';
-import { defineTopic } from '@meridian/messaging';
+import {
+  OrderCancelled,
+  OrderConfirmed,
+  OrderPlaced,
+  PaymentAuthorized,
+  PaymentDeclined,
+  ProductCreated,
+  ProductDeactivated,
+  ProductUpdated,
+  StockRejected,
+  StockReleased,
+  StockReserved,
+} from '@meridian/contracts';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { registerRoutes } from './api/routes.ts';
-import { catalogProjectionHandlers, sagaHandlers } from './events/handlers.ts';
+import { catalogProjectionSubscriptions, sagaSubscriptions } from './events/handlers.ts';
 import { createOrderAdmission } from './admission.ts';
 import { createOrderMetrics } from './metrics.ts';
 import { createOrders, type Orders } from './orders.ts';
@@ -30,12 +41,11 @@ export function ordersService(): ServiceDefinition<typeof config> {
     version: '1.0.0',
     configSchema: config,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [topics.ordersEvents, topics.catalogProducts, topics.inventoryStock, topics.paymentsEvents].map((name) =>
-      defineTopic(topicDefinitions[name]),
-    ),
+    produces: [OrderPlaced, OrderConfirmed, OrderCancelled],
+    consumes: [ProductCreated, ProductUpdated, ProductDeactivated, StockReserved, StockRejected, StockReleased, PaymentAuthorized, PaymentDeclined],
     consumers: (ctx) => [
-      { name: 'catalog-projection', topics: [topics.catalogProducts], handlers: catalogProjectionHandlers() },
-      { name: 'saga', topics: [topics.inventoryStock, topics.paymentsEvents], handlers: sagaHandlers(ordersOf(ctx)) },
+      { name: 'catalog-projection', on: catalogProjectionSubscriptions() },
+      { name: 'saga', on: sagaSubscriptions(ordersOf(ctx)) },
     ],
     routes: (app, ctx) =>
       registerRoutes(app, {

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
-import { eventSchemas } from '@meridian/contracts';
 import { createAuthVerifier, createTokenIssuer } from '@meridian/auth';
 import { createDb, migrate, type Sql } from '@meridian/db';
 import { createHttpServer, type App } from '@meridian/http';
@@ -47,7 +46,7 @@ before(async () => {
   tokens.staff = await issuer.issue({ sub: randomUUID(), email: 'staff@example.com', role: 'staff' });
   const orders = createOrders({
     sql,
-    outbox: createOutbox({ source: 'orders', ns: 'apitest', registry: eventSchemas }),
+    outbox: createOutbox({ source: 'orders', ns: 'apitest' }),
     metrics: createOrderMetrics(new Registry()),
     source: 'orders',
   });

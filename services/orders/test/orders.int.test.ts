@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
-import { eventSchemas, type ProductSnapshotV1 } from '@meridian/contracts';
+import type { ProductSnapshotV1 } from '@meridian/contracts';
 import { createDb, migrate, type Sql } from '@meridian/db';
 import { OverloadedProblem } from '@meridian/http';
 import { createOutbox, messagingMigrations } from '@meridian/messaging';
@@ -13,7 +13,7 @@ import { createOrderAdmission } from '../src/admission.ts';
 import * as repo from '../src/db/repository.ts';
 import { OrderRejection } from '../src/domain/order.ts';
 import { createOrderMetrics } from '../src/metrics.ts';
-import { createOrders, type Orders } from '../src/orders.ts';
+import { createOrders, type Orders, type SagaEvent } from '../src/orders.ts';
 
 let db: TempDatabase;
 let sql: Sql;
@@ -47,7 +47,7 @@ before(async () => {
   await migrate(sql, [messagingMigrations, fileURLToPath(new URL('../migrations', import.meta.url))]);
   orders = createOrders({
     sql,
-    outbox: createOutbox({ source: 'orders', ns: 'apptest', registry: eventSchemas }),
+    outbox: createOutbox({ source: 'orders', ns: 'apptest' }),
     metrics: createOrderMetrics(registry),
     source: 'orders',
   });
@@ -127,8 +127,8 @@ async function pendingOrder(): Promise<string> {
   return r.id;
 }
 
-function sagaEvent(type: string, orderId: string, data: Record<string, unknown> = {}) {
-  return { id: randomUUID(), type, version: 1, source: 'test', data: { orderId, ...data } };
+function sagaEvent(type: SagaEvent['type'], orderId: string, data: Record<string, unknown> = {}): SagaEvent {
+  return { id: randomUUID(), type, version: 1, source: 'test', data: { orderId, ...data } } as SagaEvent;
 }
 
 test('PaymentAuthorized confirms a pending order; later events are recorded and ignored', async () => {

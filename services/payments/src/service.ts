@@ -1,14 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { topicDefinitions, topics } from '@meridian/contracts';
-import { defineTopic } from '@meridian/messaging';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { paymentRoutes } from './api/routes.ts';
 import { createAuthorizer, type Authorize } from './authorizer.ts';
 import { createBulkhead, createCircuitBreaker } from './domain/resilience.ts';
-import { orderEventHandlers, stockEventHandlers } from './events/handlers.ts';
-import { paymentEvents } from './events/publish.ts';
+import { paymentSubscriptions } from './events/handlers.ts';
+import { paymentEvents, paymentEventTypes } from './events/publish.ts';
+import { OrderPlaced, StockReserved } from '@meridian/contracts';
 import { createPayments } from './payments.ts';
 import { createSimulatedProvider, type PaymentProvider } from './provider.ts';
 
@@ -83,11 +82,8 @@ export function paymentsService(opts: { provider?: PaymentProvider } = {}): Serv
     version: '1.0.0',
     configSchema,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [
-      defineTopic(topicDefinitions[topics.paymentsEvents]),
-      defineTopic(topicDefinitions[topics.ordersEvents]),
-      defineTopic(topicDefinitions[topics.inventoryStock]),
-    ],
+    produces: paymentEventTypes,
+    consumes: [OrderPlaced, StockReserved],
     openapi: { title: 'Meridian payments', description: 'Payment authorization for orders (simulated provider).' },
     consumers: (ctx) => {
       const provider = opts.provider ?? createSimulatedProvider({ latencyMs: ctx.config.PAYMENT_PROVIDER_LATENCY_MS });
@@ -97,11 +93,7 @@ export function paymentsService(opts: { provider?: PaymentProvider } = {}): Serv
         log: ctx.logger,
       });
       return [
-        {
-          name: 'saga',
-          topics: [topics.ordersEvents, topics.inventoryStock],
-          handlers: { ...orderEventHandlers(payments), ...stockEventHandlers(payments) },
-        },
+{ name: 'saga', on: paymentSubscriptions(payments) },
       ];
     },
     routes: (app, ctx) => paymentRoutes(app, { sql: ctx.sql, auth: ctx.auth }),

@@ -1,24 +1,19 @@
-import { latestVersion, topics } from '@meridian/contracts';
+import { ProductCreated, ProductDeactivated, ProductUpdated } from '@meridian/contracts';
+import type { Outbox } from '@meridian/messaging';
 import type { TransactionSql } from 'postgres';
 import { toSnapshot, type Product } from '../domain/product.ts';
 
-/** The part of the messaging outbox the catalog uses. */
-export interface Outbox {
-  add(tx: TransactionSql, event: { topic: string; type: string; version: number; key: string; data: unknown }): Promise<unknown>;
-}
-
-function add(outbox: Outbox, tx: TransactionSql, type: string, productId: string, data: unknown) {
-  return outbox.add(tx, { topic: topics.catalogProducts, type, version: latestVersion(type), key: productId, data });
-}
+/** The events the catalog publishes. */
+export const catalogEvents = [ProductCreated, ProductUpdated, ProductDeactivated];
 
 export function publishProductCreated(outbox: Outbox, tx: TransactionSql, product: Product) {
-  return add(outbox, tx, 'ProductCreated', product.id, toSnapshot(product));
+  return outbox.add(tx, ProductCreated.v1, product.id, toSnapshot(product));
 }
 
 export function publishProductUpdated(outbox: Outbox, tx: TransactionSql, product: Product) {
-  return add(outbox, tx, 'ProductUpdated', product.id, toSnapshot(product));
+  return outbox.add(tx, ProductUpdated.v1, product.id, toSnapshot(product));
 }
 
 export function publishProductDeactivated(outbox: Outbox, tx: TransactionSql, product: Product) {
-  return add(outbox, tx, 'ProductDeactivated', product.id, { productId: product.id, deactivatedAt: product.updatedAt });
+  return outbox.add(tx, ProductDeactivated.v1, product.id, { productId: product.id, deactivatedAt: product.updatedAt });
 }

@@ -39,7 +39,7 @@ export async function insertReservation(
 ): Promise<boolean> {
   const rows = await tx`
     insert into reservations (order_id, status, expires_at, items)
-    values (${r.orderId}, ${r.status}, ${r.expiresAt}, ${tx.json(r.items as unknown as postgres.JSONValue)})
+    values (${r.orderId}, ${r.status}, ${r.expiresAt}, ${JSON.stringify(r.items)}::text::jsonb)
     on conflict (order_id) do nothing
     returning order_id`;
   return rows.length === 1;

@@ -1,21 +1,12 @@
-import type { OrderPlacedV2, StockReservedV1 } from '@meridian/contracts';
-import type { EventEnvelope } from '@meridian/messaging';
-import type { Tx } from '../db/queries.ts';
+import { OrderPlaced, StockReserved } from '@meridian/contracts';
+import { on, type Subscription } from '@meridian/messaging';
 import type { Payments } from '../payments.ts';
 
-export function orderEventHandlers(payments: Payments) {
-  return {
+/** An order is charged once its stock is reserved: both events feed the payment's saga step. */
+export function paymentSubscriptions(payments: Payments): Subscription[] {
+  return [
     // v1 and v2 share every field payments reads (v2 only adds customerEmail).
-    async OrderPlaced(event: EventEnvelope<OrderPlacedV2>, tx: Tx) {
-      await payments.orderPlaced(tx, event.data);
-    },
-  };
-}
-
-export function stockEventHandlers(payments: Payments) {
-  return {
-    async StockReserved(event: EventEnvelope<StockReservedV1>, tx: Tx) {
-      await payments.stockReserved(tx, event.data.orderId);
-    },
-  };
+    on(OrderPlaced, (event, tx) => payments.orderPlaced(tx, event.data)),
+    on(StockReserved, (event, tx) => payments.stockReserved(tx, event.data.orderId)),
+  ];
 }
