@@ -19,6 +19,8 @@ const compilerOptions: ts.CompilerOptions = {
   rewriteRelativeImportExtensions: true,
 };
 const specifierPattern = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s*['"]([^'"]+)['"]/g;
+/** `import.meta.resolve('pkg/file')`: a file the code reads (a browser bundle, a stylesheet), not a module it runs. */
+const resolvedFilePattern = /import\.meta\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g;
 const builtins = new Set(builtinModules);
 
 interface Unit {
@@ -71,13 +73,14 @@ export function buildService(name: string, out: string): BuildResult {
   const queue = [entry];
   const compiled = new Set<string>();
 
-  function addNpmPackage(specifier: string, fromDir: string): void {
+  function addNpmPackage(specifier: string, fromDir: string, withDependencies = true): void {
     const dir = resolvePackage(packageName(specifier), fromDir);
     if (!dir) throw new Error(`cannot resolve ${specifier} from ${relative(repoRoot, fromDir)}`);
     if (npm.has(dir)) return;
     const owner = unitOf(dir);
     const outDir = owner ? join(owner.outDir, relative(owner.dir, dir)) : join(out, relative(repoRoot, dir));
     npm.set(dir, outDir);
+    if (!withDependencies) return; // only its files are read
     const pkg = readJson(join(dir, 'package.json'));
     const needed = { ...pkg.dependencies, ...pkg.optionalDependencies };
     for (const dep of Object.keys(needed)) {
@@ -116,6 +119,7 @@ export function buildService(name: string, out: string): BuildResult {
         addNpmPackage(specifier, dirname(file));
       }
     }
+    for (const [, specifier] of js.matchAll(resolvedFilePattern)) addNpmPackage(specifier, dirname(file), false);
   }
 
   for (const unit of units.values()) {

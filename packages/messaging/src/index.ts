@@ -50,3 +50,4 @@ export { type ConsumerOptions, createConsumer, type EventConsumer, type EventHan
 export { type ReplayedMessage, replayDlqMessage } from './dlq.ts';
 export { isTransientError } from './transient.ts';
 export type { Logger } from './support.ts';
+export { type AsyncApiDocument, asyncApiDocument, type EventParticipant, mergeAsyncApi } from './asyncapi.ts';

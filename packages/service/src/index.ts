@@ -17,8 +17,8 @@ import { createHttpServer, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { consumerPlan, createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf } from '@meridian/messaging';
-import type { EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
+import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf } from '@meridian/messaging';
+import type { AsyncApiDocument, EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 
 type PlatformProperties = typeof platformConfig;
@@ -260,6 +260,8 @@ export async function startService<P extends TProperties>(
       server.readiness.add('database', () => dbReady(probe));
     }
     await def.routes(server, ctx);
+    const events = eventsDocument(def);
+    server.get('/asyncapi.json', { schema: { hide: true } }, async () => events);
     await def.onStart?.(ctx);
     started = true;
     const url = await server.listen({ host: platform.HOST, port: platform.PORT });
@@ -326,6 +328,15 @@ export async function startService<P extends TProperties>(
     await stop();
     throw err;
   }
+}
+
+/** The AsyncAPI document of a service's own events (`/asyncapi.json`; the gateway merges them into one). */
+export function eventsDocument(def: { name: string; version: string; produces?: EventDescriptor[]; consumes?: EventDescriptor[] }): AsyncApiDocument {
+  return asyncApiDocument({
+    title: `${def.name} events`,
+    version: def.version,
+    participants: [{ name: def.name, produces: def.produces ?? [], consumes: def.consumes ?? [] }],
+  });
 }
 
 /** Every handled event is declared in `consumes`, and every declared one is handled. */

@@ -6,6 +6,7 @@ import { accessLogFrom, answerClientError, ensureHttpMetrics, HttpProblem, metri
 import { Counter } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { registerEventDocs } from './eventDocs.ts';
 import { createProxy } from './proxy.ts';
 import { defaultExpectedServices, routeTable, type RouteRule } from './routes.ts';
 
@@ -102,6 +103,7 @@ export function buildGateway({
     return {
       name: 'Meridian gateway',
       docs: '/docs',
+      events: { docs: '/docs/events', asyncapi: '/asyncapi.json' },
       openapi: Object.fromEntries(expectedServices.map((service) => [service, `/openapi/${service}`])),
       health: '/healthz',
     };
@@ -141,6 +143,7 @@ export function buildGateway({
     // Its paths are the gateway's public paths, so "try it out" goes through the gateway.
     return { ...((await response.json()) as object), servers: [{ url: '/' }] };
   });
+  registerEventDocs(app, { resolver, services: expectedServices });
   app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Meridian gateway', version: '1' } } });
   app.register(swaggerUi, {
     routePrefix: '/docs',
