@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, type Message } from '@platformatic/kafka';
-import { replayDlqMessage } from '@meridian/messaging';
+import { dlqHeaders, replayDlqMessage } from '@meridian/messaging';
 import { toFeedMessage } from '../../shared/server/liveFeed.ts';
 import type { DeadLetter, GroupLag, TopicSummary } from '../types.ts';
 
@@ -152,12 +152,12 @@ export function toDeadLetter(message: Message): DeadLetter {
     offset: feed.offset,
     key: feed.key,
     timestamp: feed.timestamp,
-    reason: h['dlq-reason'] ?? '',
-    originalTopic: h['dlq-original-topic'] ?? '',
-    originalPartition: h['dlq-original-partition'] ?? '',
-    originalOffset: h['dlq-original-offset'] ?? '',
-    consumer: h['dlq-consumer'] ?? '',
-    failedAt: h['dlq-failed-at'] ?? feed.timestamp,
+    reason: h[dlqHeaders.reason] ?? '',
+    originalTopic: h[dlqHeaders.originalTopic] ?? '',
+    originalPartition: h[dlqHeaders.originalPartition] ?? '',
+    originalOffset: h[dlqHeaders.originalOffset] ?? '',
+    consumer: h[dlqHeaders.consumer] ?? '',
+    failedAt: h[dlqHeaders.failedAt] ?? feed.timestamp,
     eventType: h['event-type'] ?? (typeof envelope.type === 'string' ? envelope.type : ''),
     eventId: typeof envelope.id === 'string' ? envelope.id : '',
     value: feed.value,

@@ -1,13 +1,17 @@
 import { hostname } from 'node:os';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
-import type { Context, Span } from '@opentelemetry/api';
-import { Consumer, type Message, type MessagesStream, ProduceAcks, Producer } from '@platformatic/kafka';
+import { context } from '@opentelemetry/api';
+import { Consumer, type MessagesStream } from '@platformatic/kafka';
 import type postgres from 'postgres';
 import type { Registry } from 'prom-client';
-import { dataErrors, type EventEnvelope, InvalidEventError, parseEnvelope, type SchemaRegistry } from './envelope.ts';
+import { createDeadLetterQueue, type DeadLetterQueue } from './deadLetters.ts';
+import type { EventEnvelope, SchemaRegistry } from './envelope.ts';
+import { BatchRolledBack, createInbox } from './inbox.ts';
+import { createOffsetCommits } from './offsetCommits.ts';
+import { createPartitionQueues, type Queued } from './partitionQueues.ts';
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, histogram, type Logger, sleep } from './support.ts';
-import { dlqTopic, parseBrokers, physicalTopic } from './topics.ts';
+import { parseBrokers, physicalTopic } from './topics.ts';
 import { isTransientError } from './transient.ts';
+import { type HandleVerdict, judge, type KafkaMessage, type Verdict } from './verdict.ts';
 
 export interface HandlerContext {
   topic: string;
@@ -60,45 +64,22 @@ export interface EventConsumer {
   stop(): Promise<void>;
 }
 
-type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 type Outcome = 'processed' | 'duplicate' | 'skipped' | 'dead_lettered' | 'interrupted';
 
-/** What a message calls for, decided once before it is handled. */
-type Verdict =
-  | { kind: 'handle'; type: string; event: EventEnvelope; handler: EventHandler }
-  | { kind: 'skip'; type: string }
-  | { kind: 'dead_letter'; type: string; reason: string };
-
-interface Queued {
-  message: KafkaMessage;
-  generation: number;
-  verdict?: Verdict;
-}
-
-interface PartitionQueue {
-  messages: Queued[];
-  draining: Promise<void> | undefined;
-}
-
 const maxBuffered = 1000;
-/**
- * A batch waits at most this long for a row lock, then rolls back and is split up (single messages
- * wait as long as it takes). A batch holds its locks longer than one message would, so two batches
- * locking the same rows in different orders would otherwise deadlock until PostgreSQL's 1 s detection.
- */
-const batchLockTimeoutMs = 50;
 /** Retries through a database outage back off to at most this, so the partition resumes soon after it ends. */
 const transientBackoffMaxMs = 5_000;
-const tracer = trace.getTracer('@meridian/messaging');
+const startAttempts = 5;
 
 /**
- * Idempotent Kafka consumer: each event runs its handler at most once per group (inbox table
- * `processed_messages`), offsets are committed only after the effect or the dead letter is durable,
- * and partitions are processed independently so a failing message only holds back its own partition.
+ * Idempotent Kafka consumer: each event runs its handler at most once per group (the inbox,
+ * `inbox.ts`), offsets are committed only after the effect or the dead letter is durable
+ * (`offsetCommits.ts`), and partitions are processed independently (`partitionQueues.ts`) so a
+ * failing message only holds back its own partition until it is retried or dead-lettered
+ * (`deadLetters.ts`). This file composes them: the Kafka stream, retries, metrics and lag.
  */
 export function createConsumer(options: ConsumerOptions): EventConsumer {
   const { sql, logger, handlers, registry, maxAttempts = 5, backoffMs = 200, maxMessageBytes = 256 * 1024, batchSize = 50, batchMaxMs = 20 } = options;
-  const commitIntervalMs = options.commitIntervalMs ?? 1000;
   const groupId = `${options.ns}.${options.groupId}`;
   const topics = options.topics.map((t) => physicalTopic(options.ns, t));
   for (const type of Object.keys(handlers)) {
@@ -114,26 +95,29 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
   };
 
   const stopping = new AbortController();
-  const partitions = new Map<string, PartitionQueue>();
   let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
-  let dlqProducer: Producer | undefined;
+  let deadLetters: DeadLetterQueue | undefined;
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
-  let generation = 0; // bumped per stream; messages of a dead stream are dropped (they are redelivered)
-  let buffered = 0;
-  let paused = false;
-
-  const startAttempts = 5;
+  let generation = 0; // bumped per stream
+  const inbox = createInbox({ sql, groupId, logger });
+  const commits = createOffsetCommits({ intervalMs: options.commitIntervalMs ?? 1000, logger });
+  const judgeMessage = (message: KafkaMessage) => judge(message, { handlers, registry, maxMessageBytes, groupId, logger });
+  const queues = createPartitionQueues({
+    batchSize,
+    maxBuffered,
+    judge: judgeMessage,
+    currentGeneration: () => generation,
+    pause: () => stream?.pause(),
+    resume: () => stream?.resume(),
+    handle: handleRun,
+    signal: stopping.signal,
+  });
 
   async function openStream() {
-    const current = await consumer!.consume({
-      topics,
-      mode: 'committed',
-      fallbackMode: 'earliest',
-      autocommit: false,
-    });
+    const current = await consumer!.consume({ topics, mode: 'committed', fallbackMode: 'earliest', autocommit: false });
     const streamGeneration = ++generation;
     stream = current;
-    current.on('data', (message: KafkaMessage) => enqueue(message, streamGeneration));
+    current.on('data', (message: KafkaMessage) => queues.push(message, streamGeneration));
     current.on('error', (err: Error) => {
       if (stopping.signal.aborted || streamGeneration !== generation) return;
       logger.error({ err, groupId }, 'kafka consumer stream failed; reopening');
@@ -153,103 +137,22 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     }
   }
 
-  function enqueue(message: KafkaMessage, messageGeneration: number) {
-    const key = `${message.topic}:${message.partition}`;
-    let queue = partitions.get(key);
-    if (!queue) {
-      queue = { messages: [], draining: undefined };
-      partitions.set(key, queue);
-    }
-    queue.messages.push({ message, generation: messageGeneration });
-    buffered += 1;
-    if (!paused && buffered >= maxBuffered) {
-      paused = true;
-      stream?.pause();
-    }
-    if (!queue.draining) {
-      const q = queue;
-      q.draining = drain(q).finally(() => {
-        q.draining = undefined;
-      });
-    }
-  }
-
-  function dequeue(queue: PartitionQueue): Queued {
-    const queued = queue.messages.shift()!;
-    buffered -= 1;
-    if (paused && buffered <= maxBuffered / 2) {
-      paused = false;
-      stream?.resume();
-    }
-    return queued;
-  }
-
-  /**
-   * The next message, or the run of consecutive messages that all go to a handler (at most
-   * `batchSize`): those share one transaction. Messages of a replaced stream are dropped.
-   */
-  function nextBatch(queue: PartitionQueue): Queued[] {
-    const batch: Queued[] = [];
-    while (queue.messages.length > 0 && batch.length < batchSize) {
-      const head = queue.messages[0];
-      if (head.generation !== generation) {
-        dequeue(queue);
-        continue;
-      }
-      head.verdict ??= classify(head.message);
-      if (batch.length > 0 && head.verdict.kind !== 'handle') break;
-      batch.push(dequeue(queue));
-      if (head.verdict.kind !== 'handle') break;
-    }
-    return batch;
-  }
-
-  async function drain(queue: PartitionQueue) {
-    while (queue.messages.length > 0 && !stopping.signal.aborted) {
-      const batch = nextBatch(queue);
-      await handleRun(batch);
-    }
-  }
-
-  async function handleRun(batch: Queued[]) {
-    if (batch.length > 1) await handleBatch(batch);
-    else if (batch.length === 1) await handleMessage(batch[0]);
-  }
-
-  /** Per partition, the newest handled message whose offset is not committed yet. */
-  const uncommitted = new Map<string, KafkaMessage>();
-  let commitTimer: NodeJS.Timeout | undefined;
-
-  function commitNow(message: KafkaMessage) {
-    // Not awaited: the client coalesces commits per partition. If one is lost, the message is
-    // redelivered and the inbox skips it.
-    Promise.resolve(message.commit()).catch((err: unknown) =>
-      logger.warn({ err, topic: message.topic, partition: message.partition, offset: String(message.offset) }, 'offset commit failed'),
-    );
-  }
-
-  /** Commits the newest handled offset of every partition (one request per partition at most). */
-  function flushCommits() {
-    clearTimeout(commitTimer);
-    commitTimer = undefined;
-    for (const message of uncommitted.values()) commitNow(message);
-    uncommitted.clear();
+  async function handleRun(run: Queued[]) {
+    if (run.length > 1) await handleBatch(run);
+    else if (run.length === 1) await handleMessage(run[0]);
   }
 
   function finish(message: KafkaMessage, type: string, outcome: Exclude<Outcome, 'interrupted'>) {
     metrics.consumed.inc({ topic: message.topic, type, result: outcome });
-    if (commitIntervalMs <= 0) return commitNow(message);
-    // Offsets of one partition only grow: the newest message covers the ones before it.
-    uncommitted.set(`${message.topic}:${message.partition}`, message);
-    commitTimer ??= setTimeout(flushCommits, commitIntervalMs);
+    commits.done(message);
   }
 
   async function handleMessage({ message, verdict }: Queued) {
     const endTimer = metrics.seconds.startTimer({ topic: message.topic });
-    const { outcome, type } = await processMessage(message, verdict ?? classify(message)).catch(async (err: unknown) => {
+    const { outcome, type } = await processMessage(message, verdict ?? judgeMessage(message)).catch(async (err: unknown) => {
       // A bug rather than a bad message; park it rather than crash or skip it.
       logger.error({ err, groupId, topic: message.topic, partition: message.partition }, 'consumer failed to process a message');
-      const parked = await deadLetter(message, `consumer error: ${errorMessage(err)}`);
+      const parked = await deadLetters!.send(message, `consumer error: ${errorMessage(err)}`);
       return { outcome: parked ? ('dead_lettered' as const) : ('interrupted' as const), type: 'unknown' };
     });
     endTimer();
@@ -257,39 +160,21 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
   }
 
   /**
-   * Handles consecutive messages of one partition in one transaction: one commit for all of their
-   * inbox rows and effects. The transaction takes no new message after `batchMaxMs`, so a slow
-   * handler does not hold back the commit of the ones before it; the rest follow in the next one.
-   * If a handler fails, nothing of the batch stays: the messages before it are handled again as a
-   * batch, the failing one on its own (retries, then the DLQ), then the rest; a failure elsewhere
-   * (e.g. the commit) handles every message on its own.
+   * Consecutive messages of one partition in one transaction: one commit for all of their inbox rows
+   * and effects. If a handler fails, nothing of the batch stays: the messages before it are handled
+   * again as a batch, the failing one on its own (retries, then the DLQ), then the rest; a failure
+   * elsewhere (e.g. the commit) handles every message on its own.
    */
   async function handleBatch(batch: Queued[]) {
     const started = performance.now();
-    const spans: { span: Span; context: Context }[] = [];
-    let failedAt: number | undefined;
-    let fresh: boolean[];
+    let result: Awaited<ReturnType<typeof inbox.handleBatch>>;
     try {
-      fresh = await sql.begin(async (tx) => {
-        await tx`select set_config('lock_timeout', ${`${batchLockTimeoutMs}ms`}, true)`;
-        const results: boolean[] = [];
-        for (const [i, { message, verdict }] of batch.entries()) {
-          if (i > 0 && performance.now() - started >= batchMaxMs) break;
-          const handle = verdict as Extract<Verdict, { kind: 'handle' }>;
-          const span = startEventSpan(handle.event, message);
-          spans.push(span);
-          try {
-            results.push(await context.with(span.context, () => applyEvent(tx, handle, message, 1)));
-          } catch (err) {
-            failedAt = i;
-            throw err;
-          }
-        }
-        return results;
-      });
+      result = await inbox.handleBatch(batch.map(({ message, verdict }) => ({ message, verdict: verdict as HandleVerdict })), batchMaxMs);
     } catch (err) {
-      for (const { span } of spans) span.end();
-      logger.debug({ err, groupId, messages: batch.length, failedAt }, 'batch rolled back; isolating the failure');
+      if (!(err instanceof BatchRolledBack)) throw err;
+      for (const { span } of err.spans) span.end();
+      const { failedAt } = err;
+      logger.debug({ err: err.cause, groupId, messages: batch.length, failedAt }, 'batch rolled back; isolating the failure');
       // Until the offset of a message is committed, it and the ones after it are redelivered on a stop.
       const parts = failedAt === undefined ? batch.map((queued) => [queued]) : [batch.slice(0, failedAt), [batch[failedAt]], batch.slice(failedAt + 1)];
       for (const part of parts) {
@@ -298,11 +183,12 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
       }
       return;
     }
+    const { fresh, spans } = result;
     const seconds = (performance.now() - started) / 1000 / fresh.length;
     fresh.forEach((handled, i) => {
       const { message, verdict } = batch[i];
-      const { type, event } = verdict as Extract<Verdict, { kind: 'handle' }>;
-      if (handled) context.with(spans[i].context, () => logHandled(event, message));
+      const { type, event } = verdict as HandleVerdict;
+      if (handled) context.with(spans[i].context, () => inbox.logHandled(event, message));
       spans[i].span.end();
       metrics.seconds.observe({ topic: message.topic }, seconds);
       finish(message, type, handled ? 'processed' : 'duplicate');
@@ -310,40 +196,15 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     if (fresh.length < batch.length && !stopping.signal.aborted) await handleRun(batch.slice(fresh.length));
   }
 
-  /** Decides what a message calls for: a handler, a skip (unknown type) or the DLQ (invalid). */
-  function classify(message: KafkaMessage): Verdict {
-    try {
-      const size = message.value?.length ?? 0;
-      if (size > maxMessageBytes) return { kind: 'dead_letter', type: 'invalid', reason: `message too large: ${size} bytes (limit ${maxMessageBytes})` };
-      let event: EventEnvelope;
-      try {
-        event = parseEnvelope(message.value);
-      } catch (err) {
-        if (!(err instanceof InvalidEventError)) throw err;
-        return { kind: 'dead_letter', type: 'invalid', reason: err.reason };
-      }
-      const { type, version } = event;
-      const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
-      if (!handler) return { kind: 'skip', type };
-      const errors = dataErrors(registry, type, version, event.data);
-      if (errors.length > 0) return { kind: 'dead_letter', type, reason: `${type} v${version} ${errors.join('; ')}` };
-      return { kind: 'handle', type, event, handler };
-    } catch (err) {
-      // A bug or a broken schema rather than a bad message; park it rather than crash or skip it.
-      logger.error({ err, groupId, topic: message.topic, partition: message.partition }, 'consumer failed to process a message');
-      return { kind: 'dead_letter', type: 'unknown', reason: `consumer error: ${errorMessage(err)}` };
-    }
-  }
-
   async function processMessage(message: KafkaMessage, verdict: Verdict): Promise<{ outcome: Outcome; type: string }> {
     const { type } = verdict;
     if (verdict.kind === 'skip') return { outcome: 'skipped', type };
-    if (verdict.kind === 'dead_letter') return { outcome: (await deadLetter(message, verdict.reason)) ? 'dead_lettered' : 'interrupted', type };
+    if (verdict.kind === 'dead_letter') return { outcome: (await deadLetters!.send(message, verdict.reason)) ? 'dead_lettered' : 'interrupted', type };
     // `failures` counts only the failures that may be the message's; an outage of the database is
     // waited out (the partition pauses) rather than dead-lettering every message that meets it.
     for (let attempt = 1, failures = 0, outages = 0; ; attempt++) {
       try {
-        const fresh = await runHandler(verdict, message, attempt);
+        const fresh = await inbox.handleOne(verdict, message, attempt);
         return { outcome: fresh ? 'processed' : 'duplicate', type };
       } catch (err) {
         const transient = isTransientError(err);
@@ -352,85 +213,12 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
         const where = { err, groupId, type, eventId: verdict.event.id, topic: message.topic, partition: message.partition, attempt };
         if (failures >= maxAttempts) {
           const reason = `handler failed after ${attempt} attempts: ${errorMessage(err)}`;
-          return { outcome: (await deadLetter(message, reason)) ? 'dead_lettered' : 'interrupted', type };
+          return { outcome: (await deadLetters!.send(message, reason)) ? 'dead_lettered' : 'interrupted', type };
         }
         logger.warn(where, transient ? 'event handler met a database outage; retrying' : 'event handler failed; retrying');
         metrics.retries.inc({ topic: message.topic, type });
         const delay = transient ? backoffDelay(backoffMs, outages, transientBackoffMaxMs) : backoffDelay(backoffMs, failures);
         if (!(await sleep(delay, stopping.signal))) return { outcome: 'interrupted', type };
-      }
-    }
-  }
-
-  /**
-   * A consumer span whose parent is the relay's send span (the message's `traceparent` header) or, for
-   * a message without one, the trace the event was written in; and the context it is active in.
-   */
-  function startEventSpan(event: EventEnvelope, message: KafkaMessage): { span: Span; context: Context } {
-    const traceparent = message.headerEntries.find(([name]) => name.toString() === 'traceparent')?.[1].toString() ?? event.traceparent;
-    const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
-    const attributes = {
-      'messaging.system': 'kafka',
-      'messaging.destination.name': message.topic,
-      'messaging.consumer.group.name': groupId,
-      'messaging.message.id': event.id,
-      'meridian.event.type': event.type,
-    };
-    const span = tracer.startSpan(`process ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, parent);
-    return { span, context: trace.setSpan(parent, span) };
-  }
-
-  /** Records the event in the inbox and runs its handler in `tx`; false when this group had already handled it. */
-  async function applyEvent(tx: postgres.TransactionSql, { event, handler }: Extract<Verdict, { kind: 'handle' }>, message: KafkaMessage, attempt: number) {
-    const inserted = await tx`
-      insert into processed_messages (consumer, message_id) values (${groupId}, ${event.id})
-      on conflict do nothing returning message_id`;
-    if (inserted.length === 0) return false;
-    await handler(event, tx, { topic: message.topic, partition: message.partition, offset: message.offset, attempt, groupId, logger });
-    return true;
-  }
-
-  // Logged in the event's span: the line carries its trace id, so a trace's log search shows every hop.
-  function logHandled(event: EventEnvelope, message: KafkaMessage) {
-    logger.info({ groupId, type: event.type, eventId: event.id, topic: message.topic, partition: message.partition }, 'event handled');
-  }
-
-  /** Handles one event in its own transaction; true when it was handled now, false for a duplicate. */
-  async function runHandler(verdict: Extract<Verdict, { kind: 'handle' }>, message: KafkaMessage, attempt: number): Promise<boolean> {
-    const { span, context: spanContext } = startEventSpan(verdict.event, message);
-    try {
-      const fresh = await context.with(spanContext, () => sql.begin((tx) => applyEvent(tx, verdict, message, attempt)));
-      if (fresh) context.with(spanContext, () => logHandled(verdict.event, message));
-      return fresh;
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-      throw err;
-    } finally {
-      span.end();
-    }
-  }
-
-  /** Copies the message to `<topic>.dlq`, retrying until it lands; false only when stopped first. */
-  async function deadLetter(message: KafkaMessage, reason: string): Promise<boolean> {
-    const headers = new Map<Buffer, Buffer>(message.headerEntries);
-    const add = (name: string, value: string) => headers.set(Buffer.from(name), Buffer.from(value));
-    add('dlq-reason', reason);
-    add('dlq-original-topic', message.topic);
-    add('dlq-original-partition', String(message.partition));
-    add('dlq-original-offset', String(message.offset));
-    add('dlq-consumer', groupId);
-    add('dlq-failed-at', new Date().toISOString());
-    const topic = dlqTopic(message.topic);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await dlqProducer!.send({ messages: [{ topic, key: message.key, value: message.value, headers }] });
-        metrics.dlq.inc({ topic: message.topic });
-        logger.warn({ groupId, topic: message.topic, partition: message.partition, offset: String(message.offset), reason }, 'message dead-lettered');
-        return true;
-      } catch (err) {
-        logger.error({ err, groupId, topic }, 'dead-letter publish failed; retrying');
-        if (!(await sleep(backoffDelay(backoffMs, attempt), stopping.signal))) return false;
       }
     }
   }
@@ -461,7 +249,15 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
         // A fetch returns as soon as a message arrives; this only bounds how often an idle one asks again.
         maxWaitTime: 5_000,
       });
-      dlqProducer = new Producer({ clientId: `${clientId}.dlq`, bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL });
+      deadLetters = createDeadLetterQueue({
+        bootstrapBrokers,
+        clientId: `${clientId}.dlq`,
+        groupId,
+        logger,
+        backoffMs,
+        signal: stopping.signal,
+        onSent: (message) => metrics.dlq.inc({ topic: message.topic }),
+      });
       // A broker that has just started answers COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR for a while.
       for (let attempt = 1; ; attempt++) {
         try {
@@ -480,12 +276,12 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
       if (!consumer || stopping.signal.aborted) return;
       stopping.abort();
       stream?.pause();
-      await Promise.all([...partitions.values()].map((q) => q.draining));
-      flushCommits();
+      await queues.idle();
+      commits.flush();
       consumer.stopLagMonitoring();
       await stream?.close().catch((err: unknown) => logger.warn({ err, groupId }, 'closing the consumer stream failed'));
       await consumer.close();
-      await dlqProducer?.close();
+      await deadLetters?.close();
     },
   };
 }

@@ -47,7 +47,7 @@ export {
   outboxStats,
 } from './outbox.ts';
 export { type ConsumerOptions, createConsumer, type EventConsumer, type EventHandler, type HandlerContext } from './consumer.ts';
-export { type ReplayedMessage, replayDlqMessage } from './dlq.ts';
+export { type DeadLetterQueue, dlqHeaders, type ReplayedMessage, replayDlqMessage } from './deadLetters.ts';
 export { isTransientError } from './transient.ts';
 export type { Logger } from './support.ts';
 export { type AsyncApiDocument, asyncApiDocument, type EventParticipant, mergeAsyncApi } from './asyncapi.ts';
