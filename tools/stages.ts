@@ -122,7 +122,8 @@ export async function contractStage(options: StageOptions = {}): Promise<StageOu
 
 /** Builds each service's artifact outside the repo and checks it loads on its own. */
 export async function buildStage(options: StageOptions = {}): Promise<StageOutcome> {
-  const all = globSync('services/*/Dockerfile', { cwd: repoRoot }).map((file) => file.split('/')[1]).sort();
+  // Every service with an entry point is a deployable, built from the one image template services/Dockerfile.
+  const all = globSync('services/*/src/main.ts', { cwd: repoRoot }).map((file) => file.split('/')[1]).sort();
   const services = options.services ? all.filter((s) => options.services!.includes(s)) : all;
   let failed = 0;
   for (const service of services) {

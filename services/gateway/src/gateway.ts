@@ -109,6 +109,9 @@ export function buildGateway({
     };
   });
 
+  // The process answers: the container HEALTHCHECK (its /healthz is the whole platform's health).
+  app.get('/livez', { schema: { hide: true } }, async () => ({ status: 'ok', service: 'gateway' }));
+
   // The gateway's own readiness (for a load balancer in front of several gateways): it knows instances to route to.
   // `/healthz` is the whole platform's health instead.
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

@@ -1,22 +1,10 @@
 /** The orders service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import {
-  OrderCancelled,
-  OrderConfirmed,
-  OrderPlaced,
-  PaymentAuthorized,
-  PaymentDeclined,
-  ProductCreated,
-  ProductDeactivated,
-  ProductUpdated,
-  StockRejected,
-  StockReleased,
-  StockReserved,
-} from '@meridian/contracts';
+import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@meridian/contracts';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { registerRoutes } from './api/routes.ts';
-import { catalogProjectionSubscriptions, sagaSubscriptions } from './events/handlers.ts';
+import { catalogProjectionEvents, catalogProjectionSubscriptions, sagaEvents, sagaSubscriptions } from './events/handlers.ts';
 import { createOrderAdmission } from './admission.ts';
 import { createOrderMetrics } from './metrics.ts';
 import { createOrders, type Orders } from './orders.ts';
@@ -42,7 +30,7 @@ export function ordersService(): ServiceDefinition<typeof config> {
     configSchema: config,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     produces: [OrderPlaced, OrderConfirmed, OrderCancelled],
-    consumes: [ProductCreated, ProductUpdated, ProductDeactivated, StockReserved, StockRejected, StockReleased, PaymentAuthorized, PaymentDeclined],
+    consumes: [...catalogProjectionEvents, ...sagaEvents],
     consumers: (ctx) => [
       { name: 'catalog-projection', on: catalogProjectionSubscriptions() },
       { name: 'saga', on: sagaSubscriptions(ordersOf(ctx)) },

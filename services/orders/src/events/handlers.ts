@@ -13,6 +13,11 @@ import { on, type Subscription } from '@meridian/messaging';
 import * as repo from '../db/repository.ts';
 import type { Orders, SagaEvent } from '../orders.ts';
 
+/** The catalog's product events: orders keeps the prices and names it sells at. */
+export const catalogProjectionEvents = [ProductCreated, ProductUpdated, ProductDeactivated];
+/** The saga's outcome events from inventory and payments. */
+export const sagaEvents = [StockReserved, StockRejected, StockReleased, PaymentAuthorized, PaymentDeclined];
+
 export function catalogProjectionSubscriptions(): Subscription[] {
   return [
     on(ProductCreated, (event, tx) => repo.upsertCatalogProduct(tx, event.data)),
@@ -24,5 +29,5 @@ export function catalogProjectionSubscriptions(): Subscription[] {
 /** Saga events from inventory and payments; StockLevelChanged is not ours and stays unhandled. */
 export function sagaSubscriptions(orders: Orders): Subscription[] {
   const handle = (event: SagaEvent, tx: Parameters<Orders['handleSagaEvent']>[0]) => orders.handleSagaEvent(tx, event);
-  return [on(StockReserved, handle), on(StockRejected, handle), on(StockReleased, handle), on(PaymentAuthorized, handle), on(PaymentDeclined, handle)];
+  return sagaEvents.map((event) => on(event, handle));
 }
