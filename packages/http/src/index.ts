@@ -1,7 +1,7 @@
 export { accessLogFrom, createHttpServer } from './server.ts';
 export { answerClientError } from './clientError.ts';
 export type { AccessLog, App, HttpServerOptions } from './server.ts';
-export { fieldErrors, HttpProblem, overloaded, OverloadedProblem, problem, problemTypeBase, slugForStatus, toProblem } from './problem.ts';
+export { fieldErrors, HttpProblem, overloaded, OverloadedProblem, Problem, problem, problemTypeBase, slugForStatus, toProblem } from './problem.ts';
 export type { FieldError, ProblemDetails } from './problem.ts';
 export { createReadiness } from './readiness.ts';
 export type { CheckResult, Readiness, ReadinessCheck, ReadinessReport } from './readiness.ts';

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { Type } from 'typebox';
 
 export const problemTypeBase = 'https://meridian.dev/problems/';
 
@@ -22,6 +23,28 @@ export interface ProblemDetails {
   errors?: FieldError[];
   [extension: string]: unknown;
 }
+
+/** The schema of `ProblemDetails`, for the error responses of every route's OpenAPI description. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          field: Type.String(),
+          message: Type.String(),
+          keyword: Type.Optional(Type.String()),
+          params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        }),
+      ),
+    ),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details' },
+);
 
 /**
  * An error that becomes a problem+json response: `type` = problemTypeBase + slug, `title` from the

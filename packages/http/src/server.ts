@@ -258,7 +258,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
 
   const hidden = { schema: { hide: true } };
   app.get('/openapi.json', hidden, () => app.swagger());
-  app.get('/healthz', hidden, () => ({ status: 'ok', service: options.name, version: options.version }));
+  const alive = () => ({ status: 'ok', service: options.name, version: options.version });
+  app.get('/healthz', hidden, alive);
+  // The container image's HEALTHCHECK: the same path on every deployable (the gateway's /healthz differs).
+  app.get('/livez', hidden, alive);
   app.get('/readyz', hidden, async (_request, reply) => {
     const report = await readiness.run();
     return reply.code(report.status === 'ready' ? 200 : 503).send(report);

@@ -20,6 +20,9 @@ import type { Logger } from '@meridian/log';
 import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf } from '@meridian/messaging';
 import type { AsyncApiDocument, EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
+import { type JobDef, type RunningJobs, startJobs } from './jobs.ts';
+
+export type { JobDef } from './jobs.ts';
 
 type PlatformProperties = typeof platformConfig;
 export type ServiceConfig<P extends TProperties> = Static<TObject<PlatformProperties & P>>;
@@ -85,6 +88,8 @@ export interface ServiceDefinition<P extends TProperties = TProperties> {
   openapi?: { title?: string; description?: string };
   /** Runs once routes and consumers are in place, before the server listens. */
   onStart?: (ctx: ServiceContext<P>) => void | Promise<void>;
+  /** Periodic work (sweepers, retention): started with the consumers, stopped right after the HTTP server. */
+  jobs?: (ctx: ServiceContext<P>) => JobDef[];
   /** Runs after the HTTP server drained, before consumers, relay and pools stop. */
   onStop?: (ctx: ServiceContext<P>) => void | Promise<void>;
   /** Connect to Redis and provide `ctx.redis` / `ctx.cache`. */
@@ -152,6 +157,7 @@ export async function startService<P extends TProperties>(
   let resolver: Resolver | undefined;
   let relay: OutboxRelay | undefined;
   const consumers: EventConsumer[] = [];
+  let jobs: RunningJobs | undefined;
   let app: App | undefined;
   let started = false;
   let registration: Registration | undefined;
@@ -210,6 +216,7 @@ export async function startService<P extends TProperties>(
     await step('deregister', () => registration?.deregister());
     app?.readiness.drain();
     await step('http', () => app?.close());
+    await step('jobs', () => jobs?.stop());
     if (started) await step('onStop', () => def.onStop?.(ctx));
     await step('consumers', () => Promise.all(consumers.map((consumer) => consumer.stop())));
     await step('relay', () => relay?.stop());
@@ -320,6 +327,9 @@ export async function startService<P extends TProperties>(
       consumers.push(running);
       await running.start();
     }
+
+    const jobDefs = def.jobs?.(ctx) ?? [];
+    if (jobDefs.length) jobs = startJobs(jobDefs, { service: def.name, sql: () => ctx.sql, logger, metrics: ctx.metrics });
 
     logger.info({ url, ns }, 'service started');
     return { url, app: server, ctx, stop };

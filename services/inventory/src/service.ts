@@ -8,16 +8,14 @@ import { orderEventSubscriptions } from './events/handlers.ts';
 import { inventoryEvents, inventoryEventTypes } from './events/publish.ts';
 import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@meridian/contracts';
 import { createInventory } from './inventory.ts';
-import { createExpirySweeper } from './sweeper.ts';
 
 const configSchema = {
   RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   RESERVATION_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 5000 }),
 };
 
-/** The inventory service; each call gives a fresh definition (its sweeper belongs to one running instance). */
+/** The inventory service. */
 export function inventoryService(): ServiceDefinition<typeof configSchema> {
-  let sweeper: ReturnType<typeof createExpirySweeper> | undefined;
   const inventoryOf = (ctx: ServiceContext<typeof configSchema>) =>
     createInventory({ events: inventoryEvents(ctx.outbox), reservationTtlSeconds: ctx.config.RESERVATION_TTL_SECONDS });
 
@@ -43,16 +41,23 @@ export function inventoryService(): ServiceDefinition<typeof configSchema> {
           this.set(await countActiveReservations(ctx.sql));
         },
       });
-      sweeper = createExpirySweeper({
-        sql: ctx.sql,
-        inventory: inventoryOf(ctx),
-        intervalMs: ctx.config.RESERVATION_SWEEP_INTERVAL_MS,
-        log: ctx.logger,
-      });
-      sweeper.start();
     },
-    async onStop() {
-      await sweeper?.stop();
-    },
+    jobs: (ctx) => [
+      {
+        // Releases reservations whose order was neither confirmed nor cancelled in time (SKIP LOCKED: any instance).
+        name: 'reservation-expiry',
+        everyMs: ctx.config.RESERVATION_SWEEP_INTERVAL_MS,
+        async run(signal) {
+          const batchSize = 100;
+          let expired = 0;
+          let released = batchSize;
+          while (released === batchSize && !signal.aborted) {
+            released = await inventoryOf(ctx).expireDue(ctx.sql, batchSize);
+            expired += released;
+          }
+          if (expired > 0) ctx.logger.info({ expired }, 'expired reservations released');
+        },
+      },
+    ],
   };
 }

@@ -7,7 +7,7 @@ import type { ServiceDefinition } from '@meridian/service';
 import { splitList } from '@meridian/config';
 import { registerRoutes } from './api/routes.ts';
 import { createLogIndexer, type LogIndexer } from './events/indexer.ts';
-import { startRetention } from './retention.ts';
+import { deleteOlderThan } from './db/entries.ts';
 
 /** Shipped log lines: 3 partitions, kept 3 days (the index keeps them `LOG_RETENTION_DAYS`). */
 export const logsTopicDefinition = defineTopic(logsTopicSettings);
@@ -18,7 +18,6 @@ const configSchema = {
 
 export function loggingService(): ServiceDefinition<typeof configSchema> {
   let indexer: LogIndexer | undefined;
-  let stopRetention: (() => Promise<void>) | undefined;
   return {
     name: 'logging',
     version: '1.0.0',
@@ -33,10 +32,22 @@ export function loggingService(): ServiceDefinition<typeof configSchema> {
       const { sql, logger, config } = ctx;
       indexer = createLogIndexer({ sql, logger, brokers: splitList(config.KAFKA_BROKERS), ns: config.MERIDIAN_NAMESPACE });
       await indexer.start();
-      stopRetention = startRetention({ sql, logger, days: config.LOG_RETENTION_DAYS });
     },
+    jobs: (ctx) => [
+      {
+        // Deletes entries older than LOG_RETENTION_DAYS, on one instance at a time.
+        name: 'log-retention',
+        everyMs: 60 * 60 * 1000,
+        runAtStart: true,
+        singleton: true,
+        async run() {
+          const days = ctx.config.LOG_RETENTION_DAYS;
+          const deleted = await deleteOlderThan(ctx.sql, days);
+          if (deleted > 0) ctx.logger.info({ deleted, days }, 'expired log entries deleted');
+        },
+      },
+    ],
     async onStop() {
-      await stopRetention?.();
       await indexer?.stop();
     },
   };

@@ -8,7 +8,6 @@ import { catalogProjectionEvents, catalogProjectionSubscriptions, sagaEvents, sa
 import { createOrderAdmission } from './admission.ts';
 import { createOrderMetrics } from './metrics.ts';
 import { createOrders, type Orders } from './orders.ts';
-import { startTimeoutSweeper, type Sweeper } from './sweeper.ts';
 
 const config = {
   ORDER_TIMEOUT_SECONDS: Type.Integer({ default: 120, minimum: 1 }),
@@ -20,7 +19,6 @@ type Ctx = ServiceContext<typeof config>;
 
 export function ordersService(): ServiceDefinition<typeof config> {
   let orders: Orders | undefined;
-  let sweeper: Sweeper | undefined;
   const ordersOf = (ctx: Ctx) =>
     (orders ??= createOrders({ sql: ctx.sql, outbox: ctx.outbox, metrics: createOrderMetrics(ctx.metrics), source: ctx.name }));
 
@@ -42,14 +40,18 @@ export function ordersService(): ServiceDefinition<typeof config> {
         auth: ctx.auth,
         admission: createOrderAdmission({ sql: ctx.sql, maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS, metrics: createOrderMetrics(ctx.metrics) }),
       }),
-    onStart: (ctx) => {
-      sweeper = startTimeoutSweeper({
-        orders: ordersOf(ctx),
-        timeoutSeconds: ctx.config.ORDER_TIMEOUT_SECONDS,
-        intervalMs: ctx.config.ORDER_SWEEP_INTERVAL_MS,
-        logger: ctx.logger,
-      });
-    },
-    onStop: () => sweeper?.stop(),
+    jobs: (ctx) => [
+      {
+        // Cancels orders stuck in PENDING past the saga timeout; safe on every instance (SKIP LOCKED).
+        name: 'order-timeouts',
+        everyMs: ctx.config.ORDER_SWEEP_INTERVAL_MS,
+        async run(signal) {
+          for (let cancelled = 1; cancelled > 0 && !signal.aborted; ) {
+            cancelled = await ordersOf(ctx).cancelTimedOut(ctx.config.ORDER_TIMEOUT_SECONDS);
+            if (cancelled > 0) ctx.logger.info({ cancelled }, 'cancelled timed-out orders');
+          }
+        },
+      },
+    ],
   };
 }

@@ -106,13 +106,4 @@ export const CategoryList = Type.Object({
 });
 
 /** RFC 9457 problem document, as `@meridian/http` renders every error. */
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true },
-);
+export { Problem } from '@meridian/http';

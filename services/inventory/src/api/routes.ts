@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { problem, uuidPattern as uuid, type App } from '@meridian/http';
+import { type App, problem, Problem, uuidPattern as uuid } from '@meridian/http';
 import type { AuthVerifier } from '@meridian/auth';
 import type postgres from 'postgres';
 import * as q from '../db/queries.ts';
@@ -11,10 +11,6 @@ const StockLevel = Type.Object({
   available: Type.Integer({ minimum: 0, description: 'Units that can be reserved' }),
   reserved: Type.Integer({ minimum: 0, description: 'Units held by pending orders' }),
 });
-const Problem = Type.Object(
-  { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String() },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
-);
 const maxBatch = 100;
 
 export function inventoryRoutes(app: App, deps: { sql: postgres.Sql; inventory: Inventory; auth: AuthVerifier }) {

@@ -2,15 +2,11 @@
 import type { Sql } from 'postgres';
 import { Type } from 'typebox';
 import type { AuthVerifier } from '@meridian/auth';
-import { HttpProblem, type App } from '@meridian/http';
+import { type App, HttpProblem, Problem } from '@meridian/http';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { levelsAtOrAbove, logLevels, type LogLevel } from '../domain/levels.ts';
 import { searchEntries } from '../db/entries.ts';
 
-const Problem = Type.Object(
-  { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String() },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
-);
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 

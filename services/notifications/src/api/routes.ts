@@ -2,7 +2,7 @@
 import type { Sql } from 'postgres';
 import { Type } from 'typebox';
 import type { AuthVerifier } from '@meridian/auth';
-import { HttpProblem, type App } from '@meridian/http';
+import { type App, HttpProblem, Problem } from '@meridian/http';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import * as repo from '../db/repository.ts';
 
@@ -21,10 +21,6 @@ const Notification = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 });
 
-const Problem = Type.Object(
-  { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String() },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
-);
 
 const Query = Type.Object(
   {

@@ -89,14 +89,4 @@ export const AdminOrdersQuery = Type.Object(
 );
 
 /** RFC 9457 problem document, as `@meridian/http` renders every error. */
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    instance: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String(), keyword: Type.Optional(Type.String()), params: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }))),
-  },
-  { additionalProperties: true },
-);
+export { Problem } from '@meridian/http';

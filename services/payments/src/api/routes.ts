@@ -1,3 +1,4 @@
+import { Problem } from '@meridian/http';
 import { Type, type TSchema } from 'typebox';
 import type { App } from '@meridian/http';
 import type { AuthVerifier } from '@meridian/auth';
@@ -17,10 +18,6 @@ const PaymentView = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
-const Problem = Type.Object(
-  { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String() },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
-);
 
 function view(p: Payment) {
   return {
