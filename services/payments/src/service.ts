@@ -4,7 +4,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { paymentRoutes } from './api/routes.ts';
 import { createAuthorizer, type Authorize } from './authorizer.ts';
-import { createBulkhead, createCircuitBreaker } from './domain/resilience.ts';
 import { paymentSubscriptions } from './events/handlers.ts';
 import { paymentEvents, paymentEventTypes } from './events/publish.ts';
 import { OrderPlaced, StockReserved } from '@meridian/contracts';
@@ -29,12 +28,10 @@ const circuitStates = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** Provider calls guarded by timeout, retries, circuit breaker and bulkhead, with their metrics. */
 function resilientAuthorizer(ctx: Ctx, provider: PaymentProvider): Authorize {
   const c = ctx.config;
-  const breaker = createCircuitBreaker({ failureThreshold: c.PAYMENT_BREAKER_THRESHOLD, cooldownMs: c.PAYMENT_BREAKER_COOLDOWN_MS });
-  const bulkhead = createBulkhead({ maxConcurrent: c.PAYMENT_MAX_CONCURRENT, maxQueued: c.PAYMENT_MAX_QUEUED });
-  const authorize = createAuthorizer({
+  const authorizer = createAuthorizer({
     provider,
-    breaker,
-    bulkhead,
+    breaker: { failureThreshold: c.PAYMENT_BREAKER_THRESHOLD, cooldownMs: c.PAYMENT_BREAKER_COOLDOWN_MS },
+    bulkhead: { maxConcurrent: c.PAYMENT_MAX_CONCURRENT, maxQueued: c.PAYMENT_MAX_QUEUED },
     timeoutMs: c.PAYMENT_PROVIDER_TIMEOUT_MS,
     maxAttempts: c.PAYMENT_MAX_ATTEMPTS,
     backoff: { baseMs: c.PAYMENT_RETRY_BASE_MS, maxMs: 10 * c.PAYMENT_RETRY_BASE_MS },
@@ -48,7 +45,7 @@ function resilientAuthorizer(ctx: Ctx, provider: PaymentProvider): Authorize {
       help: 'Provider circuit breaker: 0 closed, 1 half-open, 2 open',
       registers: [ctx.metrics],
       collect() {
-        this.set(circuitStates[breaker.state()]);
+        this.set(circuitStates[authorizer.circuitState()]);
       },
     }),
   );
@@ -58,12 +55,12 @@ function resilientAuthorizer(ctx: Ctx, provider: PaymentProvider): Authorize {
       help: 'Provider calls in flight (bulkhead)',
       registers: [ctx.metrics],
       collect() {
-        this.set(bulkhead.inFlight());
+        this.set(authorizer.inFlight());
       },
     }),
   );
   return async (request) => {
-    const decision = await authorize(request);
+    const decision = await authorizer.authorize(request);
     decisions.inc({ status: decision.status, reason: decision.status === 'declined' ? decision.reason : '' });
     return decision;
   };
