@@ -1,14 +1,8 @@
-import { fileURLToPath } from 'node:url';
-import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { webAppConfig } from '../shared/vite.ts';
 
-// Built into apps/ops-console/dist/, served by apps/ops-console/server. `vite dev` proxies the APIs.
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const appServer = process.env.OPS_URL ?? 'http://127.0.0.1:3002';
-
-export default defineConfig({
-  root: here('./web'),
-  plugins: [react()],
-  build: { outDir: here('./dist'), emptyOutDir: true },
-  server: { proxy: { '/api': appServer, '/ops-api': appServer } },
+export default webAppConfig({
+  configUrl: import.meta.url,
+  server: { env: 'OPS_URL', url: 'http://127.0.0.1:3002' },
+  proxied: ['/api', '/ops-api'],
+  noscript: 'The ops console needs JavaScript.',
 });

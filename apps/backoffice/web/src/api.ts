@@ -1,20 +1,12 @@
 import { request } from '../../../shared/web/api.ts';
 import { createSessionStore } from '../../../shared/web/session.ts';
+import { type LogEntry, type Page, type Product, query } from '../../../shared/web/types.ts';
+
+export { type LogEntry, type Page, type Product, query };
 
 export const session = createSessionStore('meridian.backoffice.token');
 const token = () => session.get()?.token ?? null;
 
-export interface Product {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  price: { amount: number; currency: string };
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
 export interface ProductInput {
   sku?: string;
   name: string;
@@ -26,10 +18,6 @@ export interface StockLevel {
   productId: string;
   available: number;
   reserved: number;
-}
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 export interface Order {
   id: string;
@@ -66,23 +54,6 @@ export interface Notification {
   body: string;
   createdAt: string;
 }
-
-export interface LogEntry {
-  id: string;
-  time: string;
-  service: string;
-  level: string;
-  msg: string;
-  traceId: string | null;
-  data: Record<string, unknown>;
-}
-
-export const query = (params: Record<string, string | number | boolean | undefined>) => {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : '';
-};
 
 export const api = {
   products: (params: { q?: string; includeInactive?: boolean; cursor?: string; limit?: number }, signal?: AbortSignal) =>

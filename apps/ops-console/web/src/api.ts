@@ -26,18 +26,9 @@ export interface TailMessage {
   value: unknown;
 }
 
-export interface LogEntry {
-  id: string;
-  time: string;
-  service: string;
-  level: string;
-  instance: string | null;
-  msg: string;
-  traceId: string | null;
-  spanId: string | null;
-  reqId: string | null;
-  data: Record<string, unknown>;
-}
+import type { LogEntry, Page } from '../../../shared/web/types.ts';
+
+export type { LogEntry };
 /** An alert as Alertmanager's API shows it (`GET /api/v2/alerts`). */
 export interface ActiveAlert {
   fingerprint: string;
@@ -103,7 +94,7 @@ export const api = {
   logs: (params: LogQuery, signal?: AbortSignal) => {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
-    return request<{ items: LogEntry[]; nextCursor: string | null }>(`/api/v1/ops/logs?${search}`, { token: token(), signal });
+    return request<Page<LogEntry>>(`/api/v1/ops/logs?${search}`, { token: token(), signal });
   },
   deadLetters: (signal?: AbortSignal) => request<{ items: DeadLetter[] }>('/ops-api/dead-letters', { token: token(), signal }),
   replay: (letter: Pick<DeadLetter, 'topic' | 'partition' | 'offset'>) =>

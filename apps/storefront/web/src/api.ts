@@ -1,27 +1,17 @@
 import { request } from '../../../shared/web/api.ts';
 import { createSessionStore } from '../../../shared/web/session.ts';
+import { type Page, type Product, query } from '../../../shared/web/types.ts';
+
+export type { Page, Product };
 
 export const session = createSessionStore('meridian.storefront.token');
 const token = () => session.get()?.token ?? null;
 
-export interface Product {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  price: { amount: number; currency: string };
-  active: boolean;
-}
 export interface Availability {
   productId: string;
   status: 'in_stock' | 'low' | 'out_of_stock';
   /** Units left when `low`. */
   left?: number;
-}
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 export interface CartLine {
   productId: string;
@@ -38,12 +28,6 @@ export interface Order {
   updatedAt: string;
 }
 
-const query = (params: Record<string, string | number | undefined>) => {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : '';
-};
 
 export const api = {
   products: (params: { q?: string; category?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>

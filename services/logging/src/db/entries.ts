@@ -47,17 +47,8 @@ export interface SearchFilter {
   limit: number;
 }
 
-export interface StoredEntry {
+export interface StoredEntry extends LogEntry {
   id: string;
-  time: Date;
-  service: string;
-  level: string;
-  instance: string | null;
-  msg: string;
-  traceId: string | null;
-  spanId: string | null;
-  reqId: string | null;
-  data: Record<string, unknown>;
 }
 
 export async function searchEntries(sql: Sql, filter: SearchFilter): Promise<StoredEntry[]> {
