@@ -1,8 +1,6 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
 import '../../../shared/web/base.css';
-import { Link, useLocation } from '../../../shared/web/router.tsx';
-import { ErrorBoundary, LoginForm } from '../../../shared/web/ui.tsx';
+import { Link } from '../../../shared/web/router.tsx';
+import { mountApp, StaffApp } from '../../../shared/web/shell.tsx';
 import { session } from './api.ts';
 import { DashboardsPage } from './dashboards/DashboardsPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
@@ -12,8 +10,6 @@ import { KafkaPage } from './pages/KafkaPage.tsx';
 import { LogsPage } from './pages/LogsPage.tsx';
 import { ServicesPage } from './pages/ServicesPage.tsx';
 import { TailPage } from './pages/TailPage.tsx';
-
-document.documentElement.style.setProperty('--app-accent', '#c2410c');
 
 function Page({ path }: { path: string }) {
   if (path === '/') return <OverviewPage />;
@@ -33,57 +29,26 @@ function Page({ path }: { path: string }) {
 }
 
 function App() {
-  const { path } = useLocation();
-  const current = session.use();
-  const staff = current?.user.role === 'staff';
   return (
-    <>
-      <header className="topbar">
-        <div className="topbar-inner">
-          <Link to="/" className="brand">
-            Meridian Ops
-          </Link>
-          {staff && (
-            <nav className="nav" aria-label="Main">
-              <Link to="/">Overview</Link>
-              <Link to="/services">Services</Link>
-              <Link to="/dashboards">Dashboards</Link>
-              <Link to="/kafka">Kafka</Link>
-              <Link to="/dead-letters">Dead letters</Link>
-              <Link to="/tail">Live tail</Link>
-              <Link to="/logs">Logs</Link>
-              <Link to="/alerts">Alerts</Link>
-            </nav>
-          )}
-          {current && (
-            <div className="account">
-              <span>{current.user.email}</span>
-              <button type="button" onClick={session.logout}>
-                Sign out
-              </button>
-            </div>
-          )}
-        </div>
-      </header>
-      <main>
-        <ErrorBoundary key={path}>
-          {!current ? (
-            <LoginForm session={session} title="Operator sign in" hint={<p className="muted small">Sign in with a staff account.</p>} />
-          ) : !staff ? (
-            <div className="notice notice-error" role="alert">
-              <strong>Staff only.</strong> Sign out and sign in with a staff account.
-            </div>
-          ) : (
-            <Page path={path} />
-          )}
-        </ErrorBoundary>
-      </main>
-    </>
+    <StaffApp
+      brand="Meridian Ops"
+      home="/"
+      links={[
+        { to: '/', label: 'Overview' },
+        { to: '/services', label: 'Services' },
+        { to: '/dashboards', label: 'Dashboards' },
+        { to: '/kafka', label: 'Kafka' },
+        { to: '/dead-letters', label: 'Dead letters' },
+        { to: '/tail', label: 'Live tail' },
+        { to: '/logs', label: 'Logs' },
+        { to: '/alerts', label: 'Alerts' },
+      ]}
+      session={session}
+      signIn={{ title: 'Operator sign in', hint: 'Sign in with a staff account.' }}
+      customerNotice={() => 'Sign out and sign in with a staff account.'}
+      page={(path) => <Page path={path} />}
+    />
   );
 }
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+mountApp(App, '#c2410c');

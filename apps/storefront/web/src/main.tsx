@@ -1,9 +1,8 @@
-import { StrictMode, useEffect } from 'react';
-import { createRoot } from 'react-dom/client';
+import { useEffect } from 'react';
 import '../../../shared/web/base.css';
 import './storefront.css';
 import { Link, matchPath, navigate, useLocation } from '../../../shared/web/router.tsx';
-import { ErrorBoundary } from '../../../shared/web/ui.tsx';
+import { mountApp, PageArea, TopBar } from '../../../shared/web/shell.tsx';
 import { session } from './api.ts';
 import { cart, refreshCart, useCartLines } from './cart.ts';
 import { CartPage } from './pages/CartPage.tsx';
@@ -44,52 +43,41 @@ function App() {
 
   return (
     <>
-      <header className="topbar">
-        <div className="topbar-inner">
-          <Link to="/" className="brand">
-            Meridian Shop
+      <TopBar brand="Meridian Shop" home="/">
+        <nav className="nav" aria-label="Main">
+          <Link to="/">Catalog</Link>
+          {current && <Link to="/orders">My orders</Link>}
+          <Link to="/cart" aria-label={`Cart, ${count} item${count === 1 ? '' : 's'}`}>
+            Cart <span className="cart-count">{count}</span>
           </Link>
-          <nav className="nav" aria-label="Main">
-            <Link to="/">Catalog</Link>
-            {current && <Link to="/orders">My orders</Link>}
-            <Link to="/cart" aria-label={`Cart, ${count} item${count === 1 ? '' : 's'}`}>
-              Cart <span className="cart-count">{count}</span>
-            </Link>
-          </nav>
-          <div className="account">
-            {current ? (
-              <>
-                <span className="account-email">{current.user.email}</span>
-                <button
-                  type="button"
-                  onClick={() => {
-                    session.logout();
-                    navigate('/');
-                  }}
-                >
-                  Sign out
-                </button>
-              </>
-            ) : (
-              <>
-                <Link to="/login">Sign in</Link>
-                <Link to="/signup">Create account</Link>
-              </>
-            )}
-          </div>
+        </nav>
+        <div className="account">
+          {current ? (
+            <>
+              <span className="account-email">{current.user.email}</span>
+              <button
+                type="button"
+                onClick={() => {
+                  session.logout();
+                  navigate('/');
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          ) : (
+            <>
+              <Link to="/login">Sign in</Link>
+              <Link to="/signup">Create account</Link>
+            </>
+          )}
         </div>
-      </header>
-      <main>
-        <ErrorBoundary key={path}>
-          <Page path={path} />
-        </ErrorBoundary>
-      </main>
+      </TopBar>
+      <PageArea path={path}>
+        <Page path={path} />
+      </PageArea>
     </>
   );
 }
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+mountApp(App);
