@@ -222,3 +222,32 @@ export function useCursorPages(resetKey: string) {
     previous: () => setCursors((list) => (list.length > 1 ? list.slice(0, -1) : list)),
   };
 }
+
+/** A header cell: its label, and `num` for a right-aligned number column. */
+export type Column = string | { label: string; num?: boolean };
+
+/** A scrollable table with its header; `empty` fills one row when there are no rows (omit it to show none). */
+export function Table<T>(props: { label?: string; className?: string; columns: Column[]; rows: T[]; empty?: ReactNode; children: (row: T) => ReactNode }) {
+  const { label, className, columns, rows, empty, children } = props;
+  return (
+    <div className="table-wrap">
+      <table className={className} aria-label={label}>
+        <thead>
+          <tr>
+            {columns.map((c) => (typeof c === 'string' ? <th key={c}>{c}</th> : <th key={c.label} className={c.num ? 'num' : undefined}>{c.label}</th>))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 && empty !== undefined && (
+            <tr>
+              <td colSpan={columns.length} className="muted">
+                {empty}
+              </td>
+            </tr>
+          )}
+          {rows.map(children)}
+        </tbody>
+      </table>
+    </div>
+  );
+}

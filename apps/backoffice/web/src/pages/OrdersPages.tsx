@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from '../../../../shared/web/router.tsx';
-import { formatMoney, formatTime, Pager, ResourceView, StatusBadge, useCursorPages, useResource } from '../../../../shared/web/ui.tsx';
+import { formatMoney, formatTime, Pager, ResourceView, StatusBadge, useCursorPages, useResource, Table } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
 import { NotificationList } from './NotificationsPage.tsx';
 import { OrderLogs } from './OrderLogs.tsx';
@@ -79,43 +79,22 @@ export function OrdersPage() {
       <ResourceView resource={orders} label="Loading orders…">
         {(page) => (
           <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Order</th>
-                    <th>Placed</th>
-                    <th>Customer</th>
-                    <th>Status</th>
-                    <th>Reason</th>
-                    <th className="num">Total</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.length === 0 && (
-                    <tr>
-                      <td colSpan={6} className="muted">
-                        No orders match these filters.
-                      </td>
-                    </tr>
-                  )}
-                  {page.items.map((o) => (
-                    <tr key={o.id}>
-                      <td className="mono">
-                        <Link to={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link>
-                      </td>
-                      <td className="small">{formatTime(o.createdAt)}</td>
-                      <td className="mono small">{o.customerId.slice(0, 8)}</td>
-                      <td>
-                        <StatusBadge status={o.status} />
-                      </td>
-                      <td className="small">{o.reason ?? ''}</td>
-                      <td className="num">{formatMoney(o.totalCents, o.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['Order', 'Placed', 'Customer', 'Status', 'Reason', { label: 'Total', num: true }]} rows={page.items} empty="No orders match these filters.">
+              {(o) => (
+                <tr key={o.id}>
+                  <td className="mono">
+                    <Link to={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link>
+                  </td>
+                  <td className="small">{formatTime(o.createdAt)}</td>
+                  <td className="mono small">{o.customerId.slice(0, 8)}</td>
+                  <td>
+                    <StatusBadge status={o.status} />
+                  </td>
+                  <td className="small">{o.reason ?? ''}</td>
+                  <td className="num">{formatMoney(o.totalCents, o.currency)}</td>
+                </tr>
+              )}
+            </Table>
             <Pager hasPrevious={pages.page > 1} hasNext={Boolean(page.nextCursor)} onPrevious={pages.previous} onNext={() => page.nextCursor && pages.next(page.nextCursor)} />
           </>
         )}
@@ -167,30 +146,18 @@ export function OrderDetailPage({ id }: { id: string }) {
               </dl>
             </section>
             <h2>Items</h2>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Product</th>
-                    <th>SKU</th>
-                    <th className="num">Qty</th>
-                    <th className="num">Unit price</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {o.items.map((item) => (
-                    <tr key={item.productId}>
-                      <td>
-                        <Link to={`/products/${item.productId}`}>{item.name}</Link>
-                      </td>
-                      <td className="mono">{item.sku}</td>
-                      <td className="num">{item.quantity}</td>
-                      <td className="num">{formatMoney(item.unitPriceCents, o.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['Product', 'SKU', { label: 'Qty', num: true }, { label: 'Unit price', num: true }]} rows={o.items}>
+              {(item) => (
+                <tr key={item.productId}>
+                  <td>
+                    <Link to={`/products/${item.productId}`}>{item.name}</Link>
+                  </td>
+                  <td className="mono">{item.sku}</td>
+                  <td className="num">{item.quantity}</td>
+                  <td className="num">{formatMoney(item.unitPriceCents, o.currency)}</td>
+                </tr>
+              )}
+            </Table>
             <h2>Event history</h2>
             <ol className="timeline card" aria-label="Event history">
               {o.history.map((entry) => (

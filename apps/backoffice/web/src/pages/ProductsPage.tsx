@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from '../../../../shared/web/router.tsx';
-import { formatMoney, formatTime, Pager, ResourceView, useCursorPages, useResource } from '../../../../shared/web/ui.tsx';
+import { formatMoney, formatTime, Pager, ResourceView, useCursorPages, useResource, Table } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
 
 export function ProductsPage() {
@@ -38,45 +38,24 @@ export function ProductsPage() {
       <ResourceView resource={products} label="Loading products…">
         {(page) => (
           <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>SKU</th>
-                    <th>Category</th>
-                    <th className="num">Price</th>
-                    <th>Status</th>
-                    <th>Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.length === 0 && (
-                    <tr>
-                      <td colSpan={6} className="muted">
-                        No products found.
-                      </td>
-                    </tr>
-                  )}
-                  {page.items.map((p) => (
-                    <tr key={p.id}>
-                      <td>
-                        <Link to={`/products/${p.id}`} aria-label={`Edit ${p.name}`}>
-                          {p.name}
-                        </Link>
-                      </td>
-                      <td className="mono">{p.sku}</td>
-                      <td>{p.category}</td>
-                      <td className="num">{formatMoney(p.price.amount, p.price.currency)}</td>
-                      <td>
-                        <span className={`badge ${p.active ? 'badge-active' : 'badge-inactive'}`}>{p.active ? 'Active' : 'Inactive'}</span>
-                      </td>
-                      <td className="small">{formatTime(p.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['Name', 'SKU', 'Category', { label: 'Price', num: true }, 'Status', 'Updated']} rows={page.items} empty="No products found.">
+              {(p) => (
+                <tr key={p.id}>
+                  <td>
+                    <Link to={`/products/${p.id}`} aria-label={`Edit ${p.name}`}>
+                      {p.name}
+                    </Link>
+                  </td>
+                  <td className="mono">{p.sku}</td>
+                  <td>{p.category}</td>
+                  <td className="num">{formatMoney(p.price.amount, p.price.currency)}</td>
+                  <td>
+                    <span className={`badge ${p.active ? 'badge-active' : 'badge-inactive'}`}>{p.active ? 'Active' : 'Inactive'}</span>
+                  </td>
+                  <td className="small">{formatTime(p.updatedAt)}</td>
+                </tr>
+              )}
+            </Table>
             <Pager hasPrevious={pages.page > 1} hasNext={Boolean(page.nextCursor)} onPrevious={pages.previous} onNext={() => page.nextCursor && pages.next(page.nextCursor)} />
           </>
         )}

@@ -1,4 +1,4 @@
-import { ResourceView, usePolling } from '../../../../shared/web/ui.tsx';
+import { ResourceView, usePolling, Table } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
 
 export function KafkaPage() {
@@ -10,74 +10,42 @@ export function KafkaPage() {
         {({ topics, groups }) => (
           <>
             <h2>Topics</h2>
-            <div className="table-wrap">
-              <table aria-label="Topics">
-                <thead>
-                  <tr>
-                    <th>Topic</th>
-                    <th className="num">Partitions</th>
-                    <th className="num">Retained messages</th>
-                    <th className="num">Written (end offsets)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {topics.map((t) => (
-                    <tr key={t.name}>
-                      <td className="mono">
-                        {t.name} {t.deadLetter && <span className={`badge ${t.messages > 0 ? 'badge-bad' : ''}`}>DLQ</span>}
-                      </td>
-                      <td className="num">{t.partitions}</td>
-                      <td className="num">{t.messages}</td>
-                      <td className="num">{t.endOffset}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table label="Topics" columns={['Topic', { label: 'Partitions', num: true }, { label: 'Retained messages', num: true }, { label: 'Written (end offsets)', num: true }]} rows={topics}>
+              {(t) => (
+                <tr key={t.name}>
+                  <td className="mono">
+                    {t.name} {t.deadLetter && <span className={`badge ${t.messages > 0 ? 'badge-bad' : ''}`}>DLQ</span>}
+                  </td>
+                  <td className="num">{t.partitions}</td>
+                  <td className="num">{t.messages}</td>
+                  <td className="num">{t.endOffset}</td>
+                </tr>
+              )}
+            </Table>
             <h2>Consumer groups</h2>
-            <div className="table-wrap">
-              <table aria-label="Consumer groups">
-                <thead>
-                  <tr>
-                    <th>Group</th>
-                    <th>State</th>
-                    <th className="num">Members</th>
-                    <th>Lag per topic</th>
-                    <th className="num">Total lag</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {groups.length === 0 && (
-                    <tr>
-                      <td colSpan={5} className="muted">
-                        No consumer groups.
-                      </td>
-                    </tr>
-                  )}
-                  {groups.map((g) => (
-                    <tr key={g.groupId}>
-                      <td className="mono">{g.groupId}</td>
-                      <td>{g.state}</td>
-                      <td className="num">{g.members}</td>
-                      <td className="small">
-                        {g.topics.length === 0 ? (
-                          <span className="muted">no committed offsets</span>
-                        ) : (
-                          g.topics.map((t) => (
-                            <div key={t.topic}>
-                              <span className="mono">{t.topic}</span>: {t.lag}
-                            </div>
-                          ))
-                        )}
-                      </td>
-                      <td className="num">
-                        <span className={`badge ${g.totalLag > 0 ? 'badge-warn' : 'badge-ok'}`}>{g.totalLag}</span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table label="Consumer groups" columns={['Group', 'State', { label: 'Members', num: true }, 'Lag per topic', { label: 'Total lag', num: true }]} rows={groups} empty="No consumer groups.">
+              {(g) => (
+                <tr key={g.groupId}>
+                  <td className="mono">{g.groupId}</td>
+                  <td>{g.state}</td>
+                  <td className="num">{g.members}</td>
+                  <td className="small">
+                    {g.topics.length === 0 ? (
+                      <span className="muted">no committed offsets</span>
+                    ) : (
+                      g.topics.map((t) => (
+                        <div key={t.topic}>
+                          <span className="mono">{t.topic}</span>: {t.lag}
+                        </div>
+                      ))
+                    )}
+                  </td>
+                  <td className="num">
+                    <span className={`badge ${g.totalLag > 0 ? 'badge-warn' : 'badge-ok'}`}>{g.totalLag}</span>
+                  </td>
+                </tr>
+              )}
+            </Table>
           </>
         )}
       </ResourceView>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, navigate, useLocation } from '../../../../shared/web/router.tsx';
-import { Pager, ResourceView, useCursorPages, useResource } from '../../../../shared/web/ui.tsx';
+import { Pager, ResourceView, useCursorPages, useResource, Table } from '../../../../shared/web/ui.tsx';
 import { zipkinTraceUrl } from '../../../../shared/web/links.ts';
 import { api, type LogEntry, type LogQuery } from '../api.ts';
 import { formatLogTime, LevelBadge, lineSummary, ServiceTag } from '../logLine.tsx';
@@ -188,31 +188,15 @@ export function LogsPage() {
                 ? 'Searching…'
                 : `${page.items.length === 0 ? 'No' : page.items.length} log line${page.items.length === 1 ? '' : 's'}${pages.page > 1 ? ` on page ${pages.page}` : ''}${page.nextCursor ? ', more on the next page' : ''}.`}
             </p>
-            <div className="table-wrap">
-              <table className="log-table" aria-label="Log lines">
-                <thead>
-                  <tr>
-                    <th>Time</th>
-                    <th>Service</th>
-                    <th>Level</th>
-                    <th>Message</th>
-                    <th>Trace</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.length === 0 && (
-                    <tr>
-                      <td colSpan={5} className="muted">
-                        No log line matches this search. Lines reach the index a second or two after they are written.
-                      </td>
-                    </tr>
-                  )}
-                  {page.items.map((entry) => (
-                    <LogRow key={entry.id} entry={entry} search={search} zipkinUrl={config.data?.zipkinUrl} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              className="log-table"
+              label="Log lines"
+              columns={['Time', 'Service', 'Level', 'Message', 'Trace']}
+              rows={page.items}
+              empty="No log line matches this search. Lines reach the index a second or two after they are written."
+            >
+              {(entry) => <LogRow key={entry.id} entry={entry} search={search} zipkinUrl={config.data?.zipkinUrl} />}
+            </Table>
             <Pager hasPrevious={pages.page > 1} hasNext={Boolean(page.nextCursor)} onPrevious={pages.previous} onNext={() => page.nextCursor && pages.next(page.nextCursor)} />
           </>
         )}

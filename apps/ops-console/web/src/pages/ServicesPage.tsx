@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useLocation } from '../../../../shared/web/router.tsx';
-import { formatTime, ResourceView, StatusBadge, usePolling } from '../../../../shared/web/ui.tsx';
+import { formatTime, ResourceView, StatusBadge, usePolling, Table } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
 import { ServiceMapGraph } from '../serviceMap/ServiceMapGraph.tsx';
 
@@ -100,39 +100,18 @@ export function ServicesPage() {
         {({ items }) => {
           const withOutbox = items.filter((r) => r.backlog !== undefined || r.error);
           return (
-            <div className="table-wrap">
-              <table aria-label="Outbox backlog">
-                <thead>
-                  <tr>
-                    <th>Service</th>
-                    <th>Instance</th>
-                    <th className="num">Unpublished</th>
-                    <th className="num">Oldest (s)</th>
-                    <th className="num">Published</th>
-                    <th className="num">Publish errors</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {withOutbox.length === 0 && (
-                    <tr>
-                      <td colSpan={6} className="muted">
-                        No instance reports an outbox.
-                      </td>
-                    </tr>
-                  )}
-                  {withOutbox.map((r) => (
-                    <tr key={r.instanceId}>
-                      <td>{r.service}</td>
-                      <td className="mono small">{r.instanceId.slice(0, 8)}</td>
-                      <td className="num">{r.error ? <span className="badge badge-bad">{r.error}</span> : <span className={r.backlog ? 'badge badge-warn' : ''}>{r.backlog}</span>}</td>
-                      <td className="num">{r.oldestAgeSeconds?.toFixed(1) ?? '—'}</td>
-                      <td className="num">{r.published ?? '—'}</td>
-                      <td className="num">{r.publishErrors ? <span className="badge badge-bad">{r.publishErrors}</span> : (r.publishErrors ?? '—')}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table label="Outbox backlog" columns={['Service', 'Instance', { label: 'Unpublished', num: true }, { label: 'Oldest (s)', num: true }, { label: 'Published', num: true }, { label: 'Publish errors', num: true }]} rows={withOutbox} empty="No instance reports an outbox.">
+              {(r) => (
+                <tr key={r.instanceId}>
+                  <td>{r.service}</td>
+                  <td className="mono small">{r.instanceId.slice(0, 8)}</td>
+                  <td className="num">{r.error ? <span className="badge badge-bad">{r.error}</span> : <span className={r.backlog ? 'badge badge-warn' : ''}>{r.backlog}</span>}</td>
+                  <td className="num">{r.oldestAgeSeconds?.toFixed(1) ?? '—'}</td>
+                  <td className="num">{r.published ?? '—'}</td>
+                  <td className="num">{r.publishErrors ? <span className="badge badge-bad">{r.publishErrors}</span> : (r.publishErrors ?? '—')}</td>
+                </tr>
+              )}
+            </Table>
           );
         }}
       </ResourceView>

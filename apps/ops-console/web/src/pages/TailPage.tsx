@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { followEvents, type ApiError } from '../../../../shared/web/api.ts';
-import { ErrorNotice, formatTime } from '../../../../shared/web/ui.tsx';
+import { ErrorNotice, formatTime, Table } from '../../../../shared/web/ui.tsx';
 import { token, type TailMessage } from '../api.ts';
 import { LevelBadge, ServiceTag } from '../logLine.tsx';
 
@@ -90,29 +90,9 @@ export function TailPage() {
         </button>
       </div>
       <ErrorNotice error={error} />
-      <div className="table-wrap">
-        <table aria-label="Live events">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Event</th>
-              <th>Topic</th>
-              <th>Key</th>
-              <th>Source</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.length === 0 && (
-              <tr>
-                <td colSpan={5} className="muted">
-                  Waiting for events… place an order in the storefront to see the saga flow by.
-                </td>
-              </tr>
-            )}
-            {shown.map((m) => (m.kind === 'log' ? <LogRow key={rowKey(m)} message={m} /> : <EventRow key={rowKey(m)} message={m} />))}
-          </tbody>
-        </table>
-      </div>
+      <Table label="Live events" columns={['Time', 'Event', 'Topic', 'Key', 'Source']} rows={shown} empty="Waiting for events… place an order in the storefront to see the saga flow by.">
+        {(m) => (m.kind === 'log' ? <LogRow key={rowKey(m)} message={m} /> : <EventRow key={rowKey(m)} message={m} />)}
+      </Table>
     </div>
   );
 }

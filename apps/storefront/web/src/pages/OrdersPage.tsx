@@ -1,5 +1,5 @@
 import { Link } from '../../../../shared/web/router.tsx';
-import { formatMoney, formatTime, Pager, ResourceView, StatusBadge, useCursorPages, useResource } from '../../../../shared/web/ui.tsx';
+import { formatMoney, formatTime, Pager, ResourceView, StatusBadge, useCursorPages, useResource, Table } from '../../../../shared/web/ui.tsx';
 import { api, session } from '../api.ts';
 
 export function OrdersPage() {
@@ -28,32 +28,20 @@ export function OrdersPage() {
             </div>
           ) : (
             <>
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th>Order</th>
-                      <th>Placed</th>
-                      <th>Status</th>
-                      <th className="num">Total</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((order) => (
-                      <tr key={order.id}>
-                        <td>
-                          <Link to={`/orders/${order.id}`}>{order.id.slice(0, 8)}</Link>
-                        </td>
-                        <td>{formatTime(order.createdAt)}</td>
-                        <td>
-                          <StatusBadge status={order.status} />
-                        </td>
-                        <td className="num">{formatMoney(order.totalCents, order.currency)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table columns={['Order', 'Placed', 'Status', { label: 'Total', num: true }]} rows={page.items}>
+                {(order) => (
+                  <tr key={order.id}>
+                    <td>
+                      <Link to={`/orders/${order.id}`}>{order.id.slice(0, 8)}</Link>
+                    </td>
+                    <td>{formatTime(order.createdAt)}</td>
+                    <td>
+                      <StatusBadge status={order.status} />
+                    </td>
+                    <td className="num">{formatMoney(order.totalCents, order.currency)}</td>
+                  </tr>
+                )}
+              </Table>
               <Pager hasPrevious={pages.page > 1} hasNext={Boolean(page.nextCursor)} onPrevious={pages.previous} onNext={() => page.nextCursor && pages.next(page.nextCursor)} />
             </>
           )
