@@ -251,3 +251,27 @@ export function Table<T>(props: { label?: string; className?: string; columns: C
     </div>
   );
 }
+
+/** One page of a cursor-paginated list as a table, with the pager under it; loading and errors as `ResourceView` shows them. */
+export function PagedTable<T>(props: {
+  resource: Resource<{ items: T[]; nextCursor: string | null }>;
+  pages: ReturnType<typeof useCursorPages>;
+  loading: string;
+  columns: Column[];
+  empty?: ReactNode;
+  children: (row: T) => ReactNode;
+}) {
+  const { pages } = props;
+  return (
+    <ResourceView resource={props.resource} label={props.loading}>
+      {(page) => (
+        <>
+          <Table columns={props.columns} rows={page.items} empty={props.empty}>
+            {props.children}
+          </Table>
+          <Pager hasPrevious={pages.page > 1} hasNext={Boolean(page.nextCursor)} onPrevious={pages.previous} onNext={() => page.nextCursor && pages.next(page.nextCursor)} />
+        </>
+      )}
+    </ResourceView>
+  );
+}

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from '../../../../shared/web/router.tsx';
-import { formatMoney, formatTime, Pager, ResourceView, StatusBadge, useCursorPages, useResource, Table } from '../../../../shared/web/ui.tsx';
+import { formatMoney, formatTime, ResourceView, StatusBadge, useCursorPages, useResource, Table, PagedTable } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
 import { NotificationList } from './NotificationsPage.tsx';
 import { OrderLogs } from './OrderLogs.tsx';
@@ -76,29 +76,22 @@ export function OrdersPage() {
           Reset
         </button>
       </form>
-      <ResourceView resource={orders} label="Loading orders…">
-        {(page) => (
-          <>
-            <Table columns={['Order', 'Placed', 'Customer', 'Status', 'Reason', { label: 'Total', num: true }]} rows={page.items} empty="No orders match these filters.">
-              {(o) => (
-                <tr key={o.id}>
-                  <td className="mono">
-                    <Link to={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link>
-                  </td>
-                  <td className="small">{formatTime(o.createdAt)}</td>
-                  <td className="mono small">{o.customerId.slice(0, 8)}</td>
-                  <td>
-                    <StatusBadge status={o.status} />
-                  </td>
-                  <td className="small">{o.reason ?? ''}</td>
-                  <td className="num">{formatMoney(o.totalCents, o.currency)}</td>
-                </tr>
-              )}
-            </Table>
-            <Pager hasPrevious={pages.page > 1} hasNext={Boolean(page.nextCursor)} onPrevious={pages.previous} onNext={() => page.nextCursor && pages.next(page.nextCursor)} />
-          </>
-        )}
-      </ResourceView>
+      <PagedTable resource={orders} pages={pages} loading="Loading orders…" columns={['Order', 'Placed', 'Customer', 'Status', 'Reason', { label: 'Total', num: true }]} empty="No orders match these filters.">
+          {(o) => (
+            <tr key={o.id}>
+              <td className="mono">
+                <Link to={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link>
+              </td>
+              <td className="small">{formatTime(o.createdAt)}</td>
+              <td className="mono small">{o.customerId.slice(0, 8)}</td>
+              <td>
+                <StatusBadge status={o.status} />
+              </td>
+              <td className="small">{o.reason ?? ''}</td>
+              <td className="num">{formatMoney(o.totalCents, o.currency)}</td>
+            </tr>
+          )}
+      </PagedTable>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from '../../../../shared/web/router.tsx';
-import { formatMoney, formatTime, Pager, ResourceView, useCursorPages, useResource, Table } from '../../../../shared/web/ui.tsx';
+import { formatMoney, formatTime, useCursorPages, useResource, PagedTable } from '../../../../shared/web/ui.tsx';
 import { api } from '../api.ts';
 
 export function ProductsPage() {
@@ -35,31 +35,24 @@ export function ProductsPage() {
         </label>
         <button type="submit">Search</button>
       </form>
-      <ResourceView resource={products} label="Loading products…">
-        {(page) => (
-          <>
-            <Table columns={['Name', 'SKU', 'Category', { label: 'Price', num: true }, 'Status', 'Updated']} rows={page.items} empty="No products found.">
-              {(p) => (
-                <tr key={p.id}>
-                  <td>
-                    <Link to={`/products/${p.id}`} aria-label={`Edit ${p.name}`}>
-                      {p.name}
-                    </Link>
-                  </td>
-                  <td className="mono">{p.sku}</td>
-                  <td>{p.category}</td>
-                  <td className="num">{formatMoney(p.price.amount, p.price.currency)}</td>
-                  <td>
-                    <span className={`badge ${p.active ? 'badge-active' : 'badge-inactive'}`}>{p.active ? 'Active' : 'Inactive'}</span>
-                  </td>
-                  <td className="small">{formatTime(p.updatedAt)}</td>
-                </tr>
-              )}
-            </Table>
-            <Pager hasPrevious={pages.page > 1} hasNext={Boolean(page.nextCursor)} onPrevious={pages.previous} onNext={() => page.nextCursor && pages.next(page.nextCursor)} />
-          </>
-        )}
-      </ResourceView>
+      <PagedTable resource={products} pages={pages} loading="Loading products…" columns={['Name', 'SKU', 'Category', { label: 'Price', num: true }, 'Status', 'Updated']} empty="No products found.">
+          {(p) => (
+            <tr key={p.id}>
+              <td>
+                <Link to={`/products/${p.id}`} aria-label={`Edit ${p.name}`}>
+                  {p.name}
+                </Link>
+              </td>
+              <td className="mono">{p.sku}</td>
+              <td>{p.category}</td>
+              <td className="num">{formatMoney(p.price.amount, p.price.currency)}</td>
+              <td>
+                <span className={`badge ${p.active ? 'badge-active' : 'badge-inactive'}`}>{p.active ? 'Active' : 'Inactive'}</span>
+              </td>
+              <td className="small">{formatTime(p.updatedAt)}</td>
+            </tr>
+          )}
+      </PagedTable>
     </div>
   );
 }
