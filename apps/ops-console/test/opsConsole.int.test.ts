@@ -8,7 +8,7 @@ import { infra, uniqueName, waitFor } from '@meridian/testkit';
 import { startStandIns } from '../../shared/test/standIns.ts';
 import { createKafkaInspector } from '../server/kafka.ts';
 import { register } from '@meridian/discovery';
-import { parseEventBlock } from '../../shared/web/api.ts';
+import { readEventStream } from '../../shared/test/eventStream.ts';
 import type { DeadLetter, MapTopicNode, ServiceMap } from '../types.ts';
 import { opsConsoleService } from '../server/service.ts';
 
@@ -159,22 +159,7 @@ async function follow(path: string, token: string) {
   const controller = new AbortController();
   const response = await fetch(new URL(path, ops.url), { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: controller.signal });
   assert.equal(response.status, 200);
-  const events: { event: string; data: { topic: string; key: string; value: unknown } }[] = [];
-  const reading = (async () => {
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      const blocks = buffer.split('\n\n');
-      buffer = blocks.pop()!;
-      for (const block of blocks) {
-        const parsed = parseEventBlock(block);
-        if (parsed) events.push(parsed as (typeof events)[number]);
-      }
-    }
-  })().catch(() => undefined);
+  const { events, done: reading } = readEventStream<{ event: string; data: { topic: string; key: string; value: unknown } }>(response);
   return {
     events,
     async stop() {

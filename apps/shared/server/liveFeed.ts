@@ -1,17 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '@meridian/log';
+import type { FeedMessage } from '../feedMessage.ts';
 
-export interface FeedMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string;
-  timestamp: string;
-  headers: Record<string, string>;
-  /** The record value, parsed as JSON when it is JSON (event envelopes are), else the text. */
-  value: unknown;
-}
+export type { FeedMessage };
 
 export function toFeedMessage(message: Message): FeedMessage {
   const text = message.value?.toString() ?? '';

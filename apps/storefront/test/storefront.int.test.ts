@@ -9,7 +9,7 @@ import { createTokenIssuer } from '@meridian/auth';
 import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { startService, type RunningService } from '@meridian/service';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
-import { parseEventBlock } from '../../shared/web/api.ts';
+import { readEventStream } from '../../shared/test/eventStream.ts';
 import { startStandIns } from '../../shared/test/standIns.ts';
 import { storefrontService } from '../server/service.ts';
 
@@ -123,22 +123,7 @@ test('the order stream sends the snapshot, then the outcome published on orders.
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
 
-  const events: { event: string; data: unknown }[] = [];
-  const reading = (async () => {
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      const blocks = buffer.split('\n\n');
-      buffer = blocks.pop()!;
-      for (const block of blocks) {
-        const parsed = parseEventBlock(block);
-        if (parsed) events.push(parsed);
-      }
-    }
-  })();
+  const { events, done: reading } = readEventStream(response);
   await waitFor(() => events.length >= 1, { message: 'snapshot' });
   assert.deepEqual(events[0], { event: 'snapshot', data: { id: orderId, status: 'PENDING' } });
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { TProperties } from 'typebox';
 import { createEnvelope, type EventEnvelope, type EventVersion, InvalidEventError, physicalTopic, schemaErrors } from '@meridian/messaging';
 import { startService, type RunningService, type ServiceDefinition } from '@meridian/service';
-import { createTempDatabase, infra, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, infra, serviceEnv, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
 import { identityService } from '../../../services/identity/src/service.ts';
 
 const staff = { email: 'staff@pact.test', password: 'staff-pact-password' };
@@ -18,18 +18,8 @@ interface Started {
 
 async function start<P extends TProperties>(def: ServiceDefinition<P>, ns: string, env: Record<string, string>): Promise<Started> {
   const db = await createTempDatabase(`pact_${def.name}`);
-  const { kafkaBrokers, redisUrl, etcdEndpoints } = infra();
   try {
-    const running = await startService(def, {
-      DATABASE_URL: db.url,
-      MERIDIAN_NAMESPACE: ns,
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      REDIS_URL: redisUrl,
-      ETCD_ENDPOINTS: etcdEndpoints.join(','),
-      PORT: '0',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      ...env,
-    });
+    const running = await startService(def, serviceEnv({ databaseUrl: db.url, ns }, env));
     return { running, db };
   } catch (error) {
     await db.drop();

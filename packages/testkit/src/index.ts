@@ -20,6 +20,24 @@ export function infra(env: NodeJS.ProcessEnv = process.env): InfraUrls {
   };
 }
 
+/**
+ * The env a service started by a test runs with: its database and namespace, the infrastructure of
+ * `infra()`, a free port and `LOG_LEVEL` (default warn); `overrides` win.
+ */
+export function serviceEnv(options: { databaseUrl: string; ns: string }, overrides: Record<string, string> = {}): Record<string, string> {
+  const { kafkaBrokers, redisUrl, etcdEndpoints } = infra();
+  return {
+    DATABASE_URL: options.databaseUrl,
+    MERIDIAN_NAMESPACE: options.ns,
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    REDIS_URL: redisUrl,
+    ETCD_ENDPOINTS: etcdEndpoints.join(','),
+    PORT: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...overrides,
+  };
+}
+
 /** The running platform's gateway (set by the `system` stage of `npm test`). */
 export function gatewayUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.GATEWAY_URL || 'http://127.0.0.1:8080';

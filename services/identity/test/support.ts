@@ -1,7 +1,7 @@
 // Helpers for the identity and catalog integration tests: in-process services on real infrastructure.
 import { Consumer, type Message } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
-import { createTempDatabase, infra, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, infra, serviceEnv, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
 import { deleteNamespaceTopics } from '@meridian/testkit/services';
 import { startService, type RunningService, type ServiceDefinition } from '@meridian/service';
 import type { TProperties } from 'typebox';
@@ -21,17 +21,7 @@ export async function startTestService<P extends TProperties>(
   keepDb?: TempDatabase,
 ): Promise<TestService> {
   const db = keepDb ?? (await createTempDatabase(`${def.name}_test`));
-  const { kafkaBrokers, redisUrl, etcdEndpoints } = infra();
-  const running = await startService(def, {
-    DATABASE_URL: db.url,
-    MERIDIAN_NAMESPACE: ns,
-    KAFKA_BROKERS: kafkaBrokers.join(','),
-    REDIS_URL: redisUrl,
-    ETCD_ENDPOINTS: etcdEndpoints.join(','),
-    PORT: '0',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    ...env,
-  });
+  const running = await startService(def, serviceEnv({ databaseUrl: db.url, ns }, env));
   return { url: running.url, running, db, stop: () => running.stop() };
 }
 

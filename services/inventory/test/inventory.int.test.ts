@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@meridian/service';
-import { createTempDatabase, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, uniqueName, waitFor, type TempDatabase, serviceEnv } from '@meridian/testkit';
 import { inventoryService } from '../src/service.ts';
 import { createInventory } from '../src/inventory.ts';
 import { inventoryEvents } from '../src/events/publish.ts';
@@ -26,13 +26,7 @@ before(async () => {
   authority = await startTokenAuthority(ns);
   staffToken = await authority.issuer.issue({ sub: randomUUID(), email: 'staff@example.com', role: 'staff' });
   customerToken = await authority.issuer.issue({ sub: randomUUID(), email: 'carol@example.com', role: 'customer' });
-  service = await startService(inventoryService(), {
-    DATABASE_URL: db.url,
-    MERIDIAN_NAMESPACE: ns,
-    PORT: '0',
-    RESERVATION_SWEEP_INTERVAL_MS: '200',
-    LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent',
-  });
+  service = await startService(inventoryService(), serviceEnv({ databaseUrl: db.url, ns }, { RESERVATION_SWEEP_INTERVAL_MS: '200', LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent' }));
   producer = createTestProducer();
   stock = await startReading(`${ns}.inventory.stock`);
 });

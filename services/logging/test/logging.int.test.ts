@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { createKafkaLogShipper, createLogger } from '@meridian/log';
 import { startService, type RunningService } from '@meridian/service';
 import { withSpan } from '@meridian/telemetry';
-import { createTempDatabase, infra, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, infra, uniqueName, waitFor, type TempDatabase, serviceEnv } from '@meridian/testkit';
 import { deleteOlderThan, insertEntries } from '../src/db/entries.ts';
 import { createLogIndexer } from '../src/events/indexer.ts';
 import { loggingService } from '../src/service.ts';
@@ -26,12 +26,7 @@ before(async () => {
   authority = await startTokenAuthority(ns);
   tokens.staff = await authority.issuer.issue({ sub: randomUUID(), email: 'ops@example.com', role: 'staff' });
   tokens.customer = await authority.issuer.issue({ sub: randomUUID(), email: 'c@example.com', role: 'customer' });
-  service = await startService(loggingService(), {
-    DATABASE_URL: db.url,
-    MERIDIAN_NAMESPACE: ns,
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent',
-  });
+  service = await startService(loggingService(), serviceEnv({ databaseUrl: db.url, ns }, { LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent' }));
 });
 
 after(async () => {

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@meridian/service';
-import { createTempDatabase, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, uniqueName, waitFor, type TempDatabase, serviceEnv } from '@meridian/testkit';
 import { notificationsService } from '../src/service.ts';
 import { createTestProducer, deleteNamespaceTopics, envelope, startTokenAuthority } from './support.ts';
 
@@ -26,12 +26,7 @@ before(async () => {
   tokens.dave = await authority.issuer.issue({ sub: dave, email: 'dave@example.com', role: 'customer' });
   tokens.erin = await authority.issuer.issue({ sub: erin, email: 'erin@example.com', role: 'customer' });
   tokens.staff = await authority.issuer.issue({ sub: randomUUID(), email: 'ops@example.com', role: 'staff' });
-  service = await startService(notificationsService(), {
-    DATABASE_URL: db.url,
-    MERIDIAN_NAMESPACE: ns,
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent',
-  });
+  service = await startService(notificationsService(), serviceEnv({ databaseUrl: db.url, ns }, { LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent' }));
   producer = createTestProducer();
 });
 

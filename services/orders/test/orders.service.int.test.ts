@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@meridian/service';
-import { createTempDatabase, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, uniqueName, waitFor, type TempDatabase, serviceEnv } from '@meridian/testkit';
 import { ordersService } from '../src/service.ts';
 import { createTestProducer, deleteNamespaceTopics, envelope, startReading, startTokenAuthority } from './support.ts';
 
@@ -24,12 +24,7 @@ before(async () => {
   db = await createTempDatabase('orders_svc');
   authority = await startTokenAuthority(ns);
   token = await authority.issuer.issue({ sub: customerId, email: 'carol@example.com', role: 'customer' });
-  service = await startService(ordersService(), {
-    DATABASE_URL: db.url,
-    MERIDIAN_NAMESPACE: ns,
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent',
-  });
+  service = await startService(ordersService(), serviceEnv({ databaseUrl: db.url, ns }, { LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent' }));
   producer = createTestProducer();
   ordersTopic = await startReading(`${ns}.orders.events`);
 });

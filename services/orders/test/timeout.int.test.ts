@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@meridian/service';
-import { createTempDatabase, uniqueName, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, uniqueName, type TempDatabase, serviceEnv } from '@meridian/testkit';
 import { ordersService } from '../src/service.ts';
 import { deleteNamespaceTopics, startReading, startTokenAuthority } from './support.ts';
 
@@ -15,14 +15,7 @@ let authority: Awaited<ReturnType<typeof startTokenAuthority>>;
 before(async () => {
   db = await createTempDatabase('orders_timeout');
   authority = await startTokenAuthority(ns);
-  service = await startService(ordersService(), {
-    DATABASE_URL: db.url,
-    MERIDIAN_NAMESPACE: ns,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    ORDER_TIMEOUT_SECONDS: '1',
-    ORDER_SWEEP_INTERVAL_MS: '200',
-  });
+  service = await startService(ordersService(), serviceEnv({ databaseUrl: db.url, ns }, { LOG_LEVEL: 'silent', ORDER_TIMEOUT_SECONDS: '1', ORDER_SWEEP_INTERVAL_MS: '200' }));
 });
 
 after(async () => {

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@meridian/service';
-import { createTempDatabase, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
+import { createTempDatabase, uniqueName, waitFor, type TempDatabase, serviceEnv } from '@meridian/testkit';
 import { paymentsService } from '../src/service.ts';
 import { createSimulatedProvider, type PaymentProvider } from '../src/provider.ts';
 import { createTestProducer, deleteNamespaceTopics, envelope, startReading, startTokenAuthority } from './support.ts';
@@ -31,14 +31,7 @@ const countingProvider: PaymentProvider = {
 before(async () => {
   db = await createTempDatabase('payments_svc');
   authority = await startTokenAuthority(ns);
-  service = await startService(paymentsService({ provider: countingProvider }), {
-    DATABASE_URL: db.url,
-    MERIDIAN_NAMESPACE: ns,
-    PORT: '0',
-    PAYMENT_PROVIDER_TIMEOUT_MS: '150',
-    PAYMENT_RETRY_BASE_MS: '50',
-    LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent',
-  });
+  service = await startService(paymentsService({ provider: countingProvider }), serviceEnv({ databaseUrl: db.url, ns }, { PAYMENT_PROVIDER_TIMEOUT_MS: '150', PAYMENT_RETRY_BASE_MS: '50', LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent' }));
   producer = createTestProducer();
   payments = await startReading(`${ns}.payments.events`);
 });

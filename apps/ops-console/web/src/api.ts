@@ -16,16 +16,10 @@ export interface Instance {
   apiVersions: string[];
   startedAt: string;
 }
-export interface TailMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string;
-  timestamp: string;
-  headers: Record<string, string>;
-  value: unknown;
-}
+/** A Kafka record of the live tail. */
+export type TailMessage = FeedMessage;
 
+import type { FeedMessage } from '../../../shared/feedMessage.ts';
 import type { LogEntry, Page } from '../../../shared/web/types.ts';
 
 export type { LogEntry };
