@@ -11,3 +11,4 @@ export type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 export { anyText, isBigintId, isTimestamp, isUuid, keysetCursor, uuidPattern } from './cursor.ts';
 export type { CursorCodec, CursorField, KeysetCursor } from './cursor.ts';
 export { registerFormats } from './formats.ts';
+export { registerMetricsRoute, requestIdOf, sendProblem } from './conventions.ts';

@@ -16,8 +16,8 @@ import { withLogContext } from '@meridian/log';
 import type { Logger } from '@meridian/log';
 import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
 import { answerClientError } from './clientError.ts';
-import { ensureHttpMetrics, metricsRegistry } from './metrics.ts';
-import { HttpProblem, OverloadedProblem, toProblem } from './problem.ts';
+import { registerMetricsRoute, requestIdOf, sendProblem as sendProblemAnswer } from './conventions.ts';
+import { ensureHttpMetrics } from './metrics.ts';
 import { createReadiness } from './readiness.ts';
 import type { Readiness, ReadinessCheck } from './readiness.ts';
 
@@ -54,7 +54,6 @@ interface RequestScope {
 }
 
 const scopes = new WeakMap<IncomingMessage, RequestScope>();
-const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /** Runs `fn` in the request's trace and log context (needed in callbacks Node detaches from it). */
 function inRequestScope<T>(request: FastifyRequest, fn: () => T): T {
@@ -66,8 +65,7 @@ function inRequestScope<T>(request: FastifyRequest, fn: () => T): T {
 // and Fastify log line of the request runs inside them.
 function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const server = createServer((req, res) => {
-    const incoming = req.headers['x-request-id'];
-    const reqId = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    const reqId = requestIdOf(req.headers);
     res.setHeader('x-request-id', reqId);
     const span = startSpan(`HTTP ${req.method}`, { 'http.request.method': req.method ?? '', 'url.path': req.url ?? '' }, {
       kind: SpanKind.SERVER,
@@ -137,19 +135,9 @@ class RequestLogs extends LogController {
   }
 }
 
+/** The chassis' problem answers, logged in the request's trace and log context. */
 function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown) {
-  const body = toProblem(error, request.url);
-  if ((error as { code?: string } | undefined)?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    body.detail = `Unsupported content type: ${request.headers['content-type'] ?? '(none)'}`;
-  }
-  if (error instanceof OverloadedProblem) reply.header('retry-after', String(error.retryAfterSeconds));
-  inRequestScope(request, () => {
-    // A problem the code chose to answer is expected: one line, no stack. Anything else at 5xx is a bug.
-    if (body.status >= 500 && !(error instanceof HttpProblem)) request.log.error({ err: error }, 'request failed');
-    else if (body.status >= 500) request.log.warn({ problem: body.type, status: body.status, detail: body.detail }, 'request refused');
-    else request.log.debug({ problem: body.type, detail: body.detail }, 'request rejected');
-  });
-  return reply.code(body.status).type('application/problem+json').send(JSON.stringify(body));
+  return sendProblemAnswer(request, reply, error, (fn) => inRequestScope(request, fn));
 }
 
 /**
@@ -266,8 +254,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     const report = await readiness.run();
     return reply.code(report.status === 'ready' ? 200 : 503).send(report);
   });
-  app.get('/metrics', hidden, async (_request, reply) =>
-    reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
-  );
+  registerMetricsRoute(app);
   return app;
 }

@@ -1,8 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
-import { accessLogFrom, answerClientError, ensureHttpMetrics, HttpProblem, metricsRegistry, OverloadedProblem, overloaded, problem, toProblem } from '@meridian/http';
+import {
+  accessLogFrom,
+  answerClientError,
+  ensureHttpMetrics,
+  metricsRegistry,
+  overloaded,
+  problem,
+  registerMetricsRoute,
+  requestIdOf,
+  sendProblem as sendProblemAnswer,
+} from '@meridian/http';
+import { withLogContext } from '@meridian/log';
 import { Counter } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,19 +35,9 @@ export interface GatewayOptions {
   maxInFlightPerService?: number;
 }
 
-const requestIdPattern = /^[\w.:-]{1,128}$/;
-
+/** Problem answers in the request's log context (the gateway keeps no child logger per request). */
 function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const body = toProblem(error, request.url);
-  // 503 means "not now": the client may try again shortly.
-  if (body.status === 503) reply.header('retry-after', String(error instanceof OverloadedProblem ? error.retryAfterSeconds : 1));
-  if (body.status >= 500 && error instanceof HttpProblem) {
-    // An answer the gateway chose (no instance, overload, upstream unreachable): one line, no stack.
-    request.log.warn({ reqId: request.id, status: body.status, problem: body.type, detail: body.detail }, 'gateway answered with a problem');
-  } else if (body.status >= 500) {
-    request.log.error({ err: error, reqId: request.id, status: body.status }, 'gateway failed');
-  }
-  return reply.code(body.status).type('application/problem+json').send(body);
+  return sendProblemAnswer(request, reply, error, (fn) => withLogContext({ reqId: request.id }, fn));
 }
 
 /** The gateway's HTTP app: prefix routing to discovered instances, plus an aggregate `/healthz`. */
@@ -54,12 +54,9 @@ export function buildGateway({
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
     logController: new LogController({ disableRequestLogging: true }),
-    // The client's x-request-id when well-formed (the same rule as @meridian/http), else a new one.
+    // The client's x-request-id when well-formed, else a new one (the rule of every Meridian server).
     requestIdHeader: false,
-    genReqId: (req) => {
-      const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
-    },
+    genReqId: (req) => requestIdOf(req.headers),
     // Request ids go into log lines as a field; a child logger per proxied request is avoidable cost.
     childLoggerFactory: (parent) => parent,
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
@@ -90,7 +87,7 @@ export function buildGateway({
     done();
   });
 
-  app.get('/metrics', async (_request, reply) => reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()));
+  registerMetricsRoute(app);
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
