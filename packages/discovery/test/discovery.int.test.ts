@@ -311,3 +311,22 @@ describe('service client', () => {
     await assert.rejects(createServiceClient(resolver, 'orders').request('/x'), ServiceUnavailableError);
   });
 });
+
+test('a watch held open far past the per-call timeout logs nothing and still delivers a change', async () => {
+  const ns = uniqueName('quiet');
+  const lines: { level: string; msg: string }[] = [];
+  const record = (level: string) => (_obj: object, msg?: string) => void lines.push({ level, msg: msg ?? '' });
+  const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  // The only timeout left on the watch bounds opening it: 200 ms here, against etcd's 5 minute default idle.
+  const resolver = createResolver({ endpoints: etcdEndpoints, ns, logger, requestTimeoutMs: 200, maxBackoffMs: 200 });
+  await resolver.start();
+  cleanups.push(() => resolver.stop());
+  // Nothing changes in this namespace for ten times the timeout: a body timeout would have cut the stream.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  assert.deepEqual(lines.filter((l) => l.level === 'warn' || l.level === 'error'), [], 'no warning while idle');
+  assert.ok(!lines.some((l) => l.msg.includes('resynchronised')), 'the watch was never reopened');
+  const late = instance('late-comer');
+  await registered(ns, late);
+  await waitFor(() => resolver.instances('late-comer').length === 1, { timeoutMs: 5_000, message: 'the change through the idle watch' });
+  assert.deepEqual(lines.filter((l) => l.level === 'warn' || l.level === 'error'), []);
+});
