@@ -6,32 +6,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** A catalog product (`/api/v2/products`). */
-export interface Product {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  price: { amount: number; currency: string };
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+// Generated from the services' OpenAPI documents (`npm run api:types`), so the compiler checks the apps against what the services answer.
+export type { AdminOrder, LogEntry, Notification, Product, StockLevel } from './api.generated.ts';
+import type { AdminOrder } from './api.generated.ts';
 
-/** One line of the logging service's index (`/api/v1/ops/logs`). */
-export interface LogEntry {
-  id: string;
-  time: string;
-  service: string;
-  level: string;
-  instance: string | null;
-  msg: string;
-  traceId: string | null;
-  spanId: string | null;
-  reqId: string | null;
-  data: Record<string, unknown>;
-}
+/** An order as a list shows it (the detail adds its event history). */
+export type OrderSummary = Omit<AdminOrder, 'history'>;
 
 /** `?a=1&b=x` from the defined, non-empty parameters; '' when there are none. */
 export const query = (params: Record<string, string | number | boolean | undefined>) => {

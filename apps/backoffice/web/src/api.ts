@@ -1,8 +1,8 @@
 import { request } from '../../../shared/web/api.ts';
 import { createSessionStore } from '../../../shared/web/session.ts';
-import { type LogEntry, type Page, type Product, query } from '../../../shared/web/types.ts';
+import { type AdminOrder, type LogEntry, type Notification, type OrderSummary, type Page, type Product, query, type StockLevel } from '../../../shared/web/types.ts';
 
-export { type LogEntry, type Page, type Product, query };
+export { type LogEntry, type Notification, type Page, type Product, query, type StockLevel };
 
 export const session = createSessionStore('meridian.backoffice.token');
 const token = () => session.get()?.token ?? null;
@@ -14,46 +14,8 @@ export interface ProductInput {
   category: string;
   price: { amount: number; currency: string };
 }
-export interface StockLevel {
-  productId: string;
-  available: number;
-  reserved: number;
-}
-export interface Order {
-  id: string;
-  customerId: string;
-  status: string;
-  reason?: string;
-  items: { productId: string; sku: string; name: string; quantity: number; unitPriceCents: number; lineTotalCents?: number }[];
-  totalCents: number;
-  currency: string;
-  createdAt: string;
-  updatedAt: string;
-  /** Trace id of the request that placed it: every log line of its saga carries it. */
-  traceId?: string;
-}
-export interface HistoryEntry {
-  eventId: string;
-  type: string;
-  version: number;
-  source: string;
-  direction: 'in' | 'out';
-  outcome: 'applied' | 'recorded' | 'ignored';
-  note?: string;
-  data: unknown;
-  recordedAt: string;
-}
-export interface Notification {
-  id: string;
-  orderId: string;
-  customerId: string;
-  channel: string;
-  recipient: string;
-  template: string;
-  subject: string;
-  body: string;
-  createdAt: string;
-}
+export type Order = OrderSummary;
+export type HistoryEntry = AdminOrder['history'][number];
 
 export const api = {
   products: (params: { q?: string; includeInactive?: boolean; cursor?: string; limit?: number }, signal?: AbortSignal) =>
@@ -70,7 +32,7 @@ export const api = {
     request<StockLevel>(`/api/v1/inventory/${productId}`, { method: 'PUT', body: { available }, token: token() }),
   orders: (filters: { status?: string; customerId?: string; from?: string; to?: string; cursor?: string }, signal?: AbortSignal) =>
     request<Page<Order>>(`/api/v1/admin/orders${query({ ...filters, limit: 25 })}`, { token: token(), signal }),
-  order: (id: string, signal?: AbortSignal) => request<Order & { history: HistoryEntry[] }>(`/api/v1/admin/orders/${id}`, { token: token(), signal }),
+  order: (id: string, signal?: AbortSignal) => request<AdminOrder>(`/api/v1/admin/orders/${id}`, { token: token(), signal }),
   /** Every log line of a trace, oldest first (the logging service, through the gateway). */
   traceLogs: (traceId: string, signal?: AbortSignal) =>
     request<Page<LogEntry>>(`/api/v1/ops/logs${query({ traceId, order: 'asc', limit: 500 })}`, { token: token(), signal }),

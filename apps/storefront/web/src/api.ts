@@ -1,6 +1,6 @@
 import { request } from '../../../shared/web/api.ts';
 import { createSessionStore } from '../../../shared/web/session.ts';
-import { type Page, type Product, query } from '../../../shared/web/types.ts';
+import { type OrderSummary, type Page, type Product, query } from '../../../shared/web/types.ts';
 
 export type { Page, Product };
 
@@ -17,16 +17,8 @@ export interface CartLine {
   productId: string;
   quantity: number;
 }
-export interface Order {
-  id: string;
-  status: 'PENDING' | 'CONFIRMED' | 'CANCELLED';
-  reason?: string;
-  items: { productId: string; sku: string; name: string; quantity: number; unitPriceCents: number }[];
-  totalCents: number;
-  currency: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A customer's order (the same shape as the back office's list, which also carries the trace id). */
+export type Order = Omit<OrderSummary, 'traceId'>;
 
 
 export const api = {
