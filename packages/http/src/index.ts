@@ -5,7 +5,7 @@ export { fieldErrors, HttpProblem, overloaded, OverloadedProblem, Problem, probl
 export type { FieldError, ProblemDetails } from './problem.ts';
 export { createReadiness } from './readiness.ts';
 export type { CheckResult, Readiness, ReadinessCheck, ReadinessReport } from './readiness.ts';
-export { ensureHttpMetrics, metricsRegistry } from './metrics.ts';
+export { collectedGauge, counterOf, ensureHttpMetrics, gaugeOf, histogramOf, metricsRegistry } from './metrics.ts';
 export type { HttpMetrics } from './metrics.ts';
 export type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 export { anyText, isBigintId, isTimestamp, isUuid, keysetCursor, uuidPattern } from './cursor.ts';

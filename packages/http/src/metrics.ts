@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, register } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
 import type { Registry } from 'prom-client';
 
 /**
@@ -35,4 +35,35 @@ export function ensureHttpMetrics(): HttpMetrics {
     };
   }
   return httpMetrics;
+}
+
+/*
+ * How a service registers its metrics, one rule each:
+ * - counters, gauges and histogram it updates: registered once per registry and reused by a service
+ *   started again in the same process (tests do), so counts are never split over two objects;
+ * - gauges read when scraped (`collect`): replaced, because the reading belongs to the running instance.
+ */
+export function counterOf<L extends string = never>(registry: Registry, name: string, help: string, labelNames: L[] = []): Counter<L> {
+  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+export function gaugeOf<L extends string = never>(registry: Registry, name: string, help: string, labelNames: L[] = []): Gauge<L> {
+  return (registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+export function histogramOf<L extends string = never>(registry: Registry, name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
+  return (registry.getSingleMetric(name) as Histogram<L> | undefined) ?? new Histogram({ name, help, labelNames, buckets, registers: [registry] });
+}
+
+/** A gauge whose value is read at each scrape; replaces one of the same name. */
+export function collectedGauge(registry: Registry, name: string, help: string, read: () => number | Promise<number>): Gauge {
+  registry.removeSingleMetric(name);
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.set(await read());
+    },
+  });
 }

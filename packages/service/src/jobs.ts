@@ -1,7 +1,8 @@
 // Periodic work of a service (`jobs` in its definition): each job runs, waits `everyMs` after the run
 // ended, and runs again; `singleton` jobs run on one instance at a time; every run is counted and
 // timed; a stop waits for the run in progress.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { counterOf, histogramOf } from '@meridian/http';
 import type { Sql } from '@meridian/db';
 import type { Logger } from '@meridian/log';
 
@@ -28,12 +29,9 @@ export interface RunningJobs {
 type Result = 'ok' | 'failed' | 'skipped';
 
 function jobMetrics(registry: Registry) {
-  const existing = registry.getSingleMetric('service_job_runs_total') as Counter<'job' | 'result'> | undefined;
   return {
-    runs: existing ?? new Counter({ name: 'service_job_runs_total', help: 'Runs of periodic jobs, by result (skipped: a singleton running elsewhere)', labelNames: ['job', 'result'], registers: [registry] }),
-    seconds:
-      (registry.getSingleMetric('service_job_duration_seconds') as Histogram<'job'> | undefined) ??
-      new Histogram({ name: 'service_job_duration_seconds', help: 'Duration of periodic job runs', labelNames: ['job'], buckets: [0.01, 0.05, 0.25, 1, 5, 30], registers: [registry] }),
+    runs: counterOf(registry, 'service_job_runs_total', 'Runs of periodic jobs, by result (skipped: a singleton running elsewhere)', ['job', 'result']),
+    seconds: histogramOf(registry, 'service_job_duration_seconds', 'Duration of periodic job runs', ['job'], [0.01, 0.05, 0.25, 1, 5, 30]),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from '@meridian/log';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
 import {
   accessLogFrom,
+  counterOf,
   answerClientError,
   ensureHttpMetrics,
   metricsRegistry,
@@ -13,7 +14,6 @@ import {
   sendProblem as sendProblemAnswer,
 } from '@meridian/http';
 import { withLogContext } from '@meridian/log';
-import { Counter } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { registerEventDocs } from './eventDocs.ts';
@@ -66,9 +66,7 @@ export function buildGateway({
   app.addHook('onClose', async () => proxy.close());
   const metrics = {
     ...ensureHttpMetrics(),
-    refused:
-      (metricsRegistry.getSingleMetric('gateway_requests_refused_total') as Counter<'service'> | undefined) ??
-      new Counter({ name: 'gateway_requests_refused_total', help: 'Requests refused with 503 because too many were in flight to the service', labelNames: ['service'], registers: [metricsRegistry] }),
+    refused: counterOf(metricsRegistry, 'gateway_requests_refused_total', 'Requests refused with 503 because too many were in flight to the service', ['service']),
   };
 
   app.addHook('onRequest', (request, reply, done) => {

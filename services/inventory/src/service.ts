@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { Gauge } from 'prom-client';
+import { collectedGauge } from '@meridian/http';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { inventoryRoutes } from './api/routes.ts';
 import { countActiveReservations } from './db/queries.ts';
@@ -32,15 +32,9 @@ export function inventoryService(): ServiceDefinition<typeof configSchema> {
     ],
     routes: (app, ctx) => inventoryRoutes(app, { sql: ctx.sql, inventory: inventoryOf(ctx), auth: ctx.auth }),
     onStart(ctx) {
-      ctx.metrics.removeSingleMetric('inventory_active_reservations');
-      new Gauge({
-        name: 'inventory_active_reservations',
-        help: 'Reservations held for orders not yet confirmed, cancelled or expired',
-        registers: [ctx.metrics],
-        async collect() {
-          this.set(await countActiveReservations(ctx.sql));
-        },
-      });
+      collectedGauge(ctx.metrics, 'inventory_active_reservations', 'Reservations held for orders not yet confirmed, cancelled or expired', () =>
+        countActiveReservations(ctx.sql),
+      );
     },
     jobs: (ctx) => [
       {

@@ -1,10 +1,7 @@
-import { Counter, type Registry } from 'prom-client';
+import { counterOf } from '@meridian/http';
+import type { Counter, Registry } from 'prom-client';
 
 /** `notifications_created_total{template}`, registered once per registry. */
 export function createdCounter(registry: Registry): Counter<'template'> {
-  const name = 'notifications_created_total';
-  return (
-    (registry.getSingleMetric(name) as Counter<'template'> | undefined) ??
-    new Counter({ name, help: 'Notifications recorded, by template', labelNames: ['template'], registers: [registry] })
-  );
+  return counterOf(registry, 'notifications_created_total', 'Notifications recorded, by template', ['template']);
 }

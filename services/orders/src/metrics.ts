@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { counterOf, gaugeOf } from '@meridian/http';
+import type { Counter, Gauge, Registry } from 'prom-client';
 
 export interface OrderMetrics {
   placed: Counter;
@@ -13,11 +14,8 @@ export interface OrderMetrics {
 
 /** The business metrics, registered once per registry (a test may start the service twice). */
 export function createOrderMetrics(registry: Registry): OrderMetrics {
-  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> =>
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
-    new Counter({ name, help, labelNames, registers: [registry] });
-  const gauge = (name: string, help: string): Gauge =>
-    (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers: [registry] });
+  const counter = <L extends string = never>(name: string, help: string, labelNames: L[] = []) => counterOf(registry, name, help, labelNames);
+  const gauge = (name: string, help: string) => gaugeOf(registry, name, help);
   return {
     placed: counter('orders_placed_total', 'Orders accepted'),
     confirmed: counter('orders_confirmed_total', 'Orders confirmed'),

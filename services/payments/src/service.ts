@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { collectedGauge, counterOf } from '@meridian/http';
 import type { ServiceContext, ServiceDefinition } from '@meridian/service';
 import { paymentRoutes } from './api/routes.ts';
 import { createAuthorizer, type Authorize } from './authorizer.ts';
@@ -36,40 +36,14 @@ function resilientAuthorizer(ctx: Ctx, provider: PaymentProvider): Authorize {
     maxAttempts: c.PAYMENT_MAX_ATTEMPTS,
     backoff: { baseMs: c.PAYMENT_RETRY_BASE_MS, maxMs: 10 * c.PAYMENT_RETRY_BASE_MS },
   });
-  const decisions = replace(ctx.metrics, 'payments_decisions_total', () =>
-    new Counter({ name: 'payments_decisions_total', help: 'Payment decisions', labelNames: ['status', 'reason'], registers: [ctx.metrics] }),
-  );
-  replace(ctx.metrics, 'payment_provider_circuit_state', () =>
-    new Gauge({
-      name: 'payment_provider_circuit_state',
-      help: 'Provider circuit breaker: 0 closed, 1 half-open, 2 open',
-      registers: [ctx.metrics],
-      collect() {
-        this.set(circuitStates[authorizer.circuitState()]);
-      },
-    }),
-  );
-  replace(ctx.metrics, 'payment_provider_in_flight', () =>
-    new Gauge({
-      name: 'payment_provider_in_flight',
-      help: 'Provider calls in flight (bulkhead)',
-      registers: [ctx.metrics],
-      collect() {
-        this.set(authorizer.inFlight());
-      },
-    }),
-  );
+  const decisions = counterOf(ctx.metrics, 'payments_decisions_total', 'Payment decisions', ['status', 'reason']);
+  collectedGauge(ctx.metrics, 'payment_provider_circuit_state', 'Provider circuit breaker: 0 closed, 1 half-open, 2 open', () => circuitStates[authorizer.circuitState()]);
+  collectedGauge(ctx.metrics, 'payment_provider_in_flight', 'Provider calls in flight (bulkhead)', () => authorizer.inFlight());
   return async (request) => {
     const decision = await authorizer.authorize(request);
     decisions.inc({ status: decision.status, reason: decision.status === 'declined' ? decision.reason : '' });
     return decision;
   };
-}
-
-/** Registers a metric, replacing one of the same name (a service restarted in the same process). */
-function replace<M>(registry: Registry, name: string, create: () => M): M {
-  registry.removeSingleMetric(name);
-  return create();
 }
 
 /** The payments service; `provider` defaults to the simulated one. */

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Sql } from 'postgres';
-import { Counter, register as globalRegistry, type Registry } from 'prom-client';
+import { counterOf } from '@meridian/http';
+import { type Counter, register as globalRegistry, type Registry } from 'prom-client';
 import type { Logger } from '@meridian/log';
 import { logsTopic } from '@meridian/log';
 import { physicalTopic } from '@meridian/messaging';
@@ -30,9 +31,7 @@ export interface LogIndexer {
   stop(): Promise<void>;
 }
 
-function counter(registry: Registry, name: string, help: string): Counter {
-  return (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, registers: [registry] });
-}
+const counter = (registry: Registry, name: string, help: string): Counter => counterOf(registry, name, help);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
