@@ -69,6 +69,7 @@ export function buildService(name: string, out: string): BuildResult {
   const units = new Map<string, Unit>([[serviceDir, { dir: serviceDir, outDir: out }]]);
   const unitOf = (file: string) => [...units.values()].filter((u) => file.startsWith(`${u.dir}${sep}`)).sort((a, b) => b.dir.length - a.dir.length)[0];
   const npm = new Map<string, string>(); // package dir → artifact dir
+  const withDependenciesAdded = new Set<string>(); // of those, the ones whose dependencies are copied too
   const imported = new Set<string>(); // npm packages the code imports itself
   const queue = [entry];
   const compiled = new Set<string>();
@@ -76,11 +77,13 @@ export function buildService(name: string, out: string): BuildResult {
   function addNpmPackage(specifier: string, fromDir: string, withDependencies = true): void {
     const dir = resolvePackage(packageName(specifier), fromDir);
     if (!dir) throw new Error(`cannot resolve ${specifier} from ${relative(repoRoot, fromDir)}`);
-    if (npm.has(dir)) return;
-    const owner = unitOf(dir);
-    const outDir = owner ? join(owner.outDir, relative(owner.dir, dir)) : join(out, relative(repoRoot, dir));
-    npm.set(dir, outDir);
-    if (!withDependencies) return; // only its files are read
+    if (!npm.has(dir)) {
+      const owner = unitOf(dir);
+      npm.set(dir, owner ? join(owner.outDir, relative(owner.dir, dir)) : join(out, relative(repoRoot, dir)));
+    }
+    // A package only read as files needs no dependencies; once imported as a module it needs them all.
+    if (!withDependencies || withDependenciesAdded.has(dir)) return;
+    withDependenciesAdded.add(dir);
     const pkg = readJson(join(dir, 'package.json'));
     const needed = { ...pkg.dependencies, ...pkg.optionalDependencies };
     for (const dep of Object.keys(needed)) {

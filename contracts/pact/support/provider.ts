@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import type { TProperties } from 'typebox';
-import { createEnvelope, type EventEnvelope, type EventVersion, InvalidEventError, physicalTopic, schemaErrors } from '@meridian/messaging';
+import { assertEventData, createEnvelope, type EventEnvelope, type EventVersion, physicalTopic } from '@meridian/messaging';
 import { startService, type RunningService, type ServiceDefinition } from '@meridian/service';
 import { createTempDatabase, infra, serviceEnv, uniqueName, waitFor, type TempDatabase } from '@meridian/testkit';
 import { identityService } from '../../../services/identity/src/service.ts';
@@ -95,8 +95,7 @@ export async function startProvider<P extends TProperties>(def: ServiceDefinitio
       call,
       async publish(event, key, data) {
         const { type, version } = event;
-        const errors = schemaErrors(event.schema, data);
-        if (errors.length > 0) throw new InvalidEventError(`${type} v${version} ${errors.join('; ')}`);
+        assertEventData(event, data);
         producer ??= new Producer({ clientId: `${ns}.pact`, bootstrapBrokers: infra().kafkaBrokers, serializers: stringSerializers });
         const envelope = createEnvelope({ type, version, source: 'pact-provider-test', key, data });
         await producer.send({

@@ -1,4 +1,4 @@
-import { problemTypeBase } from './problem.ts';
+import { Problem, problemTypeBase } from './problem.ts';
 
 /** What each status means for a client, for responses a route documents without saying. */
 const meanings: Record<string, string> = {
@@ -40,12 +40,6 @@ const examples: Record<string, Record<string, unknown>> = {
 };
 
 /** The problem+json body every service answers with, as documented when a route names no schema of its own. */
-export const problemSchema = {
-  description: 'RFC 9457 problem details',
-  type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' } },
-  additionalProperties: true,
-};
 
 /** Descriptions the tools write when a route says nothing. */
 const placeholders = new Set(['Default Response', 'RFC 9457 problem details']);
@@ -61,7 +55,7 @@ export function documentResponses(response: Record<string, any>): Record<string,
     const problem = Number(status) >= 400;
     const description = own ?? meanings[status] ?? (problem ? 'Problem details (RFC 9457)' : 'OK');
     // A problem documented by its words only gets the problem+json shape every service answers with.
-    const shape = problem && !schema?.type && !schema?.properties && !schema?.$ref ? problemSchema : {};
+    const shape = problem && !schema?.type && !schema?.properties && !schema?.$ref ? Problem : {};
     const example = problem && !schema?.examples ? examples[status] : undefined;
     documented[status] = { ...shape, ...schema, description, ...(example ? { examples: [example] } : {}) };
   }

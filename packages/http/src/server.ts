@@ -6,7 +6,8 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { documentResponses, problemSchema } from './docs.ts';
+import { documentResponses } from './docs.ts';
+import { Problem } from './problem.ts';
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { registerFormats } from './formats.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -173,12 +174,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     const documentsNothing = !schema.response;
     const takesInput = route.url.includes(':') || ['params', 'querystring', 'body', 'headers'].some((part) => schema[part]);
     if (takesInput && !schema.response?.[400] && !schema.response?.['4xx']) {
-      schema.response = { ...schema.response, 400: problemSchema };
+      schema.response = { ...schema.response, 400: Problem };
     }
     // Hooks that may refuse a request (e.g. requireUser: 401) say so in `problemStatuses`.
     const hooks = [route.onRequest, route.preHandler].flat().filter(Boolean) as { problemStatuses?: number[] }[];
     for (const status of hooks.flatMap((hook) => hook.problemStatuses ?? [])) {
-      if (!schema.response?.[status]) schema.response = { ...schema.response, [status]: problemSchema };
+      if (!schema.response?.[status]) schema.response = { ...schema.response, [status]: Problem };
     }
     if (documentsNothing && schema.response) schema.response = { 200: { description: 'OK' }, ...schema.response };
     if (schema.response) schema.response = documentResponses(schema.response);

@@ -1,7 +1,7 @@
 import type { Static, TSchema } from 'typebox';
 import type postgres from 'postgres';
 import type { EventHandler, HandlerContext } from './consumer.ts';
-import { checkEnvelope, type EventEnvelope, InvalidEventError, type SchemaRegistry, schemaErrors } from './envelope.ts';
+import { assertEventData, checkEnvelope, type EventEnvelope, InvalidEventError, type SchemaRegistry } from './envelope.ts';
 import { type CleanupPolicy, defineTopic, type TopicDefinition } from './topics.ts';
 
 /** A topic and the service that owns it (publishes on it and declares it). */
@@ -81,8 +81,7 @@ export function readEvent<E extends EventDescriptor>(value: unknown, events: rea
   if (!descriptor) return undefined;
   const schema = descriptor.versions[envelope.version];
   if (!schema) throw new InvalidEventError(`no schema for ${envelope.type} v${envelope.version}`);
-  const errors = schemaErrors(schema, envelope.data);
-  if (errors.length > 0) throw new InvalidEventError(`${envelope.type} v${envelope.version} ${errors.join('; ')}`);
+  assertEventData({ type: envelope.type, version: envelope.version, schema }, envelope.data);
   return envelope as EventOf<E>;
 }
 
@@ -106,19 +105,15 @@ export function consumerPlan(subscriptions: readonly Subscription[]): {
   handlers: Record<string, EventHandler>;
   registry: SchemaRegistry;
 } {
-  const handlers: Record<string, EventHandler> = {};
-  const registry: SchemaRegistry = {};
-  for (const { event, handler } of subscriptions) {
-    if (Object.hasOwn(handlers, event.type)) throw new Error(`Two handlers for event ${event.type}`);
-    handlers[event.type] = handler;
-    registry[event.type] = event.versions;
-  }
-  return { topics: topicsOf(subscriptions.map((s) => s.event)), handlers, registry };
+  const events = subscriptions.map((s) => s.event);
+  const registry = schemaRegistryOf(events); // throws when a type is subscribed twice
+  const handlers = Object.fromEntries(subscriptions.map((s) => [s.event.type, s.handler]));
+  return { topics: topicsOf(events), handlers, registry };
 }
 
 /** The distinct logical topics of some events, in first-seen order. */
 export function topicsOf(events: readonly EventDescriptor[]): string[] {
-  return [...new Set(events.map((e) => e.topic.name))];
+  return topicDescriptorsOf(events).map((t) => t.name);
 }
 
 /** The distinct topic descriptors of some events, in first-seen order. */

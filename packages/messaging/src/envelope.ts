@@ -69,7 +69,7 @@ export function checkEnvelope(parsed: unknown): EventEnvelope {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidEventError('envelope: expected object');
   }
-  const e = parsed as Record<string, unknown>;
+  const e = parsed as { [K in keyof EventEnvelope]?: unknown };
   const problems: string[] = [];
   if (typeof e.id !== 'string' || !uuidPattern.test(e.id)) problems.push('id: expected uuid');
   if (typeof e.type !== 'string' || e.type === '') problems.push('type: expected non-empty string');
@@ -80,7 +80,7 @@ export function checkEnvelope(parsed: unknown): EventEnvelope {
   if (e.traceparent !== undefined && typeof e.traceparent !== 'string') problems.push('traceparent: expected string');
   if (!('data' in e)) problems.push('data: required');
   if (problems.length > 0) throw new InvalidEventError(`envelope ${problems.join('; ')}`);
-  return { id: e.id, type: e.type, version: e.version, source: e.source, time: e.time, key: e.key, data: e.data, ...(e.traceparent ? { traceparent: e.traceparent } : {}) } as EventEnvelope;
+  return e as EventEnvelope;
 }
 
 const validators = new WeakMap<TSchema, Validator>();
@@ -110,6 +110,13 @@ export function schemaErrors(schema: TSchema, data: unknown): string[] {
 
 /** Throws `InvalidEventError` unless `data` matches the contract schema of `type` v`version`. */
 export function assertValidData(registry: SchemaRegistry, type: string, version: number, data: unknown): void {
-  const errors = dataErrors(registry, type, version, data);
-  if (errors.length > 0) throw new InvalidEventError(`${type} v${version} ${errors.join('; ')}`);
+  const schema = registry[type]?.[version];
+  if (!schema) throw new InvalidEventError(`no schema for ${type} v${version}`);
+  assertEventData({ type, version, schema }, data);
+}
+
+/** Throws `InvalidEventError`, naming every broken field, unless `data` matches this event version's schema. */
+export function assertEventData(event: { type: string; version: number; schema: TSchema }, data: unknown): void {
+  const errors = schemaErrors(event.schema, data);
+  if (errors.length > 0) throw new InvalidEventError(`${event.type} v${event.version} ${errors.join('; ')}`);
 }

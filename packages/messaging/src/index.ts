@@ -1,4 +1,5 @@
 export {
+  assertEventData,
   assertValidData,
   createEnvelope,
   dataErrors,

@@ -6,7 +6,7 @@ import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import type postgres from 'postgres';
 import type { Registry } from 'prom-client';
 import type { EventVersion } from './descriptors.ts';
-import { createEnvelope, type EventEnvelope, InvalidEventError, schemaErrors } from './envelope.ts';
+import { assertEventData, createEnvelope, type EventEnvelope } from './envelope.ts';
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
 import { parseBrokers, physicalTopic } from './topics.ts';
 
@@ -44,8 +44,7 @@ export interface Outbox {
 export function createOutbox(options: { source: string; ns: string }): Outbox {
   return {
     async add(tx, event, key, data, { traceparent } = {}) {
-      const errors = schemaErrors(event.schema, data);
-      if (errors.length > 0) throw new InvalidEventError(`${event.type} v${event.version} ${errors.join('; ')}`);
+      assertEventData(event, data);
       const envelope = createEnvelope({
         type: event.type,
         version: event.version,

@@ -42,11 +42,12 @@ export function inventoryService(): ServiceDefinition<typeof configSchema> {
         name: 'reservation-expiry',
         everyMs: ctx.config.RESERVATION_SWEEP_INTERVAL_MS,
         async run(signal) {
+          const inventory = inventoryOf(ctx);
           const batchSize = 100;
           let expired = 0;
           let released = batchSize;
           while (released === batchSize && !signal.aborted) {
-            released = await inventoryOf(ctx).expireDue(ctx.sql, batchSize);
+            released = await inventory.expireDue(ctx.sql, batchSize);
             expired += released;
           }
           if (expired > 0) ctx.logger.info({ expired }, 'expired reservations released');
