@@ -183,8 +183,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const backends = runnable.filter((name) => name !== gatewayService);
     const width = Math.max(0, ...runnable.map((name) => name.length), options.webApps ? 'ops-console'.length : 0);
     const serviceEnv = (name: string): NodeJS.ProcessEnv => ({
-      ...env,
-      ...infra.env,
+      ...withoutDatabase({ ...env, ...infra.env }),
       MERIDIAN_NAMESPACE: ns,
       SERVICE_NAME: name,
       DATABASE_URL: databaseUrls[name],
@@ -287,10 +286,13 @@ function settled(starting: Promise<InfraServer>): Promise<{ server?: InfraServer
   return starting.then((server) => ({ server }), (error: Error) => ({ error }));
 }
 
-/** Web apps keep no database: they talk to the gateway. */
+/**
+ * `env` without any database credential: the superuser's URL, every `<SERVICE>_DATABASE_URL` and
+ * `DATABASE_URL`. A service gets its own DATABASE_URL on top of this, and nothing else; web apps keep
+ * no database (they talk to the gateway).
+ */
 function withoutDatabase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _none, ...rest } = env;
-  return rest;
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'PG_ADMIN_URL' && !key.endsWith('DATABASE_URL')));
 }
 
 async function waitForPage(app: RunningWebApp, logDir: string, signal?: AbortSignal): Promise<void> {

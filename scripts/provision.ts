@@ -4,6 +4,7 @@ import { Admin } from '@platformatic/kafka';
 import { createEtcdClient } from '@meridian/discovery';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { passwordsFor } from './lib/credentials.ts';
 import { repoRoot } from './lib/paths.ts';
 
 
@@ -39,26 +40,38 @@ export interface ProvisionOptions {
   adminUrl: string;
   ns: string;
   services: string[];
-  password?: string;
+  /** Also where the generated passwords are kept (`MERIDIAN_DATA_DIR`), and the overrides. */
   env?: NodeJS.ProcessEnv;
 }
 
 const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
+/** The URL service `service` of namespace `ns` connects with: its own role, password and database on the admin's server. */
+export function serviceDatabaseUrl(adminUrl: string, ns: string, service: string, password: string): string {
+  const name = databaseName(ns, service);
+  const url = new URL(adminUrl);
+  url.username = name;
+  url.password = password;
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /**
  * Creates (idempotently) for each service a login role and a database of the same name owned by it,
- * which only that role (and superusers) may connect to. Returns each service's DATABASE_URL; a set
- * `<SERVICE>_DATABASE_URL` is returned as is and nothing is provisioned for that service.
- * Runs hold an advisory lock on the admin server, so parallel runs are safe.
+ * which only that role (and superusers) may connect to. Each role has a password of its own, generated
+ * once per namespace and kept under the data directory (`scripts/lib/credentials.ts`). Returns each
+ * service's DATABASE_URL; a set `<SERVICE>_DATABASE_URL` is returned as is and nothing is provisioned
+ * for that service. Runs hold an advisory lock on the admin server, so parallel runs are safe.
  */
-export async function provision(
-  { adminUrl, ns, services, password = process.env.MERIDIAN_DB_PASSWORD || 'meridian-local', env = process.env }: ProvisionOptions,
-): Promise<Record<string, string>> {
+export async function provision({ adminUrl, ns, services, env = process.env }: ProvisionOptions): Promise<Record<string, string>> {
   const urls: Record<string, string> = {};
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     // concurrent runs (npm start beside npm test) would otherwise race on the same catalog rows
     await sql`select pg_advisory_lock(hashtext('meridian-provision'))`;
+    const provisioned = services.filter((service) => !env[overrideVariable(service)]);
+    // Read or generated under the lock: two racing runs hand out the same passwords.
+    const passwords = passwordsFor('postgres', ns, provisioned, env);
     for (const service of services) {
       const override = env[overrideVariable(service)];
       if (override) {
@@ -66,6 +79,7 @@ export async function provision(
         continue;
       }
       const name = databaseName(ns, service);
+      const password = passwords[service]!;
       const [role] = await sql`select 1 from pg_roles where rolname = ${name}`;
       if (role) await sql.unsafe(`ALTER ROLE ${name} LOGIN PASSWORD ${quoteLiteral(password)}`);
       else await sql.unsafe(`CREATE ROLE ${name} LOGIN PASSWORD ${quoteLiteral(password)}`);
@@ -74,11 +88,7 @@ export async function provision(
       else await sql.unsafe(`CREATE DATABASE ${name} OWNER ${name}`);
       await sql.unsafe(`REVOKE CONNECT, TEMPORARY ON DATABASE ${name} FROM PUBLIC`);
       await sql.unsafe(`GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${name} TO ${name}`);
-      const url = new URL(adminUrl);
-      url.username = name;
-      url.password = password;
-      url.pathname = `/${name}`;
-      urls[service] = url.toString();
+      urls[service] = serviceDatabaseUrl(adminUrl, ns, service, password);
     }
   } finally {
     await sql.end();

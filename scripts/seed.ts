@@ -5,8 +5,11 @@
 // creates what is missing and stocks what was never stocked, so an interrupted run completes.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { infraEnv } from './infra/index.ts';
+import { readPasswords } from './lib/credentials.ts';
 import { repoRoot } from './lib/paths.ts';
 import { readPlatformFile } from './lib/platformFile.ts';
+import { serviceDatabaseUrl } from './provision.ts';
 
 export interface SeedTarget {
   gatewayUrl: string;
@@ -34,12 +37,34 @@ export async function catalogIsEmpty(gatewayUrl: string): Promise<boolean> {
   return items.length === 0;
 }
 
+/** The catalog's database as the catalog itself opens it: `CATALOG_DATABASE_URL`, else its role and the password the platform keeps. */
+function catalogDatabaseUrl(ns: string, env: NodeJS.ProcessEnv): string {
+  if (env.CATALOG_DATABASE_URL) return env.CATALOG_DATABASE_URL;
+  const password = readPasswords('postgres', ns, env).catalog;
+  if (!password) throw new Error(`no database password is kept for the catalog of namespace ${ns}: start the platform first (npm start)`);
+  return serviceDatabaseUrl(infraEnv(env).PG_ADMIN_URL, ns, 'catalog', password);
+}
+
 /** Runs the catalog's seed against `target`; each line it prints goes to `print`. Resolves with its exit code. */
 export function seedDemoCatalog(target: SeedTarget, print: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let databaseUrl: string;
+  try {
+    databaseUrl = catalogDatabaseUrl(target.ns, env);
+  } catch (error) {
+    print(`[seed] ${(error as Error).message}`);
+    return Promise.resolve(1);
+  }
   const child = spawn(process.execPath, [join(repoRoot, 'services', 'catalog', 'src', 'seed.ts')], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...env, GATEWAY_URL: target.gatewayUrl, MERIDIAN_NAMESPACE: target.ns, STAFF_EMAIL: target.staffEmail, STAFF_PASSWORD: target.staffPassword },
+    env: {
+      ...env,
+      CATALOG_DATABASE_URL: databaseUrl,
+      GATEWAY_URL: target.gatewayUrl,
+      MERIDIAN_NAMESPACE: target.ns,
+      STAFF_EMAIL: target.staffEmail,
+      STAFF_PASSWORD: target.staffPassword,
+    },
   });
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';

@@ -706,7 +706,8 @@ function postgresObjects(o: OverlaySettings, services: ServiceInfo[]): K8sObject
         kind: 'Secret',
         metadata: meta(o, dbSecret(s.name)),
         type: 'kubernetes.io/basic-auth',
-        stringData: { username: databaseName(o, s.name), password: 'meridian-local' },
+        // Development values, one per role (prod: one Secret per service from the secret store).
+        stringData: { username: databaseName(o, s.name), password: `dev-only-${s.name}-database-password` },
       });
     }
   }

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -29,13 +29,22 @@ function postgresBinDir(): string {
   return join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
 }
 
+export interface PostgresOptions extends EnsureOptions {
+  url?: string;
+  /**
+   * `trust` (default): any local connection is let in, as on a developer's machine. `password`: TCP
+   * logins need the role's password (`scram-sha-256` in pg_hba.conf); the superuser's is the one in `url`.
+   */
+  auth?: 'trust' | 'password';
+}
+
 /**
- * Reuses PostgreSQL at `url` when it answers; otherwise initialises a cluster under `dir` (trust auth
- * for local connections, superuser `postgres`) and starts it with pg_ctl. PostgreSQL refuses to run as
+ * Reuses PostgreSQL at `url` when it answers; otherwise initialises a cluster under `dir` (superuser
+ * `postgres`, authentication per `auth`) and starts it with pg_ctl. PostgreSQL refuses to run as
  * root, so as root the cluster belongs to the `postgres` OS user.
  */
 export async function ensurePostgres(
-  { url = 'postgres://postgres@127.0.0.1:5432/postgres', dir = join(dataDir(), 'postgres'), log = infraLog }: EnsureOptions & { url?: string } = {},
+  { url = 'postgres://postgres@127.0.0.1:5432/postgres', dir = join(dataDir(), 'postgres'), log = infraLog, auth = 'trust' }: PostgresOptions = {},
 ): Promise<InfraServer> {
   if (await postgresAnswers(url)) return reusedServer('postgres', url, log);
   const startedAt = Date.now();
@@ -48,7 +57,20 @@ export async function ensurePostgres(
   mkdirSync(dir, { recursive: true });
   if (userInfo().uid === 0) chownSync(dir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
   if (!existsSync(join(cluster, 'PG_VERSION'))) {
-    await asOwner('initdb', ['-D', cluster, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
+    if (auth === 'password') {
+      const superuserPassword = decodeURIComponent(new URL(url).password);
+      if (!superuserPassword) throw new Error(`postgres: auth 'password' needs the superuser's password in ${url}`);
+      const passwordFile = join(dir, 'superuser-password');
+      writeFileSync(passwordFile, superuserPassword, { mode: 0o600 });
+      if (userInfo().uid === 0) chownSync(passwordFile, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
+      try {
+        await asOwner('initdb', ['-D', cluster, '-U', 'postgres', '--auth-host=scram-sha-256', '--auth-local=peer', `--pwfile=${passwordFile}`, '-E', 'UTF8', '--no-instructions']);
+      } finally {
+        rmSync(passwordFile, { force: true });
+      }
+    } else {
+      await asOwner('initdb', ['-D', cluster, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
+    }
   }
   const pgCtl = (...args: string[]) => asOwner('pg_ctl', ['-D', cluster, '-w', '-t', '60', ...args]);
   await pgCtl('-l', join(dir, 'postgres.log'), '-o', `-p ${port} -c listen_addresses=${host} -k ${dir}`, 'start');

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
+import { readPasswords } from '../lib/credentials.ts';
 import { portOpen } from '../lib/proc.ts';
 import { startPlatform } from '../platform.ts';
 import { dropNamespace } from '../provision.ts';
@@ -13,7 +14,8 @@ import { dropNamespace } from '../provision.ts';
 const report = `
 import { writeFileSync } from 'node:fs';
 const report = (extra) => writeFileSync(process.env.REPORT_DIR + '/' + process.env.SERVICE_NAME + '.json',
-  JSON.stringify({ pid: process.pid, databaseUrl: process.env.DATABASE_URL, ns: process.env.MERIDIAN_NAMESPACE, ...extra }));
+  JSON.stringify({ pid: process.pid, databaseUrl: process.env.DATABASE_URL, ns: process.env.MERIDIAN_NAMESPACE,
+    databaseVariables: Object.keys(process.env).filter((key) => key === 'PG_ADMIN_URL' || key.endsWith('DATABASE_URL')), ...extra }));
 `;
 const gatewayMain = `${report}
 import { createServer } from 'node:http';
@@ -87,8 +89,12 @@ test('starts services with their own databases, restarts a crashed one, and stop
   assert.ok(lines.some((line) => /worker exited \(code 7\) — restarting in 1 s \(restart 1\/5\)/.test(line)));
   assert.ok(lines.some((line) => line.startsWith('[worker]') && line.includes('crashing on purpose')), 'prefixes service output');
   assert.equal(worker.ns, ns);
-  assert.equal(worker.databaseUrl, `postgres://meridian_${ns}_worker:meridian-local@127.0.0.1:5432/meridian_${ns}_worker`);
+  const { worker: workerPassword, gateway: gatewayPassword } = readPasswords('postgres', ns, env);
+  assert.ok(workerPassword && gatewayPassword && workerPassword !== gatewayPassword, 'each service has a password of its own');
+  assert.equal(worker.databaseUrl, `postgres://meridian_${ns}_worker:${workerPassword}@127.0.0.1:5432/meridian_${ns}_worker`);
   const gateway = JSON.parse(readFileSync(join(dir, 'gateway.json'), 'utf8'));
+  // A service is handed its own database URL and no other credential: not the superuser's, not another service's.
+  for (const seen of [worker, gateway]) assert.deepEqual(seen.databaseVariables, ['DATABASE_URL']);
 
   await platform.stop();
   stopped = true;

@@ -1,13 +1,27 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import { createEtcdClient } from '@meridian/discovery';
 import postgres from 'postgres';
 import { infra, uniqueName } from '@meridian/testkit';
+import { ensurePostgres } from '../infra/postgres.ts';
+import { readPasswords, secretsDir } from '../lib/credentials.ts';
+import { freePort } from '../lib/proc.ts';
 import { dropNamespace, provision, wipeNamespace } from '../provision.ts';
 
 const { pgAdminUrl } = infra();
+
+/** An env whose data directory (where generated passwords are kept) is a temp dir of this test. */
+function dataEnv(t: TestContext): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-provision-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return { MERIDIAN_DATA_DIR: dir };
+}
 
 async function connectAndQuery(url: string): Promise<string> {
   const sql = postgres(url, { max: 1, connect_timeout: 5 });
@@ -22,7 +36,7 @@ async function connectAndQuery(url: string): Promise<string> {
 test('a service can open its own database but not another service\'s', async (t) => {
   const ns = uniqueName('t');
   t.after(() => dropNamespace(pgAdminUrl, ns));
-  const urls = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha', 'beta'], env: {} });
+  const urls = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha', 'beta'], env: dataEnv(t) });
 
   assert.equal(await connectAndQuery(urls.alpha), `meridian_${ns}_alpha`);
   assert.equal(await connectAndQuery(urls.beta), `meridian_${ns}_beta`);
@@ -39,7 +53,7 @@ test('a service can open its own database but not another service\'s', async (t)
 test('a service role owns its database and can create tables in schema public', async (t) => {
   const ns = uniqueName('t');
   t.after(() => dropNamespace(pgAdminUrl, ns));
-  const { alpha } = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha'], env: {} });
+  const { alpha } = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha'], env: dataEnv(t) });
   const sql = postgres(alpha, { max: 1 });
   try {
     await sql`create table things (id int primary key)`;
@@ -53,17 +67,58 @@ test('a service role owns its database and can create tables in schema public', 
 test('provisioning is idempotent, also when two runs race', async (t) => {
   const ns = uniqueName('t');
   t.after(() => dropNamespace(pgAdminUrl, ns));
-  const options = { adminUrl: pgAdminUrl, ns, services: ['alpha', 'beta'], env: {} };
+  const options = { adminUrl: pgAdminUrl, ns, services: ['alpha', 'beta'], env: dataEnv(t) };
   const [first, second] = await Promise.all([provision(options), provision(options)]);
   assert.deepEqual(first, second);
   assert.deepEqual(await provision(options), first);
   assert.equal(await connectAndQuery(first.beta), `meridian_${ns}_beta`);
 });
 
+test('on a server that checks passwords, each role has its own: it logs in with it and with no other', async (t) => {
+  // The machine's PostgreSQL trusts local connections, so this runs a cluster of its own with scram-sha-256.
+  const root = mkdtempSync(join(tmpdir(), 'meridian-pg-scram-'));
+  chmodSync(root, 0o755); // PostgreSQL runs as the postgres user when we are root
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const adminUrl = `postgres://postgres:${randomBytes(12).toString('hex')}@127.0.0.1:${await freePort()}/postgres`;
+  const server = await ensurePostgres({ url: adminUrl, dir: join(root, 'postgres'), auth: 'password', log: () => {} });
+  t.after(() => server.stop());
+  assert.equal(server.started, true);
+  const env = dataEnv(t);
+  const ns = uniqueName('t');
+  const services = ['alpha', 'beta', 'gamma'];
+  const urls = await provision({ adminUrl, ns, services, env });
+
+  const passwords = readPasswords('postgres', ns, env);
+  assert.deepEqual(Object.keys(passwords).sort(), services);
+  assert.equal(new Set(Object.values(passwords)).size, services.length, 'no two roles share a password');
+  for (const service of services) {
+    assert.equal(new URL(urls[service]!).password, passwords[service], `${service} is handed its own password`);
+    assert.equal(await connectAndQuery(urls[service]!), `meridian_${ns}_${service}`);
+  }
+  const file = join(secretsDir(ns, env), 'postgres.json');
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'the kept passwords are readable by their owner only');
+  assert.equal(statSync(secretsDir(ns, env)).mode & 0o777, 0o700);
+
+  const refused = (error: { code?: string }) => {
+    assert.equal(error.code, '28P01'); // invalid_password
+    return true;
+  };
+  const alphaWithBetasPassword = new URL(urls.alpha!);
+  alphaWithBetasPassword.password = passwords.beta!;
+  await assert.rejects(connectAndQuery(alphaWithBetasPassword.toString()), refused);
+  const betaWithAlphasPassword = new URL(urls.beta!);
+  betaWithAlphasPassword.password = passwords.alpha!;
+  await assert.rejects(connectAndQuery(betaWithAlphasPassword.toString()), refused);
+
+  // A second start hands out the same passwords, and they still work.
+  assert.deepEqual(await provision({ adminUrl, ns, services, env }), urls);
+  assert.equal(await connectAndQuery(urls.gamma!), `meridian_${ns}_gamma`);
+});
+
 test('<SERVICE>_DATABASE_URL overrides that service and provisions nothing for it', async (t) => {
   const ns = uniqueName('t');
   t.after(() => dropNamespace(pgAdminUrl, ns));
-  const urls = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha', 'beta'], env: { BETA_DATABASE_URL: 'postgres://custom/db' } });
+  const urls = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha', 'beta'], env: { ...dataEnv(t), BETA_DATABASE_URL: 'postgres://custom/db' } });
   assert.equal(urls.beta, 'postgres://custom/db');
   assert.deepEqual((await dropNamespace(pgAdminUrl, ns)).sort(), [`meridian_${ns}_alpha`]);
 });
@@ -82,7 +137,7 @@ test("wiping a namespace removes its databases, topics, Redis keys and etcd keys
   });
 
   for (const name of [ns, other]) {
-    await provision({ adminUrl: pgAdminUrl, ns: name, services: ['alpha'], env: {} });
+    await provision({ adminUrl: pgAdminUrl, ns: name, services: ['alpha'], env: dataEnv(t) });
     await admin.createTopics({ topics: [`${name}.orders.events`, `${name}.orders.events.dlq`], partitions: 1, replicas: 1 });
     await redis.set(`${name}:catalog:product:1`, 'cached');
     await etcd.put(`/meridian/${name}/services/alpha/1`, 'x');

@@ -8,9 +8,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { infra } from '@meridian/testkit';
+import { readPasswords } from '../../scripts/lib/credentials.ts';
 import { gateway, logDir, ns, registerCustomer, send, serviceInstances, staffCredentials, staffLogin, waitFor } from './support.ts';
 
-const dbPassword = process.env.MERIDIAN_DB_PASSWORD || 'meridian-local';
+// The database password the platform generated for each service of this run.
+const dbPasswords = readPasswords('postgres', ns);
 
 function databaseUrl(service: string): string {
   const url = new URL(infra().pgAdminUrl);
@@ -65,13 +67,14 @@ test('no password, token, signing key or database password appears in any log of
   const secrets: Record<string, string> = {
     'user password': password,
     'staff password': staffCredentials.password,
-    'database password': dbPassword,
+    ...Object.fromEntries(Object.entries(dbPasswords).map(([service, value]) => [`${service}'s database password`, value])),
     'identity signing key (private part)': signingKey[0]!.d,
     ...Object.fromEntries(tokens.flatMap((token, i) => [
       [`access token ${i}`, token],
       [`access token ${i} signature`, token.split('.')[2]!],
     ])),
   };
+  assert.ok(Object.keys(dbPasswords).length >= 7, `the run's database passwords are known: ${Object.keys(dbPasswords).join(', ')}`);
   for (const [name, value] of Object.entries(secrets)) assert.ok(value.length >= 8, `${name} is distinctive enough to search for`);
 
   // Services log asynchronously: wait until the last requests have been written.

@@ -10,10 +10,12 @@ import { demoCatalog, demoStock } from './seed/demoCatalog.ts';
 
 const env = process.env;
 const ns = env.MERIDIAN_NAMESPACE || 'dev';
-const databaseUrl =
-  env.CATALOG_DATABASE_URL ||
-  env.DATABASE_URL ||
-  `postgres://meridian_${ns}_catalog:${encodeURIComponent(env.MERIDIAN_DB_PASSWORD || 'meridian-local')}@127.0.0.1:5432/meridian_${ns}_catalog`;
+// `npm run seed` hands over the catalog's own URL (its role and password, kept by the platform).
+const databaseUrl = env.CATALOG_DATABASE_URL || env.DATABASE_URL;
+if (!databaseUrl) {
+  console.error('[seed] set CATALOG_DATABASE_URL (or run `npm run seed`, which knows the catalog\'s database)');
+  process.exit(1);
+}
 const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 
 const log = (line: string) => console.log(`[seed] ${line}`);
