@@ -1,5 +1,6 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
 import { parseArgs } from 'node:util';
+import { withoutPassword } from './infra/postgres.ts';
 import { removePidFile, runningPlatformPid, writePidFile } from './lib/pidfile.ts';
 import { displayPath } from './lib/paths.ts';
 import { removePlatformFile, writePlatformFile } from './lib/platformFile.ts';
@@ -67,7 +68,7 @@ function readyBlock({ gatewayUrl, infra, ns, services, logDir, apps, prometheusU
     `  Staff login  ${staff.email} / ${staff.password}`,
     '',
     `  Kafka        ${infra.env.KAFKA_BROKERS}`,
-    `  PostgreSQL   ${infra.env.PG_ADMIN_URL}`,
+    `  PostgreSQL   ${withoutPassword(infra.env.PG_ADMIN_URL)}`,
     `  Redis        ${infra.env.REDIS_URL}`,
     `  etcd         ${infra.env.ETCD_ENDPOINTS}`,
     `  Service logs ${displayPath(logDir)}/<service>.log`,

@@ -19,6 +19,13 @@ export async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
+/** `url` for a log line: the password, if any, replaced by `***`. */
+export function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 /** Debian's PostgreSQL binaries (newest installed major version). */
 function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
@@ -46,9 +53,10 @@ export interface PostgresOptions extends EnsureOptions {
 export async function ensurePostgres(
   { url = 'postgres://postgres@127.0.0.1:5432/postgres', dir = join(dataDir(), 'postgres'), log = infraLog, auth = 'trust' }: PostgresOptions = {},
 ): Promise<InfraServer> {
-  if (await postgresAnswers(url)) return reusedServer('postgres', url, log);
+  const shown = withoutPassword(url);
+  if (await postgresAnswers(url)) return { ...reusedServer('postgres', shown, log), address: url };
   const startedAt = Date.now();
-  log(`postgres: starting at ${url}…`);
+  log(`postgres: starting at ${shown}…`);
   const bin = postgresBinDir();
   const { host, port } = hostPort(url, 5432);
   const asOwner = (cmd: string, args: string[]) =>
@@ -74,7 +82,7 @@ export async function ensurePostgres(
   }
   const pgCtl = (...args: string[]) => asOwner('pg_ctl', ['-D', cluster, '-w', '-t', '60', ...args]);
   await pgCtl('-l', join(dir, 'postgres.log'), '-o', `-p ${port} -c listen_addresses=${host} -k ${dir}`, 'start');
-  log(`postgres: ready at ${url} (${seconds(startedAt)})`);
+  log(`postgres: ready at ${shown} (${seconds(startedAt)})`);
   const stop = async () => {
     if (existsSync(join(cluster, 'postmaster.pid'))) await pgCtl('-m', 'fast', 'stop');
   };

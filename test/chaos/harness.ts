@@ -1,7 +1,8 @@
 /**
  * Chaos harness: a private Kafka, etcd and Redis (so faults never touch the shared servers), the
- * shared PostgreSQL under a unique namespace, the whole platform on top, a steady order stream
- * through the gateway and the invariants every scenario checks once the fault is healed.
+ * shared PostgreSQL under a unique namespace (or, for a scenario that restarts it, a private cluster
+ * that checks passwords), the whole platform on top, a steady order stream through the gateway and
+ * the invariants every scenario checks once the fault is healed.
  */
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -13,6 +14,7 @@ import postgres from 'postgres';
 import { waitFor } from '@meridian/testkit';
 import { ensureEtcd } from '../../scripts/infra/etcd.ts';
 import { ensureKafka } from '../../scripts/infra/kafka.ts';
+import { ensurePostgres } from '../../scripts/infra/postgres.ts';
 import { ensureRedis } from '../../scripts/infra/redis.ts';
 import { ensureZipkin } from '../../scripts/infra/zipkin.ts';
 import type { InfraServer } from '../../scripts/infra/server.ts';
@@ -23,7 +25,7 @@ export { waitFor };
 
 export const sagaServices = ['inventory', 'payments', 'orders', 'notifications'] as const;
 const platformServices = ['catalog', 'gateway', 'identity', 'inventory', 'notifications', 'orders', 'payments'];
-const adminUrl = process.env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const sharedAdminUrl = process.env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** One of our own infrastructure servers, which a scenario may stop and start again (same data). */
 export interface ChaosServer {
@@ -87,6 +89,8 @@ export interface Chaos {
   redis: ChaosServer;
   /** A private Zipkin every process exports its spans to, when the scenario asked for `tracing`. */
   zipkin?: ChaosServer;
+  /** The private PostgreSQL cluster, when the scenario asked for `ownPostgres`. */
+  postgres?: ChaosServer;
   staffToken: string;
   customers: Customer[];
   products: Product[];
@@ -110,6 +114,11 @@ export interface ChaosOptions {
   env?: Record<string, string>;
   /** Run a private Zipkin server (a restartable `chaos.zipkin`) and export every span to it. */
   tracing?: boolean;
+  /**
+   * Run the services' databases on a private PostgreSQL cluster (a restartable `chaos.postgres`, with
+   * scram-sha-256 passwords, so each service logs in with its own) instead of the shared server.
+   */
+  ownPostgres?: boolean;
 }
 
 export const log = (line: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}] ${line}`);
@@ -133,6 +142,9 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     if (/^\[(platform|infra)\]/.test(line)) log(line);
   };
   const [kafkaPort, etcdPort, redisPort, gatewayPort] = [await freePortPair(), await freePortPair(), await freePortPair(), await freePortPair()];
+  const adminUrl = options.ownPostgres
+    ? `postgres://postgres:${randomUUID().replace(/-/g, '')}@127.0.0.1:${await freePortPair()}/postgres`
+    : sharedAdminUrl;
   const infraLog = (line: string) => print(`[infra] ${line}`);
   const started: ChaosServer[] = [];
   const pools = new Map<string, postgres.Sql>();
@@ -140,21 +152,25 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
 
   const teardown = async () => {
     await platform?.stop();
-    for (const server of started.reverse()) await server.stop().catch(() => {});
     await Promise.all([...pools.values()].map((sql) => sql.end({ timeout: 5 })));
-    await dropNamespace(adminUrl, ns).catch((error) => log(`could not drop namespace ${ns}: ${error.message}`));
+    for (const server of started.reverse()) await server.stop().catch(() => {});
+    // A private cluster goes with its data directory; on the shared server the namespace is dropped.
+    if (!options.ownPostgres) await dropNamespace(adminUrl, ns).catch((error) => log(`could not drop namespace ${ns}: ${error.message}`));
   };
 
   try {
-    const [kafka, etcd, redis] = await Promise.all([
+    const [kafka, etcd, redis, privatePostgres] = await Promise.all([
       restartable('kafka', `127.0.0.1:${kafkaPort}`, () =>
         ensureKafka({ broker: `127.0.0.1:${kafkaPort}`, dir: join(dir, 'kafka'), log: infraLog })),
       restartable('etcd', `http://127.0.0.1:${etcdPort}`, () =>
         ensureEtcd({ endpoint: `http://127.0.0.1:${etcdPort}`, dir: join(dir, 'etcd'), log: infraLog })),
       restartable('redis', `redis://127.0.0.1:${redisPort}`, () =>
         ensureRedis({ url: `redis://127.0.0.1:${redisPort}`, dir: join(dir, 'redis'), log: infraLog })),
+      options.ownPostgres
+        ? restartable('postgres', adminUrl, () => ensurePostgres({ url: adminUrl, dir: join(dir, 'postgres'), auth: 'password', log: infraLog }))
+        : undefined,
     ]);
-    started.push(kafka, etcd, redis);
+    started.push(kafka, etcd, redis, ...(privatePostgres ? [privatePostgres] : []));
     const zipkinUrl = options.tracing ? `http://127.0.0.1:${await freePortPair()}` : undefined;
     const zipkin = zipkinUrl
       ? await restartable('zipkin', zipkinUrl, () => ensureZipkin({ url: zipkinUrl, dir: join(dir, 'zipkin'), log: infraLog }))
@@ -217,6 +233,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       etcd,
       redis,
       zipkin,
+      postgres: privatePostgres,
       staffToken,
       customers,
       products,
@@ -240,7 +257,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       },
       async stop({ keepLogs }) {
         await teardown();
-        for (const data of ['kafka', 'etcd', 'redis', 'zipkin']) rmSync(join(dir, data), { recursive: true, force: true });
+        for (const data of ['kafka', 'etcd', 'redis', 'zipkin', 'postgres']) rmSync(join(dir, data), { recursive: true, force: true });
         if (keepLogs) log(`service logs kept in ${running.logDir}`);
         else rmSync(dir, { recursive: true, force: true });
       },
@@ -282,7 +299,8 @@ export function chaosScenario(name: string, body: (chaos: Chaos) => Promise<void
     chaos = await startChaos(options);
   }, { timeout: 300_000 });
   after(async () => {
-    await chaos?.stop({ keepLogs: failed });
+    // CHAOS_KEEP_LOGS=1 keeps them after a pass too, to study a recovery.
+    await chaos?.stop({ keepLogs: failed || process.env.CHAOS_KEEP_LOGS === '1' });
   }, { timeout: 120_000 });
   test(name, { timeout: options.timeoutMs ?? 300_000 }, async () => {
     try {
