@@ -6,7 +6,7 @@
  */
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Counter, register, type Registry } from 'prom-client';
 
 export type SpanOutcome = 'exported' | 'failed' | 'dropped';
@@ -74,14 +74,17 @@ export function boundedExport(exporter: SpanExporter, options: BoundedExportOpti
     counts[outcome] += n;
     counter.inc({ outcome }, n);
   };
-  const batches = new BatchSpanProcessor(
-    withDeadline(exporter, exportTimeoutMs, (n, ok) => {
+  const batches = new BatchSpanProcessor({
+    exporter: withDeadline(exporter, exportTimeoutMs, (n, ok) => {
       counts.queued -= n;
       count(ok ? 'exported' : 'failed', n);
     }),
     // The batch processor's own queue is never the one that overflows: this processor drops first.
-    { maxQueueSize: maxQueued + maxBatch, maxExportBatchSize: maxBatch, scheduledDelayMillis: delayMs, exportTimeoutMillis: exportTimeoutMs * 2 },
-  );
+    maxQueueSize: maxQueued + maxBatch,
+    maxExportBatchSize: maxBatch,
+    scheduledDelayMillis: delayMs,
+    exportTimeoutMillis: exportTimeoutMs * 2,
+  });
   return {
     onStart(span: Span, parent: Context) {
       batches.onStart(span, parent);

@@ -5,7 +5,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { boundedExport } from './export.ts';
 
 export { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -26,7 +26,7 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-let provider: BasicTracerProvider | undefined;
+let provider: TracerProvider | undefined;
 
 /** One bounded export per configured destination, counted in `telemetry_spans_total`. */
 function spanExports(options: TelemetryOptions): SpanProcessor[] {
@@ -45,7 +45,7 @@ function spanExports(options: TelemetryOptions): SpanProcessor[] {
 export function initTelemetry(options: TelemetryOptions): Telemetry {
   if (!provider) {
     const spanProcessors = spanExports(options);
-    provider = new BasicTracerProvider({
+    provider = new TracerProvider({
       resource: resourceFromAttributes({
         'service.name': options.service,
         'service.version': options.version,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { Registry } from 'prom-client';
 import { boundedExport } from '../src/export.ts';
 
@@ -19,7 +19,7 @@ function exporterPort(answer: (spans: ReadableSpan[], done: (result: ExportResul
 }
 
 function tracerWith(processor: ReturnType<typeof boundedExport>) {
-  return new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test');
+  return new TracerProvider({ spanProcessors: [processor] }).getTracer('test');
 }
 
 const endSpans = (tracer: ReturnType<typeof tracerWith>, n: number) => {
