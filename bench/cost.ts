@@ -5,23 +5,13 @@
  * that rate, with what was refused and how, whether any instance left discovery's ready set, and how
  * long latency took to come back.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { createWriteStream } from 'node:fs';
-import { businessTopics } from '@meridian/contracts';
-import { logsTopicSettings } from '@meridian/log';
 import { createResolver } from '@meridian/discovery';
-import { defineTopic, ensureTopics } from '@meridian/messaging';
-import { startPlatform, type Platform } from '../scripts/platform.ts';
-import { dataDir } from '../scripts/lib/paths.ts';
-import { freePort } from '../scripts/lib/proc.ts';
+import type { Platform } from '../scripts/platform.ts';
 import { postOrder, prepare, tallyOutcomes, warmUp, watchOrderOutcomes, type Customer, type Watcher } from './e2e.ts';
-import { infraEnv } from './lib/infra.ts';
 import { cpuBetween, sampleProcesses, type CpuWindow } from './lib/machine.ts';
 import { openLoop, until } from './lib/messaging.ts';
-import { benchNamespace, cleanNamespace, staff } from './lib/platform.ts';
+import { withDefaultPlatform } from './lib/defaultPlatform.ts';
 import { machine, ownCpuSeconds, sleep } from './lib/proc.ts';
-import { scratchFile } from './lib/paths.ts';
 import { type BenchResult, type Row, withTargets } from './lib/report.ts';
 import { round, summarize } from './lib/stats.ts';
 import type { BenchOptions } from './options.ts';
@@ -65,31 +55,9 @@ interface Step {
 export async function runCostBench({ quick, log }: BenchOptions): Promise<BenchResult> {
   const before = machine();
   const settings = settingsFor(quick);
-  const ns = benchNamespace();
-  const env = { ...process.env, ...infraEnv(), MERIDIAN_NAMESPACE: ns, STAFF_EMAIL: staff.email, STAFF_PASSWORD: staff.password };
-  const platformLog = createWriteStream(scratchFile(`${ns}.platform.log`));
-  await ensureTopics({ brokers: env.KAFKA_BROKERS!, ns, topics: [...businessTopics, defineTopic(logsTopicSettings)] });
-  log(`starting the platform as npm start runs it (namespace ${ns}, web apps and Prometheus included)`);
-  const platform = await startPlatform({
-    ns,
-    env,
-    gatewayPort: await freePort(),
-    prometheusPort: 0,
-    zipkin: { port: 'free' },
-    webApps: { ports: 'free' },
-    print: (line) => platformLog.write(`${line}\n`),
-  });
   const notes: string[] = [];
   const rows: Row[] = [];
-  let result: Omit<BenchResult, 'machine' | 'notes' | 'rows'>;
-  try {
-    result = await measure(platform, settings, rows, notes, log);
-  } finally {
-    await platform.stop();
-    await cleanNamespace(infraEnv(), ns).catch((err: Error) => log(`cleanup of ${ns} incomplete: ${err.message}`));
-    rmSync(join(dataDir(env), `prometheus-${ns}`), { recursive: true, force: true });
-    platformLog.end();
-  }
+  const result = await withDefaultPlatform(log, (platform) => measure(platform, settings, rows, notes, log));
   return { ...result, machine: { before, after: machine() }, rows, notes };
 }
 

@@ -1,10 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { createEtcdClient } from '@meridian/discovery';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { passwordsFor } from './lib/credentials.ts';
+import { passwordsFor, secretsDir } from './lib/credentials.ts';
 import { repoRoot } from './lib/paths.ts';
 
 
@@ -96,9 +96,13 @@ export async function provision({ adminUrl, ns, services, env = process.env }: P
   return urls;
 }
 
-/** Drops every `meridian_<ns>_*` database (closing its connections) and role. Returns what was dropped. */
-export async function dropNamespace(adminUrl: string, ns: string): Promise<string[]> {
+/**
+ * Drops every `meridian_<ns>_*` database (closing its connections) and role, and forgets the passwords
+ * kept for those roles under `env`'s data directory. Returns what was dropped.
+ */
+export async function dropNamespace(adminUrl: string, ns: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const prefix = namespacePrefix(ns);
+  rmSync(secretsDir(ns, env), { recursive: true, force: true });
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     const databases = await sql<{ name: string }[]>`select datname as name from pg_database where starts_with(datname, ${prefix})`;

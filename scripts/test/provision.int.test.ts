@@ -113,6 +113,10 @@ test('on a server that checks passwords, each role has its own: it logs in with 
   // A second start hands out the same passwords, and they still work.
   assert.deepEqual(await provision({ adminUrl, ns, services, env }), urls);
   assert.equal(await connectAndQuery(urls.gamma!), `meridian_${ns}_gamma`);
+
+  // Dropping the namespace forgets its passwords with its roles.
+  await dropNamespace(adminUrl, ns, env);
+  assert.deepEqual(readPasswords('postgres', ns, env), {});
 });
 
 test('<SERVICE>_DATABASE_URL overrides that service and provisions nothing for it', async (t) => {
