@@ -20,8 +20,11 @@ export interface Resolver {
   stop(): Promise<void>;
   /** Known instances (any health), of one service or all. */
   instances(service?: string): ServiceInstance[];
-  /** Next ready instance of `service` (round-robin), skipping recently failed ones when it can. */
-  resolve(service: string): ServiceInstance | undefined;
+  /**
+   * Next ready instance of `service` (round-robin), skipping recently failed ones when it can; only
+   * instances of build `version` when given.
+   */
+  resolve(service: string, version?: string): ServiceInstance | undefined;
   /** Makes `resolve` skip the instance for a while (e.g. its connection was refused). */
   markFailed(instanceId: string): void;
 }
@@ -124,16 +127,17 @@ export function createResolver({
 
     instances,
 
-    resolve(service) {
+    resolve(service, version) {
       const ready = instances(service)
-        .filter((instance) => instance.health === 'ready')
+        .filter((instance) => instance.health === 'ready' && (version === undefined || instance.version === version))
         .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
       if (ready.length === 0) return undefined;
       const now = Date.now();
       const healthy = ready.filter((instance) => (failedUntil.get(instance.instanceId) ?? 0) <= now);
       const candidates = healthy.length > 0 ? healthy : ready;
-      const index = nextIndex.get(service) ?? 0;
-      nextIndex.set(service, index + 1);
+      const turn = version === undefined ? service : `${service}@${version}`;
+      const index = nextIndex.get(turn) ?? 0;
+      nextIndex.set(turn, index + 1);
       return candidates[index % candidates.length];
     },
 

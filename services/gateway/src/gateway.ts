@@ -19,6 +19,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { registerEventDocs } from './eventDocs.ts';
 import { createProxy } from './proxy.ts';
 import { defaultExpectedServices, routeTable, type RouteRule } from './routes.ts';
+import type { TrafficSplit } from './versions.ts';
 
 export interface GatewayOptions {
   resolver: Resolver;
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   bodyLimit?: number;
   /** Requests in flight to one service at which more are refused (503 + Retry-After); unlimited when unset. */
   maxInFlightPerService?: number;
+  /** Traffic split per service between versions running side by side (versions.ts); none: any ready instance. */
+  splits?: ReadonlyMap<string, TrafficSplit>;
 }
 
 /** Problem answers in the request's log context (the gateway keeps no child logger per request). */
@@ -50,6 +53,7 @@ export function buildGateway({
   attempts = 3,
   bodyLimit = Number.POSITIVE_INFINITY,
   maxInFlightPerService = Number.POSITIVE_INFINITY,
+  splits,
 }: GatewayOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
@@ -62,7 +66,7 @@ export function buildGateway({
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
     clientErrorHandler: answerClientError,
   });
-  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit, accessLog: accessLogFrom() });
+  const proxy = createProxy({ resolver, timeoutMs: upstreamTimeoutMs, attempts, bodyLimit, accessLog: accessLogFrom(), splits });
   app.addHook('onClose', async () => proxy.close());
   const metrics = {
     ...ensureHttpMetrics(),

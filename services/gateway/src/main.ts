@@ -8,6 +8,7 @@ import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { buildGateway } from './gateway.ts';
 import { defaultExpectedServices } from './routes.ts';
+import { watchTrafficSplits } from './versions.ts';
 
 const config = loadConfig(
   Type.Object({
@@ -37,8 +38,12 @@ if (shipper) await ensureTopics({ brokers: config.KAFKA_BROKERS, ns, topics: [de
 
 const resolver = createResolver({ endpoints, ns, logger });
 await resolver.start();
+// Canary shares between versions running side by side (`npm run traffic`), followed live.
+const splits = watchTrafficSplits({ endpoints, ns, logger });
+await splits.start();
 const app = buildGateway({
   resolver,
+  splits: splits.current,
   logger,
   expectedServices: splitList(config.GATEWAY_EXPECTED_SERVICES),
   upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
@@ -63,6 +68,7 @@ async function shutdown(signal: string): Promise<void> {
   await registration.deregister();
   await app.close();
   await resolver.stop();
+  await splits.stop();
   await telemetry.shutdown();
   await shipper?.close();
 }

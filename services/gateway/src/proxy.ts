@@ -4,8 +4,9 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { Agent, errors as undiciErrors } from 'undici';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
-import { problem, type AccessLog } from '@meridian/http';
+import { counterOf, histogramOf, metricsRegistry, problem, type AccessLog } from '@meridian/http';
 import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
+import { type TrafficSplit, versionHeader, wantedVersion } from './versions.ts';
 
 export interface ProxyOptions {
   resolver: Resolver;
@@ -23,6 +24,8 @@ export interface ProxyOptions {
    */
   accessLog?: AccessLog;
   slowMs?: number;
+  /** Traffic split per service between the versions running side by side (see versions.ts); none: any ready instance. */
+  splits?: ReadonlyMap<string, TrafficSplit>;
 }
 
 // Connection-scoped headers (RFC 9110 §7.6.1) are not forwarded; `host` is set for the upstream.
@@ -97,7 +100,21 @@ const hasBody = (request: FastifyRequest): boolean =>
  * connection can be retried on another instance for any method; a connection that breaks later
  * is retried only for idempotent requests without a body.
  */
-export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.POSITIVE_INFINITY, accessLog = 'errors', slowMs = 500 }: ProxyOptions) {
+export function createProxy({
+  resolver,
+  timeoutMs,
+  attempts,
+  bodyLimit = Number.POSITIVE_INFINITY,
+  accessLog = 'errors',
+  slowMs = 500,
+  splits = new Map(),
+}: ProxyOptions) {
+  // Per upstream version, so a canary's error rate and latency can be told from the stable build's.
+  const upstreamMetrics = {
+    responses: counterOf(metricsRegistry, 'gateway_upstream_responses_total', 'Answers relayed from an upstream instance, by service, its build version and status', ['service', 'version', 'status_code']),
+    duration: histogramOf(metricsRegistry, 'gateway_upstream_duration_seconds', 'Time until an upstream instance answered (headers), by service and build version', ['service', 'version'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+  };
+  const instancesOf = (service: string) => resolver.instances(service);
   // Keep-alive connections for replayable requests (a request on a connection the upstream just closed
   // as idle fails and is simply sent again); their idle timeout stays below the services' (72 s).
   const readAgent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000, connections: 256 });
@@ -188,17 +205,24 @@ export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.
       return problem(413, 'payload-too-large', `request body larger than ${bodyLimit} bytes`);
     };
     if (Number(request.headers['content-length'] ?? 0) > bodyLimit) throw tooLarge();
+    const version = wantedVersion(service, request.headers, request.raw.socket.remoteAddress ?? '', splits, instancesOf);
     const headers = forwardedHeaders(request);
     const replayable = idempotentMethods.has(request.method) && !hasBody(request);
     let lastError: Error | undefined;
     for (let tries = 0; tries < attempts; tries++) {
-      const instance = resolver.resolve(service);
+      // A split's version may have just lost its instances: then any ready one (a pinned version is kept to).
+      const instance = resolver.resolve(service, version) ?? (version && !request.headers[versionHeader] ? resolver.resolve(service) : undefined);
       if (!instance) break;
       try {
+        const startedAt = performance.now();
         const response = await (replayable ? attemptRead(instance, request, reply, headers) : attemptWithBody(instance, request, reply, headers));
+        upstreamMetrics.duration.observe({ service, version: instance.version }, (performance.now() - startedAt) / 1000);
+        upstreamMetrics.responses.inc({ service, version: instance.version, status_code: response.statusCode });
         // Written straight to the socket: Fastify's reply machinery is not needed for a relay.
         reply.hijack();
-        reply.raw.writeHead(response.statusCode, responseHeaders(response.headers, request.id));
+        const answerHeaders = responseHeaders(response.headers, request.id);
+        answerHeaders[versionHeader] = instance.version;
+        reply.raw.writeHead(response.statusCode, answerHeaders);
         // Either side failing mid-body ends the other (the client sees a truncated response).
         // Plain pipe: stream.pipeline allocates an AbortController per call, measurable here.
         response.body.pipe(reply.raw);
@@ -218,7 +242,7 @@ export function createProxy({ resolver, timeoutMs, attempts, bodyLimit = Number.
         if (failure.sent && !replayable) break;
       }
     }
-    if (!lastError) throw problem(503, 'service-unavailable', `no ready instance of ${service}`);
+    if (!lastError) throw problem(503, 'service-unavailable', `no ready instance of ${service}${version ? ` at version ${version}` : ''}`);
     throw problem(502, 'bad-gateway', `${service} could not be reached: ${lastError.message}`);
   }
 

@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
-import { createResolver, register, type Registration, type Resolver, type ServiceInstance } from '@meridian/discovery';
+import { createEtcdClient, createResolver, register, type Registration, type Resolver, type ServiceInstance } from '@meridian/discovery';
 import { buildGateway } from '../src/gateway.ts';
+import { trafficKey, type TrafficSplits, watchTrafficSplits } from '../src/versions.ts';
 
 const { etcdEndpoints } = infra();
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -38,7 +39,7 @@ interface Backend {
 }
 
 /** A real HTTP backend registered in discovery that echoes what it received. `/slow` never answers. */
-async function backend(ns: string, service: string, name: string, health: ServiceInstance['health'] = 'ready'): Promise<Backend> {
+async function backend(ns: string, service: string, name: string, health: ServiceInstance['health'] = 'ready', version = '1.0.0'): Promise<Backend> {
   const server = createServer(async (req, res) => {
     self.hits++;
     if (req.url === '/api/v1/orders/slow') {
@@ -74,7 +75,7 @@ async function backend(ns: string, service: string, name: string, health: Servic
   const registration = await register({
     endpoints: etcdEndpoints,
     ns,
-    instance: { service, version: '1.0.0', instanceId: `${name}-${randomUUID()}`, url, apiVersions: ['v1'], health, startedAt: new Date().toISOString() },
+    instance: { service, version, instanceId: `${name}-${randomUUID()}`, url, apiVersions: ['v1'], health, startedAt: new Date().toISOString() },
   });
   const stopServer = () => {
     server.closeAllConnections();
@@ -102,9 +103,14 @@ async function startedResolver(ns: string): Promise<Resolver> {
   return resolver;
 }
 
-async function startedGateway(ns: string, options: { expectedServices?: string[]; upstreamTimeoutMs?: number } = {}) {
+async function startedGateway(ns: string, options: { expectedServices?: string[]; upstreamTimeoutMs?: number; splits?: TrafficSplits } = {}) {
   const resolver = await startedResolver(ns);
-  const app = buildGateway({ resolver, expectedServices: options.expectedServices ?? ['orders'], upstreamTimeoutMs: options.upstreamTimeoutMs });
+  const app = buildGateway({
+    resolver,
+    expectedServices: options.expectedServices ?? ['orders'],
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
+    splits: options.splits?.current,
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   cleanups.push(() => app.close());
   return { url, resolver };
@@ -300,6 +306,73 @@ describe('gateway routing through discovery (real etcd)', () => {
       if (method === 'POST') assert.equal(echo.bodyBytes, 7, 'the body reached the instance that answered');
     }
     assert.ok(Date.now() - started < 3000);
+  });
+});
+
+describe('gateway routing between versions running side by side (real etcd)', () => {
+  let ns: string;
+  let gateway: { url: string };
+  const etcd = createEtcdClient({ endpoints: etcdEndpoints });
+  /** A token-shaped header for customer `sub` (the gateway only reads its subject, to keep the customer on one version). */
+  const customer = (sub: string) => `Bearer e30.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.sig`;
+  const versionServing = async (headers: Record<string, string>) => {
+    const response = await fetch(`${gateway.url}/api/v1/orders/1`, { headers });
+    assert.equal(response.status, 200, await response.clone().text());
+    await response.body?.cancel();
+    return response.headers.get('x-meridian-version')!;
+  };
+
+  before(async () => {
+    ns = uniqueName('gwv');
+    await backend(ns, 'orders', 'stable-1', 'ready', '1.0.0');
+    await backend(ns, 'orders', 'stable-2', 'ready', '1.0.0');
+    await backend(ns, 'orders', 'canary', 'ready', '2.0.0');
+    const splits = watchTrafficSplits({ endpoints: etcdEndpoints, ns });
+    await splits.start();
+    cleanups.push(() => splits.stop(), () => etcd.delete(trafficKey(ns, 'orders')));
+    gateway = await startedGateway(ns, { splits });
+  });
+
+  test('without a split every ready instance of any version gets traffic, and the answer names the version that served it', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) seen.add(await versionServing({}));
+    assert.deepEqual([...seen].sort(), ['1.0.0', '2.0.0']);
+  });
+
+  test('a split sends each customer to one version, in about the split\'s shares, and follows changes live', async () => {
+    await etcd.put(trafficKey(ns, 'orders'), JSON.stringify({ '1.0.0': 80, '2.0.0': 20 }));
+    // Applied once an unpinned request can no longer land anywhere: wait for a customer to stay put.
+    await waitFor(async () => {
+      const first = await versionServing({ authorization: customer('probe') });
+      for (let i = 0; i < 5; i++) if ((await versionServing({ authorization: customer('probe') })) !== first) return false;
+      return true;
+    }, { timeoutMs: 5000, message: 'the split to reach the gateway' });
+    const versions: string[] = [];
+    for (let c = 0; c < 200; c++) {
+      const authorization = customer(`customer-${c}`);
+      const version = await versionServing({ authorization });
+      versions.push(version);
+      if (c < 20) for (let i = 0; i < 3; i++) assert.equal(await versionServing({ authorization }), version, 'a customer stays on its version');
+    }
+    const canaryShare = versions.filter((v) => v === '2.0.0').length / versions.length;
+    assert.ok(canaryShare > 0.08 && canaryShare < 0.35, `canary share ${canaryShare} for a 20% split`);
+
+    await etcd.put(trafficKey(ns, 'orders'), JSON.stringify({ '2.0.0': 100 }));
+    await waitFor(async () => (await versionServing({ authorization: customer('customer-0') })) === '2.0.0', { timeoutMs: 5000, message: 'the new split' });
+    for (let c = 0; c < 20; c++) assert.equal(await versionServing({ authorization: customer(`customer-${c}`) }), '2.0.0');
+
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /gateway_upstream_responses_total\{service="orders",version="2\.0\.0",status_code="200"\} \d+/);
+    assert.match(metrics, /gateway_upstream_responses_total\{service="orders",version="1\.0\.0",status_code="200"\} \d+/);
+  });
+
+  test('a header pins a version for testing; a version nobody runs is a 503 that says so', async () => {
+    await etcd.put(trafficKey(ns, 'orders'), JSON.stringify({ '1.0.0': 100 }));
+    await waitFor(async () => (await versionServing({})) === '1.0.0' && (await versionServing({})) === '1.0.0', { timeoutMs: 5000, message: 'the split' });
+    for (let i = 0; i < 4; i++) assert.equal(await versionServing({ 'x-meridian-version': '2.0.0' }), '2.0.0');
+    const missing = await fetch(`${gateway.url}/api/v1/orders/1`, { headers: { 'x-meridian-version': '9.9.9' } });
+    assert.equal(missing.status, 503);
+    assert.match((await missing.json()).detail, /no ready instance of orders at version 9\.9\.9/);
   });
 });
 
