@@ -201,7 +201,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       name,
       script: join(servicesDir, name, 'src', 'main.ts'),
       cwd: repoRoot,
-      env: serviceEnv(name),
+      // A restarted instance keeps its slot, so its consumers take their partitions straight back (static membership).
+      env: { ...serviceEnv(name), MERIDIAN_INSTANCE_SLOT: String(instance) },
       logFile: join(logDir, instance === 1 ? `${name}.log` : `${name}-${instance}.log`),
       prefix: `[${instance === 1 ? name : `${name}#${instance}`}]`.padEnd(width + 4),
       rawLogs: options.rawLogs,

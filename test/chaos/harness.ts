@@ -96,8 +96,8 @@ export interface Chaos {
   products: Product[];
   /** Admin connection to one service's database (for invariants and faults). */
   db(service: string): postgres.Sql;
-  /** Base URL of a ready instance of `service`, read from etcd. */
-  instanceUrl(service: string): Promise<string>;
+  /** Base URL of a ready instance of `service` (other than `except`), read from etcd. */
+  instanceUrl(service: string, except?: string): Promise<string>;
   /** Terminates every PostgreSQL connection of the namespace's service roles; returns how many. */
   dropDatabaseConnections(): Promise<number>;
   /** Sends `signal` to a service (restarted by its supervisor, with `env` merged in); expected exits are not crashes. */
@@ -204,9 +204,9 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       }
       return sql;
     };
-    const instanceUrl = async (service: string) => {
+    const instanceUrl = async (service: string, except?: string) => {
       const instances = await discoveryRecords(etcd.address, ns, service);
-      const ready = instances.find((instance) => instance.health === 'ready');
+      const ready = instances.find((instance) => instance.health === 'ready' && instance.url !== except);
       if (!ready) throw new Error(`no ready ${service} instance in discovery`);
       return ready.url;
     };

@@ -107,6 +107,9 @@ export const platformConfig = {
   ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
   // The platform's Prometheus, for the apps that draw its metrics.
   PROMETHEUS_URL: Type.Optional(Type.String({ minLength: 1 })),
+  // Which of a service's instances this process is (1, 2, ...), given by a launcher that restarts an
+  // instance in its own slot; its consumers are then static group members (`<group>.<slot>`).
+  MERIDIAN_INSTANCE_SLOT: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$' })),
 } satisfies TProperties;
 
 export const PlatformConfig = Type.Object(platformConfig);

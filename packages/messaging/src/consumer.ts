@@ -32,6 +32,12 @@ export interface ConsumerOptions {
   ns: string;
   /** `<service>.<purpose>`; the Kafka consumer group is `<ns>.<groupId>`. */
   groupId: string;
+  /**
+   * The instance's slot (`1`, `2`, ... or a pod ordinal), when the launcher restarts an instance in the
+   * same slot: the consumer is then a static member (`group.instance.id` = `<group>.<slot>`), so a
+   * restarted process takes its partitions back at once instead of waiting out its predecessor's session.
+   */
+  instanceSlot?: string;
   /** Logical topic names. */
   topics: string[];
   /** Keyed by event type; types without a handler are skipped. */
@@ -241,6 +247,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
       consumer = new Consumer({
         clientId,
         groupId,
+        ...(options.instanceSlot ? { groupInstanceId: `${groupId}.${options.instanceSlot}` } : {}),
         bootstrapBrokers,
         autocommit: false,
         sessionTimeout: 10_000,

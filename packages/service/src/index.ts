@@ -13,7 +13,7 @@ import { createDb, dbReady, migrate } from '@meridian/db';
 import type { Sql } from '@meridian/db';
 import { createResolver, createServiceClient, register } from '@meridian/discovery';
 import type { InstanceHealth, Registration, Resolver, ServiceClient } from '@meridian/discovery';
-import { createHttpServer, metricsRegistry } from '@meridian/http';
+import { createHttpServer, gaugeOf, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
@@ -113,6 +113,9 @@ export interface RunningService<P extends TProperties = TProperties> {
 }
 
 const readinessSyncMs = 1000;
+
+/** Seconds since this process started (not since this module loaded: Node's own start counts). */
+const sinceProcessStart = () => process.uptime();
 /**
  * Consecutive failed readiness runs before a ready instance is taken out of rotation: one slow
  * probe on a busy machine is load, not a broken instance (readiness is not a load signal).
@@ -306,6 +309,10 @@ export async function startService<P extends TProperties>(
       logger.info({ health }, 'discovery health updated');
     };
     await syncHealth();
+    const startSeconds = gaugeOf(metricsRegistry, 'service_start_seconds', 'Seconds from process start until the instance served HTTP (registered in discovery), and until its consumers had joined their groups', ['phase']);
+    const servingAfter = sinceProcessStart();
+    startSeconds.set({ phase: 'serving' }, servingAfter);
+    logger.info({ url, sinceProcessStartMs: Math.round(servingAfter * 1000) }, 'serving HTTP and registered');
     healthSync = setInterval(() => {
       syncing = syncing.then(syncHealth).catch((err) => logger.warn({ err }, 'discovery health sync failed'));
     }, readinessSyncMs);
@@ -319,6 +326,7 @@ export async function startService<P extends TProperties>(
         brokers: platform.KAFKA_BROKERS,
         ns,
         groupId: `${def.name}.${consumer.name}`,
+        instanceSlot: platform.MERIDIAN_INSTANCE_SLOT,
         ...consumerPlan(consumer.on),
         logger,
         maxAttempts: consumer.maxAttempts,
@@ -331,7 +339,9 @@ export async function startService<P extends TProperties>(
     const jobDefs = def.jobs?.(ctx) ?? [];
     if (jobDefs.length) jobs = startJobs(jobDefs, { service: def.name, sql: () => ctx.sql, logger, metrics: ctx.metrics });
 
-    logger.info({ url, ns }, 'service started');
+    const consumingAfter = sinceProcessStart();
+    startSeconds.set({ phase: 'consuming' }, consumingAfter);
+    logger.info({ url, ns, sinceProcessStartMs: Math.round(consumingAfter * 1000) }, 'service started');
     return { url, app: server, ctx, stop };
   } catch (err) {
     logger.error({ err }, 'service failed to start');
