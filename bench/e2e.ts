@@ -187,6 +187,8 @@ function toRow(step: Step): Row {
 export interface Customer {
   token: string;
   productIds: string[];
+  /** Signs in again (a token lives 15 minutes; a run longer than that renews it, as a real client does). */
+  renew(): Promise<void>;
 }
 
 /** Products with plenty of stock and a signed-in customer, through the gateway. */
@@ -196,7 +198,14 @@ export async function prepare(gatewayUrl: string, products: number, log: (line: 
   const credentials = { email: `customer-${randomBytes(4).toString('hex')}@bench.local`, password: 'bench-customer-password' };
   await api(`${gatewayUrl}/api/v1/auth/register`, { method: 'POST', body: { ...credentials, name: 'Bench customer' } });
   log(`seeded ${products} products and a customer`);
-  return { token: await login(gatewayUrl, credentials), productIds };
+  const customer: Customer = {
+    token: await login(gatewayUrl, credentials),
+    productIds,
+    async renew() {
+      customer.token = await login(gatewayUrl, credentials);
+    },
+  };
+  return customer;
 }
 
 export interface Outcome {

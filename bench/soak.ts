@@ -69,7 +69,13 @@ async function soak(platform: Platform, settings: Settings, log: (line: string) 
     log(`soaking at ${settings.rate} orders/s for ${settings.durationSeconds} s, a sample every ${settings.intervalSeconds} s`);
     const samples: SoakSample[] = [];
     const startedAt = Date.now();
+    let signedInAt = Date.now();
     while (Date.now() - startedAt < settings.durationSeconds * 1000) {
+      // Access tokens live 15 minutes: the customer signs in again well before, like a real client.
+      if (Date.now() - signedInAt > 10 * 60_000) {
+        await customer.renew();
+        signedInAt = Date.now();
+      }
       const sample = await interval(platform, customer, watcher, resolver, logs, settings);
       sample.atSeconds = Math.round((Date.now() - startedAt) / 1000);
       samples.push(sample);
