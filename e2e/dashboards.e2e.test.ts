@@ -47,28 +47,24 @@ test("the ops console draws every Grafana dashboard live from Prometheus: each p
         await page.getByLabel('Service', { exact: true }).selectOption('orders');
         await page.waitForURL(/var-service=orders/);
       }
-      // Panels drawn for the variable's previous value (or before the first scrapes of a panel's series)
-      // may still be on screen for a moment: wait until most panels show data, as the check below wants.
+      // Panels drawn for the variable's previous value (or before the first scrapes of a panel's series), or a
+      // query that timed out on a busy machine, may be on screen for a moment: the panels refresh, so judge the
+      // dashboard once it settles, and report what it still shows if it never does.
       drawn[title] = await eventually(async () => {
         const states = await panelStates(page);
         assert.ok(states.length > 0 && states.every((s) => s.drawn !== 'waiting'), `${title}: still loading ${JSON.stringify(states.filter((s) => s.drawn === 'waiting'))}`);
+        assert.deepEqual(states.filter((s) => s.drawn === 'error'), [], `${title}: panels whose query failed`);
         const withData = states.filter((s) => s.drawn === 'chart' || s.drawn === 'stat' || s.drawn === 'bars').length;
         assert.ok(withData >= Math.ceil(states.length * 0.6), `${title}: ${withData} of ${states.length} panels with data: ${JSON.stringify(states)}`);
+        // After the earlier stages' traffic the overview has data in every panel; elsewhere only metrics of
+        // things that did not happen (retries, dead letters, cache errors) may be empty.
+        if (title === 'Platform overview') assert.deepEqual(states.filter((s) => s.drawn === 'empty').map((s) => s.title), [], 'overview panels without data');
+        // Bar gauges draw one bar per series: the revenue of the orders the earlier stages confirmed.
+        if (title === 'Business KPIs') assert.equal(states.find((s) => s.title === 'Revenue in range by currency')?.drawn, 'bars');
         return states;
-      }, { timeoutMs: 30_000, intervalMs: 500 });
-      const failing = drawn[title].filter((s) => s.drawn === 'error');
-      assert.deepEqual(failing, [], `${title}: panels whose query failed`);
+      }, { timeoutMs: 45_000, intervalMs: 500 });
     }
-    // After the earlier stages' traffic the overview has data in every panel; elsewhere only metrics of
-    // things that did not happen (retries, dead letters, cache errors) may be empty.
-    assert.deepEqual(drawn['Platform overview'].filter((s) => s.drawn === 'empty').map((s) => s.title), [], 'overview panels without data');
-    for (const [title, states] of Object.entries(drawn)) {
-      const withData = states.filter((s) => s.drawn === 'chart' || s.drawn === 'stat' || s.drawn === 'bars').length;
-      assert.ok(withData >= Math.ceil(states.length * 0.6), `${title}: ${withData} of ${states.length} panels with data: ${JSON.stringify(states)}`);
-    }
-
-    // Bar gauges draw one bar per series: the revenue of the orders the earlier stages confirmed.
-    assert.equal(drawn['Business KPIs'].find((s) => s.title === 'Revenue in range by currency')?.drawn, 'bars');
+    assert.deepEqual(Object.keys(drawn).toSorted(), ['Business KPIs', 'Kafka and outbox', 'Platform overview', 'Service']);
 
     // The time range and the variables live in the URL, so a view can be linked to.
     await page.getByLabel('Time range').selectOption({ label: 'Last 5 minutes' });
