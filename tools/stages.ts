@@ -6,6 +6,7 @@ import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildService, checkArtifact } from './build-service.ts';
+import { checkMigrations, migrationsChanged, previousBuildRef } from './lib/migrationCheck.ts';
 import { repoRoot } from './lib/paths.ts';
 import { tmpdir } from 'node:os';
 
@@ -110,14 +111,36 @@ export async function contractStage(options: StageOptions = {}): Promise<StageOu
   const consumed = consumers.length ? await nodeTests('contract-consumers', consumers, { ...options, concurrency: 4 }) : undefined;
   if (consumed && !consumed.ok) return { ...consumed, note: `consumer tests failed (providers not verified); ${consumed.note}` };
   const provided = providers.length ? await nodeTests('contract-providers', providers, { ...options, concurrency: 2 }) : undefined;
-  const parts = [consumed, provided].filter((p) => p !== undefined);
+  const migrations = provided && !provided.ok ? undefined : await migrationCompatibility(options);
+  const parts = [consumed, provided, migrations].filter((p) => p !== undefined);
   return {
-    files: parts.reduce((n, p) => n + p.files, 0),
-    passed: parts.reduce((n, p) => n + p.passed, 0),
-    failed: parts.reduce((n, p) => n + p.failed, 0),
+    files: parts.reduce((n, p) => n + (p.files ?? 0), 0),
+    passed: parts.reduce((n, p) => n + (p.passed ?? 0), 0),
+    failed: parts.reduce((n, p) => n + (p.failed ?? 0), 0),
     note: parts.map((p) => p.note).filter(Boolean).join('; '),
     ok: parts.every((p) => p.ok),
   };
+}
+
+/**
+ * Expand/contract: for each service whose migrations changed since its previous build, that build's
+ * provider verification runs on the new migrations (tools/lib/migrationCheck.ts).
+ */
+async function migrationCompatibility(options: StageOptions): Promise<StageOutcome | undefined> {
+  const services = globSync('services/*/migrations', { cwd: repoRoot }).map((dir) => dir.split('/')[1]).filter((s) => !options.services || options.services.includes(s));
+  const checks = services.flatMap((service) => {
+    const from = previousBuildRef(service);
+    return from && migrationsChanged(service, from) ? [{ service, from }] : [];
+  });
+  if (checks.length === 0) return undefined;
+  let failed = 0;
+  for (const { service, from } of checks) {
+    const result = await checkMigrations({ service, from, env: options.env, log: (line) => console.log(`[migration-check ${service}] ${line}`) });
+    for (const problem of result.problems) console.log(`FAIL ${service}: ${problem}`);
+    console.log(`${result.ok ? 'ok  ' : 'FAIL'} ${service}: the build at ${from} ${result.ok ? 'works' : 'breaks'} on the new migrations`);
+    if (!result.ok) failed++;
+  }
+  return { files: checks.length, passed: checks.length - failed, failed, note: `migrations checked against the previous build: ${checks.map((c) => c.service).join(', ')}`, ok: failed === 0 };
 }
 
 /** Builds each service's artifact outside the repo and checks it loads on its own. */

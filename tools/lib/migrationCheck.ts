@@ -1,0 +1,178 @@
+// Expand/contract, checked: the previous build of a service must keep working on the database as the
+// new build migrates it. The previous build (a git worktree at a ref) gets the new migration files and
+// runs its own provider verification (its pacts) against them: a column it still reads, dropped too
+// early, fails one of its interactions, and the check names it.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readDeployments } from './matrix.ts';
+import { repoRoot } from './paths.ts';
+
+export interface MigrationCheckOptions {
+  service: string;
+  /** The previous build: a git ref of this repository. */
+  from: string;
+  /** The new build's migrations (default: the service's migrations folder in this checkout). */
+  migrationsDir?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface MigrationCheckResult {
+  ok: boolean;
+  /** The new migrations the previous build ran on. */
+  added: string[];
+  /** Why it failed: an edited or removed migration, or the previous build's failing tests with their first error line. */
+  problems: string[];
+}
+
+const migrationFile = /^\d+_[\w.-]+\.sql$/;
+const sqlFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((name) => migrationFile.test(name)).sort() : []);
+
+const resolves = (ref: string, root: string): boolean => {
+  try {
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The build a new one must stay compatible with: the one recorded as deployed to `environment`
+ * (`npm run record-deployment`, version `<semver>+<sha>`), else `MERIDIAN_PREVIOUS_REF`, else the
+ * parent commit. Undefined when none of them is in this repository's history.
+ */
+export function previousBuildRef(service: string, environment = 'production', root = repoRoot): string | undefined {
+  const deployed = readDeployments()[environment]?.[service]?.version.split('+')[1];
+  return [deployed, process.env.MERIDIAN_PREVIOUS_REF, 'HEAD~1'].find((ref): ref is string => !!ref && resolves(ref, root));
+}
+
+/** Whether the service's migrations differ between `from` and this checkout's working tree. */
+export function migrationsChanged(service: string, from: string, root = repoRoot): boolean {
+  try {
+    execFileSync('git', ['diff', '--quiet', from, '--', `services/${service}/migrations`], { cwd: root, stdio: 'ignore' });
+    return execFileSync('git', ['ls-files', '--others', '--exclude-standard', `services/${service}/migrations`], { cwd: root, encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Migrations only ever get added: a file the previous build applied must be there, unchanged. Returns
+ * the problems and the files the new build adds.
+ */
+export function compareMigrations(previousDir: string, newDir: string): { added: string[]; problems: string[] } {
+  const previous = sqlFiles(previousDir);
+  const next = sqlFiles(newDir);
+  const problems: string[] = [];
+  for (const name of previous) {
+    if (!next.includes(name)) problems.push(`${name} was removed: a migration the previous build applied stays (add a new one that undoes it)`);
+    else if (readFileSync(join(previousDir, name), 'utf8') !== readFileSync(join(newDir, name), 'utf8')) {
+      problems.push(`${name} was edited: a migration the previous build applied is never changed (add a new one instead)`);
+    }
+  }
+  return { added: next.filter((name) => !previous.includes(name)), problems };
+}
+
+/** The failing tests of a node:test TAP stream, each with the first line of its error. */
+export function failuresOfTap(tap: string): string[] {
+  const failures: string[] = [];
+  const lines = tap.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const failed = /^\s*not ok \d+ - (.*)$/.exec(lines[i]);
+    if (!failed) continue;
+    let detail = '';
+    for (let j = i + 1; j < lines.length && !/^\s*(not )?ok \d+ /.test(lines[j]); j++) {
+      const error = /^\s*error: (.*)$/.exec(lines[j]);
+      if (!error) continue;
+      if (/^[|>][-+]?$/.test(error[1])) {
+        // A block scalar (`|-`) holds the message on the lines below: its first line, and the next when
+        // the first only introduces it ("pact x -> y failed:").
+        const block = lines.slice(j + 1).map((line) => line.trim()).filter(Boolean);
+        detail = block[0]?.endsWith(':') && block[1] ? `${block[0]} ${block[1]}` : (block[0] ?? '');
+      } else detail = error[1].replace(/^'(.*)'$/, '$1');
+      break;
+    }
+    failures.push(detail ? `${failed[1].trim()}: ${detail}` : failed[1].trim());
+  }
+  return failures;
+}
+
+/** node_modules for the worktree: this checkout's packages, with the workspace links pointing into the worktree. */
+function linkNodeModules(worktree: string): void {
+  const source = join(repoRoot, 'node_modules');
+  const target = join(worktree, 'node_modules');
+  mkdirSync(target);
+  for (const entry of readdirSync(source)) {
+    if (entry === '@meridian') continue;
+    symlinkSync(join(source, entry), join(target, entry));
+  }
+  mkdirSync(join(target, '@meridian'));
+  for (const name of readdirSync(join(source, '@meridian'))) {
+    // The same relative link (../../packages/<name>), now resolved inside the worktree.
+    symlinkSync(readlinkSync(join(source, '@meridian', name)), join(target, '@meridian', name));
+  }
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Runs the previous build's provider verification of `service` on the new build's migrations. */
+export async function checkMigrations(options: MigrationCheckOptions): Promise<MigrationCheckResult> {
+  const log = options.log ?? (() => {});
+  const newDir = options.migrationsDir ?? join(repoRoot, 'services', options.service, 'migrations');
+  const work = mkdtempSync(join(tmpdir(), `meridian-migration-check-${options.service}-`));
+  const worktree = join(work, 'previous');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const commit = git('rev-parse', '--short=7', `${options.from}^{commit}`);
+  git('worktree', 'add', '--detach', worktree, commit);
+  try {
+    const previousDir = join(worktree, 'services', options.service, 'migrations');
+    const pact = join('contracts', 'pact', 'providers', `${options.service}.contract.test.ts`);
+    if (!existsSync(join(worktree, pact))) {
+      return { ok: false, added: [], problems: [`the build at ${commit} has no provider verification for ${options.service} (${pact})`] };
+    }
+    const { added, problems } = compareMigrations(previousDir, newDir);
+    if (problems.length > 0) return { ok: false, added, problems };
+    log(`previous build ${commit}: ${added.length === 0 ? 'no new migrations' : `adding ${added.join(', ')}`}`);
+    for (const name of added) cpSync(join(newDir, name), join(previousDir, name));
+
+    if (git('diff', `${commit}`, '--', 'package-lock.json') === '') linkNodeModules(worktree);
+    else {
+      log(`dependencies differ from ${commit}: npm ci in the previous build`);
+      const installed = await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], worktree, process.env);
+      if (installed.code !== 0) return { ok: false, added, problems: [`npm ci of the build at ${commit} failed:\n${installed.output.slice(-2000)}`] };
+    }
+
+    log(`running the previous build's ${pact} on the new schema`);
+    const node = join(repoRoot, 'node_modules', '.bin', 'node');
+    // NODE_TEST_CONTEXT (set when this runs under node --test) would make the inner run report to a parent that is not there.
+    const { NODE_TEST_CONTEXT: _, ...env } = { ...process.env, ...options.env };
+    const result = await run(node, ['--test', '--test-reporter=tap', pact], worktree, { ...env, LOG_LEVEL: 'error' });
+    if (result.code === 0) return { ok: true, added, problems: [] };
+    const failures = failuresOfTap(result.output);
+    return {
+      ok: false,
+      added,
+      problems: (failures.length > 0 ? failures : [result.output.slice(-2000)]).map((failure) => `the previous build (${commit}) fails ${failure}`),
+    };
+  } finally {
+    try {
+      git('worktree', 'remove', '--force', worktree);
+    } catch {
+      // Removed below with its folder; prune forgets it.
+    }
+    rmSync(work, { recursive: true, force: true });
+    git('worktree', 'prune');
+  }
+}
