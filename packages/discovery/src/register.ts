@@ -13,6 +13,8 @@ export interface RegisterOptions {
 export interface Registration {
   readonly key: string;
   setHealth(health: InstanceHealth): Promise<void>;
+  /** Rewrites the record with `patch` applied (the messaging part, say). */
+  update(patch: Partial<Omit<ServiceInstance, 'service' | 'instanceId'>>): Promise<void>;
   /** Removes the instance (revokes its lease). Never throws: an unrevoked lease expires on its own. */
   deregister(): Promise<void>;
 }
@@ -58,10 +60,11 @@ export async function register({
   }, keepAliveMs);
   timer.unref();
 
-  return {
-    key,
-    async setHealth(health) {
-      record = { ...record, health };
+  // Updates go out one at a time, each with the record as it is then: a later one never loses to an earlier.
+  let updating: Promise<void> = Promise.resolve();
+  function update(patch: Partial<ServiceInstance>): Promise<void> {
+    record = { ...record, ...patch };
+    const put = async () => {
       await renewing;
       try {
         await etcd.put(key, JSON.stringify(record), leaseId);
@@ -69,7 +72,16 @@ export async function register({
         if (!/lease not found/.test(String(err))) throw err;
         await registerWithNewLease();
       }
-    },
+    };
+    const done = updating.then(put);
+    updating = done.catch(() => {});
+    return done;
+  }
+
+  return {
+    key,
+    setHealth: (health) => update({ health }),
+    update,
     async deregister() {
       stopped = true;
       clearInterval(timer);

@@ -16,8 +16,13 @@ export interface ServiceInstance {
 export interface InstanceMessaging {
   /** Topics its outbox relay or log shipper writes to. */
   produces: string[];
-  /** Its consumer groups (`<ns>.<service>.<name>`) and the topics each reads. */
-  consumes: { group: string; topics: string[] }[];
+  /**
+   * Its consumer groups (`<ns>.<service>.<name>`), the topics each reads and, per event type it
+   * handles, the versions its build reads (producers emit the newest version every consumer reads).
+   */
+  consumes: { group: string; topics: string[]; accepts?: Record<string, number[]> }[];
+  /** Per event type, the versions its outbox has written since it started (a consumer's upgrade must keep reading them). */
+  emits?: Record<string, number[]>;
 }
 
 /** The subset of a pino logger discovery uses. */

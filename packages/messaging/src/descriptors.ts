@@ -28,6 +28,8 @@ export interface EventVersion<TData = unknown> {
   readonly type: string;
   readonly version: number;
   readonly schema: TSchema;
+  /** The schema of every version of the event (an older one may be emitted in its place: versionGate.ts). */
+  readonly versions: Versions;
   /** Never set: carries the type of `data` for the compiler. */
   readonly data?: TData;
 }
@@ -59,6 +61,7 @@ export function event<Type extends string, V extends Versions>(declaration: {
       type: declaration.type,
       version,
       schema: declaration.versions[version],
+      versions: declaration.versions,
     });
   }
   return Object.freeze(descriptor) as EventDescriptor<Type, V>;

@@ -52,3 +52,4 @@ export { type DeadLetterQueue, dlqHeaders, type ReplayedMessage, replayDlqMessag
 export { isTransientError } from './transient.ts';
 export type { Logger } from './support.ts';
 export { type AsyncApiDocument, asyncApiDocument, type EventParticipant, mergeAsyncApi } from './asyncapi.ts';
+export { type AcceptingConsumer, asVersion, createVersionGate, type VersionChoice, type VersionGate } from './versionGate.ts';

@@ -9,6 +9,7 @@ import type { EventVersion } from './descriptors.ts';
 import { assertEventData, createEnvelope, type EventEnvelope } from './envelope.ts';
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
 import { parseBrokers, physicalTopic } from './topics.ts';
+import { asVersion, type VersionGate } from './versionGate.ts';
 
 const tracer = trace.getTracer('@meridian/messaging');
 const migrationsDir = fileURLToPath(new URL('../migrations/', import.meta.url));
@@ -41,10 +42,21 @@ export interface Outbox {
   ): Promise<EventEnvelope<TData>>;
 }
 
-export function createOutbox(options: { source: string; ns: string }): Outbox {
+/**
+ * `versionGate`: emit the newest version of an event that every running consumer reads (an older one,
+ * with the fields added since dropped, while a consumer that does not read the asked-for one runs).
+ */
+export function createOutbox(options: { source: string; ns: string; versionGate?: VersionGate }): Outbox {
   return {
-    async add(tx, event, key, data, { traceparent } = {}) {
-      assertEventData(event, data);
+    async add(tx, asked, key, askedData, { traceparent } = {}) {
+      assertEventData(asked, askedData);
+      let event: EventVersion = asked;
+      let data: unknown = askedData;
+      const version = options.versionGate?.choose(asked).version ?? asked.version;
+      if (version !== asked.version) {
+        const older = asVersion(asked, version, askedData);
+        if (older) ({ event, data } = older);
+      }
       const envelope = createEnvelope({
         type: event.type,
         version: event.version,
@@ -64,7 +76,7 @@ export function createOutbox(options: { source: string; ns: string }): Outbox {
         insert into outbox (id, topic, key, type, version, payload, headers)
         values (${envelope.id}, ${physicalTopic(options.ns, event.topic.name)}, ${envelope.key}, ${envelope.type},
                 ${envelope.version}, ${JSON.stringify(envelope)}::text::jsonb, ${tx.json(headers)})`;
-      return envelope;
+      return envelope as EventEnvelope<typeof askedData>;
     },
   };
 }

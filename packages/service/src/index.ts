@@ -12,12 +12,12 @@ import type { PlatformConfig } from '@meridian/config';
 import { createDb, dbReady, migrate } from '@meridian/db';
 import type { Sql } from '@meridian/db';
 import { createResolver, createServiceClient, register } from '@meridian/discovery';
-import type { InstanceHealth, Registration, Resolver, ServiceClient } from '@meridian/discovery';
+import type { InstanceHealth, InstanceMessaging, Registration, Resolver, ServiceClient } from '@meridian/discovery';
 import { createHttpServer, gaugeOf, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf } from '@meridian/messaging';
+import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, type VersionGate } from '@meridian/messaging';
 import type { AsyncApiDocument, EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { type JobDef, type RunningJobs, startJobs } from './jobs.ts';
@@ -168,6 +168,17 @@ export async function startService<P extends TProperties>(
   let syncing: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | undefined;
 
+  /** Per event type, the versions this instance's outbox wrote: advertised in discovery (a consumer's upgrade must read them). */
+  const emits: Record<string, number[]> = {};
+  let messaging: InstanceMessaging | undefined;
+  function noteEmitted(type: string, version: number): void {
+    if (emits[type]?.includes(version)) return;
+    emits[type] = [...(emits[type] ?? []), version].sort((a, b) => a - b);
+    if (registration && messaging) {
+      registration.update({ messaging: { ...messaging, emits: { ...emits } } }).catch((err) => logger.warn({ err }, 'discovery: could not advertise an emitted event version'));
+    }
+  }
+
   const serviceClients = new Map<string, ServiceClient>();
   const ctx: ServiceContext<P> = {
     name: def.name,
@@ -180,7 +191,7 @@ export async function startService<P extends TProperties>(
       if (!sql) throw new ConfigError(def.name, [{ variable: 'DATABASE_URL', reason: 'is required to use ctx.sql' }]);
       return sql;
     },
-    outbox: declaredOutbox(def.name, def.produces ?? [], createOutbox({ source: def.name, ns })),
+    outbox: declaredOutbox(def.name, def.produces ?? [], createOutbox({ source: def.name, ns, versionGate: eventVersionGate(() => resolver, logger) }), noteEmitted),
     get redis() {
       return redis;
     },
@@ -277,6 +288,13 @@ export async function startService<P extends TProperties>(
     const url = await server.listen({ host: platform.HOST, port: platform.PORT });
 
     let health: InstanceHealth = 'starting';
+    messaging = {
+      produces: [...topicsOf(def.produces ?? []), ...(shipper ? [logsTopic] : [])],
+      consumes: [
+        ...consumerDefs.map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: topicsOf(c.on.map((s) => s.event)), accepts: acceptedVersions(c.on) })),
+        ...(def.ownConsumers ?? []).map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: c.topics })),
+      ],
+    };
     registration = await register({
       endpoints: etcdEndpoints,
       ns,
@@ -289,13 +307,7 @@ export async function startService<P extends TProperties>(
         apiVersions: def.apiVersions ?? ['v1'],
         health,
         startedAt: new Date().toISOString(),
-        messaging: {
-          produces: [...topicsOf(def.produces ?? []), ...(shipper ? [logsTopic] : [])],
-          consumes: [
-            ...consumerDefs.map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: topicsOf(c.on.map((s) => s.event)) })),
-            ...(def.ownConsumers ?? []).map((c) => ({ group: `${ns}.${def.name}.${c.name}`, topics: c.topics })),
-          ],
-        },
+        messaging: { ...messaging, emits: { ...emits } },
       },
     });
     let failedRuns = 0;
@@ -370,15 +382,36 @@ function assertConsumesDeclared(def: { name: string; consumes?: EventDescriptor[
   if (problems.length) throw new Error(`Service ${def.name}: ${problems.join('; ')}`);
 }
 
-/** The outbox of a service that publishes only what it declared in `produces`, so discovery's map stays true. */
-function declaredOutbox(service: string, produces: EventDescriptor[], outbox: Outbox): Outbox {
+/** Per event type a consumer handles, the versions its build reads (advertised in discovery). */
+function acceptedVersions(subscriptions: readonly { event: EventDescriptor }[]): Record<string, number[]> {
+  return Object.fromEntries(subscriptions.map(({ event }) => [event.type, Object.keys(event.versions).map(Number).sort((a, b) => a - b)]));
+}
+
+/** The outbox's version gate, fed by discovery's view of every running consumer (none known before it starts). */
+function eventVersionGate(resolver: () => Resolver | undefined, logger: Logger): VersionGate {
+  return createVersionGate(
+    () => (resolver()?.instances() ?? []).flatMap((instance) => instance.messaging?.consumes ?? []),
+    (type, wanted, choice) =>
+      choice.version === wanted
+        ? logger.info({ event: type, version: wanted }, 'emitting the newest event version again: every consumer reads it')
+        : logger.info({ event: type, version: choice.version, wanted, heldBackBy: choice.heldBackBy }, 'emitting an older event version: a running consumer does not read the newer one'),
+  );
+}
+
+/**
+ * The outbox of a service that publishes only what it declared in `produces`, so discovery's map stays
+ * true; `emitted` hears the type and version of each event written.
+ */
+function declaredOutbox(service: string, produces: EventDescriptor[], outbox: Outbox, emitted: (type: string, version: number) => void): Outbox {
   const declared = new Set(produces.map((e) => e.type));
   return {
-    add(tx, event, key, data, options) {
+    async add(tx, event, key, data, options) {
       if (!declared.has(event.type)) {
         throw new Error(`${service} publishes ${event.type} but does not declare it: add it to the service definition's \`produces\``);
       }
-      return outbox.add(tx, event, key, data, options);
+      const envelope = await outbox.add(tx, event, key, data, options);
+      emitted(envelope.type, envelope.version);
+      return envelope;
     },
   };
 }

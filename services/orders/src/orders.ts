@@ -60,12 +60,13 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
     await repo.recordOrderEvent(tx, {
       orderId: data.orderId,
       eventId: envelope.id,
-      type: event.type,
-      version: event.version,
+      type: envelope.type,
+      // As sent: an older version while a consumer that does not read this one runs (versionGate).
+      version: envelope.version,
       source,
       direction: 'out',
       outcome: 'applied',
-      data,
+      data: envelope.data,
     });
   }
 
