@@ -5,16 +5,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Admin } from '@platformatic/kafka';
 import postgres from 'postgres';
 import { Type } from 'typebox';
 import { register } from '@meridian/discovery';
 import { event, on, topic } from '@meridian/messaging';
 import { createTempDatabase, infra, uniqueName, waitFor } from '@meridian/testkit';
+import { deleteNamespaceTopics } from '@meridian/testkit/services';
 import { droppedVersionsInUse } from '../../../tools/lib/eventCompat.ts';
 import { startService, type ServiceDefinition } from '../src/index.ts';
 
-const { etcdEndpoints, kafkaBrokers } = infra();
+const { etcdEndpoints } = infra();
 
 const NotesTopic = topic({ name: 'notes.events', owner: 'notes' });
 /** v2 adds the optional `tags`. */
@@ -59,13 +59,7 @@ test('a producer emits the newest event version every running consumer reads: v1
     await sql?.end();
     await database.drop();
     await rm(migrationsDir, { recursive: true, force: true });
-    const admin = new Admin({ clientId: `${ns}.test-admin`, bootstrapBrokers: kafkaBrokers });
-    try {
-      const mine = (await admin.listTopics()).filter((name) => name.startsWith(`${ns}.`));
-      if (mine.length) await admin.deleteTopics({ topics: mine });
-    } finally {
-      await admin.close();
-    }
+    await deleteNamespaceTopics(ns);
   });
   service = await startService(notesService(migrationsDir), { DATABASE_URL: database.url, MERIDIAN_NAMESPACE: ns, PORT: '0', LOG_LEVEL: 'warn' });
   sql = postgres(database.url, { max: 1, onnotice: () => {} });

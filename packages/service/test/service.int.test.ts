@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Admin } from '@platformatic/kafka';
 import { createTempDatabase, infra, uniqueName, waitFor } from '@meridian/testkit';
+import { deleteNamespaceTopics } from '@meridian/testkit/services';
 import { startService } from '../src/index.ts';
 import { tinyService } from './fixtures/tiny-service.ts';
 
@@ -28,13 +29,7 @@ async function setup() {
   const cleanup = async () => {
     await database.drop();
     await rm(migrationsDir, { recursive: true, force: true });
-    const admin = new Admin({ clientId: `${ns}.test-admin`, bootstrapBrokers: kafkaBrokers });
-    try {
-      const mine = (await admin.listTopics()).filter((name) => name.startsWith(`${ns}.`));
-      if (mine.length) await admin.deleteTopics({ topics: mine });
-    } finally {
-      await admin.close();
-    }
+    await deleteNamespaceTopics(ns);
   };
   return { ns, env, migrationsDir, cleanup };
 }
