@@ -1,7 +1,7 @@
 // Events across versions, the consumer's side: a new build of a consumer may stop reading an old
 // version of an event only once no running producer writes that version any more.
 import type { ServiceInstance } from '@meridian/discovery';
-import type { EventDescriptor } from '@meridian/messaging';
+import { type EventDescriptor, versionNumbers } from '@meridian/messaging';
 
 /**
  * Why the new build of `service`, which reads the event versions its `consumes` descriptors declare,
@@ -11,7 +11,7 @@ import type { EventDescriptor } from '@meridian/messaging';
 export function droppedVersionsInUse(service: string, consumes: readonly EventDescriptor[], instances: readonly ServiceInstance[]): string[] {
   const refusals: string[] = [];
   for (const descriptor of consumes) {
-    const reads = Object.keys(descriptor.versions).map(Number);
+    const reads = versionNumbers(descriptor.versions);
     for (const instance of instances) {
       if (!instance.messaging?.produces.includes(descriptor.topic.name)) continue;
       for (const version of instance.messaging.emits?.[descriptor.type] ?? []) {

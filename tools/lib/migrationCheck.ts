@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMigrationFile } from '@meridian/db';
 import { readDeployments } from './matrix.ts';
 import { repoRoot } from './paths.ts';
 
@@ -27,8 +28,7 @@ export interface MigrationCheckResult {
   problems: string[];
 }
 
-const migrationFile = /^\d+_[\w.-]+\.sql$/;
-const sqlFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((name) => migrationFile.test(name)).sort() : []);
+const sqlFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter(isMigrationFile).sort() : []);
 
 const resolves = (ref: string, root: string): boolean => {
   try {

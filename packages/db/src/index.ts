@@ -50,6 +50,8 @@ export class MigrationError extends Error {
 }
 
 const migrationFile = /^\d+_[\w.-]+\.sql$/;
+/** Whether `name` is a migration (`NNN_name.sql`) rather than another file of the folder. */
+export const isMigrationFile = (name: string): boolean => migrationFile.test(name);
 // Every migrate() transaction takes this lock, so concurrent instances apply each migration once.
 const lockSql = `select pg_advisory_xact_lock(hashtext('meridian:schema_migrations'))`;
 
@@ -75,7 +77,7 @@ interface MigrationFile {
 }
 
 async function readSource(source: MigrationSource): Promise<MigrationFile[]> {
-  const names = (await readdir(source.dir)).filter((name) => migrationFile.test(name)).sort();
+  const names = (await readdir(source.dir)).filter(isMigrationFile).sort();
   return Promise.all(
     names.map(async (file) => {
       const text = await readFile(join(source.dir, file), 'utf8');

@@ -41,6 +41,11 @@ export type EventDescriptor<Type extends string = string, V extends Versions = V
   readonly versions: V;
 } & { readonly [K in keyof V & number as `v${K}`]: EventVersion<Static<V[K]>> };
 
+/** The version numbers of an event's `versions`, oldest first. */
+export function versionNumbers(versions: Versions): number[] {
+  return Object.keys(versions).map(Number).sort((a, b) => a - b);
+}
+
 /**
  * Declares an event: `event({ topic: OrdersTopic, type: 'OrderPlaced', versions: { 1: V1, 2: V2 } })`
  * gives `.v1` and `.v2` for producers and the descriptor itself for `on(...)`.
@@ -50,7 +55,7 @@ export function event<Type extends string, V extends Versions>(declaration: {
   type: Type;
   versions: V;
 }): EventDescriptor<Type, V> {
-  const numbers = Object.keys(declaration.versions).map(Number);
+  const numbers = versionNumbers(declaration.versions);
   if (numbers.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new Error(`Event ${declaration.type}: versions must be integers >= 1, at least one`);
   }

@@ -25,6 +25,7 @@ export {
   type TopicDescriptor,
   topicDescriptorsOf,
   topicsOf,
+  versionNumbers,
 } from './descriptors.ts';
 export {
   type CleanupPolicy,

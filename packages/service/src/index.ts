@@ -17,7 +17,7 @@ import { createHttpServer, gaugeOf, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, type VersionGate } from '@meridian/messaging';
+import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, versionNumbers, type VersionGate } from '@meridian/messaging';
 import type { AsyncApiDocument, EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { type JobDef, type RunningJobs, startJobs } from './jobs.ts';
@@ -384,7 +384,7 @@ function assertConsumesDeclared(def: { name: string; consumes?: EventDescriptor[
 
 /** Per event type a consumer handles, the versions its build reads (advertised in discovery). */
 function acceptedVersions(subscriptions: readonly { event: EventDescriptor }[]): Record<string, number[]> {
-  return Object.fromEntries(subscriptions.map(({ event }) => [event.type, Object.keys(event.versions).map(Number).sort((a, b) => a - b)]));
+  return Object.fromEntries(subscriptions.map(({ event }) => [event.type, versionNumbers(event.versions)]));
 }
 
 /** The outbox's version gate, fed by discovery's view of every running consumer (none known before it starts). */
