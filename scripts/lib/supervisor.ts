@@ -37,6 +37,22 @@ function nodeArgs(env: NodeJS.ProcessEnv): string[] {
 /** A run this long counts as healthy: a later crash starts the restart budget afresh. */
 const stableRunMs = 60_000;
 
+/** How many of a child's last stderr lines are kept to explain a crash. */
+const stderrTailLines = 40;
+const errorHeadline = /^\s*(Uncaught )?[\w$.]*(Error|Exception)\b.*:|^\s*\[?[\w$.]*(Error|Exception)\]?\s*$/;
+
+/**
+ * What a crashed child last said on stderr, as an indented block: its last error headline and the stack
+ * frame under it (what Node prints for an uncaught exception), else its last two lines; '' if nothing.
+ */
+export function lastWords(stderrTail: string[]): string {
+  const lines = stderrTail.filter((line) => line.trim() !== '');
+  if (lines.length === 0) return '';
+  const headline = lines.findLastIndex((line) => errorHeadline.test(line));
+  const quoted = headline >= 0 ? lines.slice(headline, headline + 2) : lines.slice(-2);
+  return `\n  its last error output:\n${quoted.map((line) => `    ${line.trim()}`).join('\n')}`;
+}
+
 /**
  * Runs a service as a child process, prefixing its output, and restarts it with exponential backoff
  * (1 s, 2 s, 4 s, ...) when it exits unexpectedly, at most `maxRestarts` times in a row.
@@ -51,11 +67,13 @@ export function supervise(options: SupervisorOptions): Supervised {
   let restarts = 0;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  let stderrTail: string[] = [];
 
-  const pipeLines = (stream: NodeJS.ReadableStream) => {
+  const pipeLines = (stream: NodeJS.ReadableStream, tail?: string[]) => {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       logStream.write(`${line}\n`);
       print(`${prefix} ${rawLogs ? line : formatLogLine(line)}`);
+      if (tail && tail.push(line) > stderrTailLines) tail.shift();
     });
   };
 
@@ -64,23 +82,25 @@ export function supervise(options: SupervisorOptions): Supervised {
     const startedAt = Date.now();
     // own process group: a terminal Ctrl-C reaches only the launcher, which stops services in order
     child = spawn(process.execPath, [...nodeArgs(env), script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    stderrTail = [];
     pipeLines(child.stdout!);
-    pipeLines(child.stderr!);
+    pipeLines(child.stderr!, stderrTail);
     outputClosed = new Promise((resolve) => child.once('close', () => resolve()));
     child.on('error', (error) => print(`[platform] ${name}: could not start: ${error.message}`));
-    child.on('exit', (code, signal) => {
+    // 'close' (not 'exit'): the child's output is read to its end, so the crash message can quote it
+    child.on('close', (code, signal) => {
       if (stopping) return;
       if (Date.now() - startedAt > stableRunMs) restarts = 0;
       const how = signal ? `signal ${signal}` : `code ${code}`;
       if (restarts >= maxRestarts) {
         state = 'failed';
-        print(`[platform] ✖ ${name} exited (${how}) — gave up after ${maxRestarts} restarts; see ${logFile}`);
+        print(`[platform] ✖ ${name} exited (${how}) — gave up after ${maxRestarts} restarts; see ${logFile}${lastWords(stderrTail)}`);
         return;
       }
       restarts += 1;
       const delayMs = 1000 * 2 ** (restarts - 1);
       state = 'restarting';
-      print(`[platform] ✖ ${name} exited (${how}) — restarting in ${delayMs / 1000} s (restart ${restarts}/${maxRestarts})`);
+      print(`[platform] ✖ ${name} exited (${how}) — restarting in ${delayMs / 1000} s (restart ${restarts}/${maxRestarts})${lastWords(stderrTail)}`);
       restartTimer = setTimeout(launch, delayMs);
     });
   };

@@ -59,12 +59,15 @@ test('stopping a broker and one instance of every service under a steady order s
   const cluster = await ensureKafkaCluster({ dataDir: join(dir, 'kafka'), basePort: 20_000 + Math.floor(Math.random() * 20_000), log: print });
   const pools = new Map<string, postgres.Sql>();
   const platforms: Platform[] = [];
+  let passed = false;
   t.after(async () => {
     for (const platform of platforms.reverse()) await platform.stop().catch(() => {});
     await Promise.all([...pools.values()].map((sql) => sql.end({ timeout: 5 })));
     await cluster.stop();
     await dropNamespace(adminUrl, ns).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    // a failure keeps the service and broker logs to read
+    if (passed) rmSync(dir, { recursive: true, force: true });
+    else t.diagnostic(`logs kept in ${dir} (a/logs and b/logs: the two sets of services; kafka: the brokers)`);
   });
 
   const env = {
@@ -123,4 +126,5 @@ test('stopping a broker and one instance of every service under a steady order s
   assert.equal(stream.failed, 0, 'every order is eventually accepted');
   assert.ok(stream.accepted.length > 100);
   assert.ok(stream.longestAcceptGapMs < 15_000, `traffic continued (longest gap ${stream.longestAcceptGapMs} ms)`);
+  passed = true;
 });
