@@ -33,6 +33,11 @@ export interface PlatformOptions {
   /** Instances of every backend service (the gateway runs once, on its port); default 1, or 2 with the cluster profile. */
   instances?: number;
   /**
+   * The slot of the first instance (default 1), then 2, 3, ...: a second platform in the same namespace
+   * starts after the first one's, since an instance's consumers are static group members named by slot.
+   */
+  firstSlot?: number;
+  /**
    * Run a Zipkin server (or reuse the one answering at ZIPKIN_URL) that every process sends its spans to;
    * `default` listens on 9411, `free` picks a port. Started beside the rest, awaited last. Off when undefined.
    */
@@ -64,12 +69,38 @@ export interface Platform {
   /** The Zipkin server receiving every span, when tracing runs. */
   zipkinUrl?: string;
   apps: RunningWebApp[];
-  /** Fault injection: signals one service's process, which the supervisor then restarts (with `env` merged in). */
-  kill(service: string, signal?: NodeJS.Signals, env?: NodeJS.ProcessEnv): void;
   /** Fault injection: sends `signal` to a service's process; its supervisor restarts it (with `env` merged in). */
   kill(service: string, signal?: NodeJS.Signals, env?: NodeJS.ProcessEnv): void;
+  /** The backend service processes running now: the ones started with the platform and those an upgrade added. */
+  instances(service?: string): ServiceProcess[];
+  /** Starts `count` instances of another build of `service` beside the running ones, each in a slot of its own. */
+  launchBuild(service: string, build: ServiceBuild, count: number): ServiceProcess[];
+  /**
+   * Stops instances for good (SIGINT: they leave discovery, finish in-flight work and hand their partitions
+   * over); their build is remembered as the service's previous one, with `registeredAs` as its version
+   * when it was launched without one (the version its instances reported to discovery).
+   */
+  retire(ids: string[], registeredAs?: string): Promise<void>;
+  /** The build of the instances of `service` retired last, to roll back to. */
+  previousBuild(service: string): ServiceBuild | undefined;
   /** Stops services (gateway first), then the infrastructure this platform started. */
   stop(): Promise<void>;
+}
+
+/** One build of a service: the script its processes run and the version they report (unset: the definition's). */
+export interface ServiceBuild {
+  script: string;
+  cwd: string;
+  version?: string;
+}
+
+/** A service process under the launcher's supervision. */
+export interface ServiceProcess {
+  id: string;
+  service: string;
+  slot: string;
+  build: ServiceBuild;
+  state: 'running' | 'restarting' | 'failed';
 }
 
 export const gatewayService = 'gateway';
@@ -143,6 +174,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     throw error;
   }
   const supervised: Supervised[] = [];
+  /** What each backend service process is (gateway and web apps are not upgraded this way). */
+  const serviceProcesses = new Map<Supervised, Omit<ServiceProcess, 'state'>>();
+  const previousBuilds = new Map<string, ServiceBuild>();
+  const sourceBuild = (name: string): ServiceBuild => ({ script: join(servicesDir, name, 'src', 'main.ts'), cwd: repoRoot });
+  let launchProcess: ((name: string, instance: number, build?: ServiceBuild) => Supervised) | undefined;
   const apps: RunningWebApp[] = [];
   let prometheus: { url: string; started: boolean; stop(): Promise<void> } | undefined;
   let alertmanager: { url: string; started: boolean; stop(): Promise<void> } | undefined;
@@ -197,18 +233,25 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...(profile === 'cluster' ? { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' } : {}),
     });
     // Instance 1 logs to <name>.log, further instances to <name>-<n>.log.
-    const launch = (name: string, instance = 1) => supervised.push(supervise({
-      name,
-      script: join(servicesDir, name, 'src', 'main.ts'),
-      cwd: repoRoot,
-      // A restarted instance keeps its slot, so its consumers take their partitions straight back (static membership).
-      env: { ...serviceEnv(name), MERIDIAN_INSTANCE_SLOT: String(instance) },
-      logFile: join(logDir, instance === 1 ? `${name}.log` : `${name}-${instance}.log`),
-      prefix: `[${instance === 1 ? name : `${name}#${instance}`}]`.padEnd(width + 4),
-      rawLogs: options.rawLogs,
-      print,
-    }));
-    for (let instance = 1; instance <= instances; instance++) backends.forEach((name) => launch(name, instance));
+    launchProcess = (name: string, instance: number, build: ServiceBuild = sourceBuild(name)) => {
+      const child = supervise({
+        name,
+        script: build.script,
+        cwd: build.cwd,
+        // A restarted instance keeps its slot, so its consumers take their partitions straight back (static membership).
+        env: { ...serviceEnv(name), MERIDIAN_INSTANCE_SLOT: String(instance), ...(build.version ? { MERIDIAN_BUILD_VERSION: build.version } : {}) },
+        logFile: join(logDir, instance === 1 ? `${name}.log` : `${name}-${instance}.log`),
+        prefix: `[${instance === 1 ? name : `${name}#${instance}`}]`.padEnd(width + 4),
+        rawLogs: options.rawLogs,
+        print,
+      });
+      supervised.push(child);
+      if (name !== gatewayService) serviceProcesses.set(child, { id: `${name}#${instance}`, service: name, slot: String(instance), build });
+      return child;
+    };
+    const launch = (name: string, instance = 1) => launchProcess!(name, instance);
+    const firstSlot = options.firstSlot ?? 1;
+    for (let instance = firstSlot; instance < firstSlot + instances; instance++) backends.forEach((name) => launch(name, instance));
     if (instances > 1) print(`[platform] ${instances} instances of each service (profile ${profile})`);
     if (runnable.includes(gatewayService)) {
       launch(gatewayService);
@@ -279,7 +322,33 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (!target) throw new Error(`no service ${service} in this platform`);
     target.kill(signal, serviceEnv);
   };
-  return { ns, gatewayUrl, infra, services: supervised.map((s) => s.name), logDir, prometheusUrl: prometheus?.url, alertmanagerUrl: alertmanager?.url, staff, zipkinUrl, apps, kill, stop };
+  const processes = (service?: string): ServiceProcess[] => [...serviceProcesses]
+    .filter(([, info]) => service === undefined || info.service === service)
+    .map(([child, info]) => ({ ...info, state: child.state() }));
+  const launchBuild = (service: string, build: ServiceBuild, count: number): ServiceProcess[] => {
+    if (!launchProcess || !services.includes(service) || service === gatewayService) throw new Error(`no backend service ${service} in this platform`);
+    const used = processes(service).map((p) => Number(p.slot)).filter(Number.isFinite);
+    const first = Math.max(0, ...used) + 1;
+    const started = Array.from({ length: count }, (_, i) => launchProcess!(service, first + i, build));
+    return processes(service).filter((p) => started.some((s) => serviceProcesses.get(s)?.id === p.id));
+  };
+  const retire = async (ids: string[], registeredAs?: string) => {
+    const targets = [...serviceProcesses].filter(([, info]) => ids.includes(info.id));
+    const unknown = ids.filter((id) => !targets.some(([, info]) => info.id === id));
+    if (unknown.length > 0) throw new Error(`no running instance ${unknown.join(', ')}`);
+    await Promise.all(targets.map(async ([child, info]) => {
+      print(`[platform] retiring ${info.id}${info.build.version ? ` (${info.build.version})` : ''}`);
+      await child.stop();
+      supervised.splice(supervised.indexOf(child), 1);
+      serviceProcesses.delete(child);
+      previousBuilds.set(info.service, { ...info.build, version: info.build.version ?? registeredAs });
+    }));
+  };
+  const services = supervised.map((s) => s.name);
+  return {
+    ns, gatewayUrl, infra, services, logDir, prometheusUrl: prometheus?.url, alertmanagerUrl: alertmanager?.url, staff, zipkinUrl, apps, kill, stop,
+    instances: processes, launchBuild, retire, previousBuild: (service) => previousBuilds.get(service),
+  };
 }
 
 /** A start that runs beside others: its outcome, kept until someone awaits it (never an unhandled rejection). */

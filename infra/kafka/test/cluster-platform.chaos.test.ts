@@ -78,9 +78,10 @@ test('stopping a broker and one instance of every service under a steady order s
     LOG_SHIPPING: 'off',
     PG_ADMIN_URL: adminUrl,
   };
-  // Two complete sets of processes in one namespace = two instances of every service (and gateway).
-  for (const set of ['a', 'b']) {
-    platforms.push(await startPlatform({ ns, gatewayPort: await freePort(), print, env: { ...env, MERIDIAN_DATA_DIR: join(dir, set) } }));
+  // Two complete sets of processes in one namespace = two instances of every service (and gateway), in
+  // slots 1 and 2: one slot each, or the consumers (static group members named by slot) fence each other out.
+  for (const [index, set] of ['a', 'b'].entries()) {
+    platforms.push(await startPlatform({ ns, gatewayPort: await freePort(), print, firstSlot: index + 1, env: { ...env, MERIDIAN_DATA_DIR: join(dir, set) } }));
   }
   const [first, second] = platforms;
   const etcd = (process.env.ETCD_ENDPOINTS || 'http://127.0.0.1:2379').split(',')[0];

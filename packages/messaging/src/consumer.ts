@@ -78,6 +78,22 @@ const transientBackoffMaxMs = 5_000;
 const startAttempts = 5;
 
 /**
+ * What a consumer does when its client gives up rejoining the group: `stop` consuming when fenced out
+ * (another process joined as the same static member and keeps the partitions), else `rejoin`.
+ */
+export function clientErrorAction(err: unknown): 'stop' | 'rejoin' {
+  return protocolErrorIds(err).includes('FENCED_INSTANCE_ID') ? 'stop' : 'rejoin';
+}
+
+/** The Kafka error names (`apiId`) inside an error of the client, however deeply its causes are grouped. */
+export function protocolErrorIds(err: unknown): string[] {
+  if (!err || typeof err !== 'object') return [];
+  const { apiId, errors } = err as { apiId?: unknown; errors?: unknown };
+  const nested = Array.isArray(errors) ? errors.flatMap(protocolErrorIds) : [];
+  return typeof apiId === 'string' ? [apiId, ...nested] : nested;
+}
+
+/**
  * Idempotent Kafka consumer: each event runs its handler at most once per group (the inbox,
  * `inbox.ts`), offsets are committed only after the effect or the dead letter is durable
  * (`offsetCommits.ts`), and partitions are processed independently (`partitionQueues.ts`) so a
@@ -87,6 +103,7 @@ const startAttempts = 5;
 export function createConsumer(options: ConsumerOptions): EventConsumer {
   const { sql, logger, handlers, registry, maxAttempts = 5, backoffMs = 200, maxMessageBytes = 256 * 1024, batchSize = 50, batchMaxMs = 20 } = options;
   const groupId = `${options.ns}.${options.groupId}`;
+  const groupInstanceId = options.instanceSlot ? `${groupId}.${options.instanceSlot}` : undefined;
   const topics = options.topics.map((t) => physicalTopic(options.ns, t));
   for (const type of Object.keys(handlers)) {
     if (!registry[type]) throw new Error(`Consumer ${groupId}: no contract schema for handled event type ${type}`);
@@ -131,16 +148,41 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     });
   }
 
+  let reopening = false;
   async function reopen() {
-    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
-      if (!(await sleep(backoffDelay(backoffMs, attempt, 10_000), stopping.signal))) return;
-      try {
-        await openStream();
-        return;
-      } catch (err) {
-        logger.error({ err, groupId }, 'kafka consumer stream reopen failed');
+    if (reopening) return; // the stream and the client can both report one failure
+    reopening = true;
+    try {
+      for (let attempt = 1; !stopping.signal.aborted; attempt++) {
+        if (!(await sleep(backoffDelay(backoffMs, attempt, 10_000), stopping.signal))) return;
+        try {
+          await openStream();
+          return;
+        } catch (err) {
+          logger.error({ err, groupId }, 'kafka consumer stream reopen failed');
+        }
       }
+    } finally {
+      reopening = false;
     }
+  }
+
+  /**
+   * The client gave up rejoining the group after a failed heartbeat (unheard, its 'error' would end the
+   * process). Fenced out means another process joined as this static member (the same instance slot):
+   * that one keeps the partitions and this one stops consuming. Otherwise the group is joined again.
+   */
+  function onClientError(err: Error) {
+    if (stopping.signal.aborted) return;
+    const current = stream;
+    if (clientErrorAction(err) === 'stop') {
+      logger.error({ err: errorMessage(err), groupId, groupInstanceId }, 'fenced out of the consumer group: another process joined as this static member (the same instance slot); this instance stops consuming');
+      generation += 1; // what the old stream still delivers is not handled
+      void current?.close().catch(() => {});
+      return;
+    }
+    logger.error({ err, groupId }, 'kafka consumer lost its group membership; joining again');
+    void (current ? current.close().catch(() => {}) : Promise.resolve()).then(reopen);
   }
 
   async function handleRun(run: Queued[]) {
@@ -247,7 +289,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
       consumer = new Consumer({
         clientId,
         groupId,
-        ...(options.instanceSlot ? { groupInstanceId: `${groupId}.${options.instanceSlot}` } : {}),
+        ...(groupInstanceId ? { groupInstanceId } : {}),
         bootstrapBrokers,
         autocommit: false,
         sessionTimeout: 10_000,
@@ -256,6 +298,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
         // A fetch returns as soon as a message arrives; this only bounds how often an idle one asks again.
         maxWaitTime: 5_000,
       });
+      consumer.on('error', onClientError);
       deadLetters = createDeadLetterQueue({
         bootstrapBrokers,
         clientId: `${clientId}.dlq`,

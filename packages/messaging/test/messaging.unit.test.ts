@@ -13,6 +13,7 @@ import {
   parseEnvelope,
   physicalTopic,
 } from '../src/index.ts';
+import { clientErrorAction, protocolErrorIds } from '../src/consumer.ts';
 import { backoffDelay, sleep } from '../src/support.ts';
 import { testRegistry } from './helpers.ts';
 
@@ -117,4 +118,18 @@ test('isTransientError: a lost connection, a server shutdown or a lost lock race
   for (const err of [new Error('boom'), Object.assign(new Error('duplicate'), { code: '23505' }), Object.assign(new Error('bad'), { code: '22P02' }), null, 'text', { code: 57 }]) {
     assert.equal(isTransientError(err), false, String((err as { code?: unknown })?.code ?? err));
   }
+});
+
+test('a client error is judged by the Kafka errors grouped inside it: fenced out stops consuming, anything else rejoins', () => {
+  // The shape @platformatic/kafka gives up a rejoin with: MultipleErrors of ResponseErrors of ProtocolErrors.
+  const protocolError = (apiId: string) => Object.assign(new Error(apiId), { apiId });
+  const responseError = (...ids: string[]) => new AggregateError(ids.map(protocolError), 'Received response with error while executing API JoinGroup(v9)');
+  const gaveUp = (...attempts: AggregateError[]) => new AggregateError(attempts, `joinGroup failed ${attempts.length} times.`);
+
+  const fenced = gaveUp(responseError('NOT_COORDINATOR'), responseError('FENCED_INSTANCE_ID'), responseError('FENCED_INSTANCE_ID'));
+  assert.deepEqual(protocolErrorIds(fenced), ['NOT_COORDINATOR', 'FENCED_INSTANCE_ID', 'FENCED_INSTANCE_ID']);
+  assert.equal(clientErrorAction(fenced), 'stop');
+  assert.equal(clientErrorAction(gaveUp(responseError('NOT_COORDINATOR'), responseError('COORDINATOR_NOT_AVAILABLE'))), 'rejoin');
+  assert.equal(clientErrorAction(new Error('Connection closed')), 'rejoin');
+  assert.deepEqual(protocolErrorIds(undefined), []);
 });
