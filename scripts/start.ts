@@ -1,6 +1,7 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
 import { parseArgs } from 'node:util';
 import { withoutPassword } from './infra/postgres.ts';
+import { serveControl, type ControlEndpoint } from './lib/control.ts';
 import { removePidFile, runningPlatformPid, writePidFile } from './lib/pidfile.ts';
 import { displayPath } from './lib/paths.ts';
 import { removePlatformFile, writePlatformFile } from './lib/platformFile.ts';
@@ -31,6 +32,7 @@ writePidFile();
 
 const startup = new AbortController();
 let platform: Platform | undefined;
+let control: ControlEndpoint | undefined;
 let stopping = false;
 
 function exit(code: number): never {
@@ -47,6 +49,7 @@ async function shutdown(signal: string): Promise<void> {
     startup.abort(); // startPlatform stops what it started, then the startup below exits
     return;
   }
+  await control?.close();
   await platform.stop();
   console.log('[platform] stopped');
   exit(0);
@@ -93,7 +96,9 @@ try {
     exit(0);
   }
   const target = { ns: platform.ns, gatewayUrl: platform.gatewayUrl, staffEmail: platform.staff.email, staffPassword: platform.staff.password };
-  writePlatformFile(target);
+  // `npm run upgrade` starts and retires service processes through this launcher.
+  control = await serveControl(platform);
+  writePlatformFile({ ...target, control: { url: control.url, token: control.token } });
   if (args.seed) await seedIfEmpty(target);
   if (stopping) exit(0);
   console.log(readyBlock(platform));

@@ -1,6 +1,6 @@
 // `.data/platform.json`: where the running `npm start` platform is and which staff account it was
 // started with, so `npm run seed` (and other commands) act on that platform with the same settings.
-// Owner-only (0600): it holds the staff password the platform was given.
+// Owner-only (0600): it holds the staff password the platform was given and the launcher's control token.
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir } from './paths.ts';
@@ -11,6 +11,8 @@ export interface PlatformFile {
   gatewayUrl: string;
   staffEmail: string;
   staffPassword: string;
+  /** The launcher's control endpoint (scripts/lib/control.ts) and its bearer token. */
+  control?: { url: string; token: string };
 }
 
 const platformFile = (env: NodeJS.ProcessEnv = process.env) => join(dataDir(env), 'platform.json');

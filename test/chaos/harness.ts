@@ -392,12 +392,12 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /**
  * Places `ratePerSecond` orders per second for `durationMs` (random customer, 1-2 products, 1-3
- * units, 1 in 5 with a declining card). Each order retries its idempotency key on errors like a
- * real client would, for up to `giveUpMs`.
+ * units, 1 in 5 with a declining card), or until `signal` aborts. Each order retries its idempotency
+ * key on errors like a real client would, for up to `giveUpMs`.
  */
 export async function orderStream(
   chaos: Chaos,
-  { ratePerSecond = 5, durationMs, giveUpMs = 30_000 }: { ratePerSecond?: number; durationMs: number; giveUpMs?: number },
+  { ratePerSecond = 5, durationMs, giveUpMs = 30_000, signal }: { ratePerSecond?: number; durationMs: number; giveUpMs?: number; signal?: AbortSignal },
 ): Promise<StreamResult> {
   const result: StreamResult = { accepted: [], failed: 0, erroredAttempts: 0, longestAcceptGapMs: 0 };
   const startedAt = Date.now();
@@ -428,7 +428,7 @@ export async function orderStream(
     result.failed += 1;
   };
   const inFlight: Promise<void>[] = [];
-  for (let i = 0; Date.now() - startedAt < durationMs; i++) {
+  for (let i = 0; Date.now() - startedAt < durationMs && !signal?.aborted; i++) {
     inFlight.push(placeOne());
     await sleep(Math.max(0, startedAt + ((i + 1) * 1000) / ratePerSecond - Date.now()));
   }

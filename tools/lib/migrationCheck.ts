@@ -2,13 +2,13 @@
 // new build migrates it. The previous build (a git worktree at a ref) gets the new migration files and
 // runs its own provider verification (its pacts) against them: a column it still reads, dropped too
 // early, fails one of its interactions, and the check names it.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMigrationFile } from '@meridian/db';
 import { readDeployments } from './matrix.ts';
 import { repoRoot } from './paths.ts';
+import { checkoutWorktree, installDependencies, run, type Worktree } from './worktree.ts';
 
 export interface MigrationCheckOptions {
   service: string;
@@ -100,65 +100,38 @@ export function failuresOfTap(tap: string): string[] {
   return failures;
 }
 
-/** node_modules for the worktree: this checkout's packages, with the workspace links pointing into the worktree. */
-function linkNodeModules(worktree: string): void {
-  const source = join(repoRoot, 'node_modules');
-  const target = join(worktree, 'node_modules');
-  mkdirSync(target);
-  for (const entry of readdirSync(source)) {
-    if (entry === '@meridian') continue;
-    symlinkSync(join(source, entry), join(target, entry));
-  }
-  mkdirSync(join(target, '@meridian'));
-  for (const name of readdirSync(join(source, '@meridian'))) {
-    // The same relative link (../../packages/<name>), now resolved inside the worktree.
-    symlinkSync(readlinkSync(join(source, '@meridian', name)), join(target, '@meridian', name));
-  }
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
-}
-
 /** Runs the previous build's provider verification of `service` on the new build's migrations. */
 export async function checkMigrations(options: MigrationCheckOptions): Promise<MigrationCheckResult> {
   const log = options.log ?? (() => {});
   const newDir = options.migrationsDir ?? join(repoRoot, 'services', options.service, 'migrations');
-  const work = mkdtempSync(join(tmpdir(), `meridian-migration-check-${options.service}-`));
-  const worktree = join(work, 'previous');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  const commit = git('rev-parse', '--short=7', `${options.from}^{commit}`);
-  git('worktree', 'add', '--detach', worktree, commit);
+  let worktree: Worktree;
   try {
-    const previousDir = join(worktree, 'services', options.service, 'migrations');
+    worktree = checkoutWorktree(options.from, { name: `migration-check-${options.service}` });
+  } catch (error) {
+    return { ok: false, added: [], problems: [(error as Error).message] };
+  }
+  const { dir, commit } = worktree;
+  try {
+    const previousDir = join(dir, 'services', options.service, 'migrations');
     const pact = join('contracts', 'pact', 'providers', `${options.service}.contract.test.ts`);
-    if (!existsSync(join(worktree, pact))) {
+    if (!existsSync(join(dir, pact))) {
       return { ok: false, added: [], problems: [`the build at ${commit} has no provider verification for ${options.service} (${pact})`] };
     }
     const { added, problems } = compareMigrations(previousDir, newDir);
     if (problems.length > 0) return { ok: false, added, problems };
     log(`previous build ${commit}: ${added.length === 0 ? 'no new migrations' : `adding ${added.join(', ')}`}`);
     for (const name of added) cpSync(join(newDir, name), join(previousDir, name));
-
-    if (git('diff', `${commit}`, '--', 'package-lock.json') === '') linkNodeModules(worktree);
-    else {
-      log(`dependencies differ from ${commit}: npm ci in the previous build`);
-      const installed = await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], worktree, process.env);
-      if (installed.code !== 0) return { ok: false, added, problems: [`npm ci of the build at ${commit} failed:\n${installed.output.slice(-2000)}`] };
+    try {
+      await installDependencies(worktree, log);
+    } catch (error) {
+      return { ok: false, added, problems: [(error as Error).message] };
     }
 
     log(`running the previous build's ${pact} on the new schema`);
     const node = join(repoRoot, 'node_modules', '.bin', 'node');
     // NODE_TEST_CONTEXT (set when this runs under node --test) would make the inner run report to a parent that is not there.
     const { NODE_TEST_CONTEXT: _, ...env } = { ...process.env, ...options.env };
-    const result = await run(node, ['--test', '--test-reporter=tap', pact], worktree, { ...env, LOG_LEVEL: 'error' });
+    const result = await run(node, ['--test', '--test-reporter=tap', pact], dir, { ...env, LOG_LEVEL: 'error' });
     if (result.code === 0) return { ok: true, added, problems: [] };
     const failures = failuresOfTap(result.output);
     return {
@@ -167,12 +140,6 @@ export async function checkMigrations(options: MigrationCheckOptions): Promise<M
       problems: (failures.length > 0 ? failures : [result.output.slice(-2000)]).map((failure) => `the previous build (${commit}) fails ${failure}`),
     };
   } finally {
-    try {
-      git('worktree', 'remove', '--force', worktree);
-    } catch {
-      // Removed below with its folder; prune forgets it.
-    }
-    rmSync(work, { recursive: true, force: true });
-    git('worktree', 'prune');
+    worktree.remove();
   }
 }

@@ -110,6 +110,10 @@ export const platformConfig = {
   // Which of a service's instances this process is (1, 2, ...), given by a launcher that restarts an
   // instance in its own slot; its consumers are then static group members (`<group>.<slot>`).
   MERIDIAN_INSTANCE_SLOT: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$' })),
+  // The build this process runs (`1.0.0+3f2a9c1`), given by whoever deployed it (`npm run upgrade`, an
+  // image's environment); discovery, logs, traces and the gateway's per-version routing carry it.
+  // Unset: the service definition's version.
+  MERIDIAN_BUILD_VERSION: Type.Optional(Type.String({ pattern: '^[\\w.+-]{1,64}$' })),
 } satisfies TProperties;
 
 export const PlatformConfig = Type.Object(platformConfig);

@@ -143,14 +143,15 @@ export async function startService<P extends TProperties>(
   const config = loaded as ServiceConfig<P>;
   const platform = loaded as PlatformConfig;
   const instanceId = randomUUID();
+  const version = platform.MERIDIAN_BUILD_VERSION ?? def.version;
   const ns = platform.MERIDIAN_NAMESPACE;
   const etcdEndpoints = splitList(platform.ETCD_ENDPOINTS);
   // Log lines also go to Kafka (`<ns>.platform.logs`) for the logging service, unless LOG_SHIPPING says otherwise.
   const shipper = logShippingEnabled(def.name, env)
     ? createKafkaLogShipper({ brokers: platform.KAFKA_BROKERS, ns, service: def.name })
     : undefined;
-  const logger = createLogger({ service: def.name, version: def.version, instance: instanceId, level: platform.LOG_LEVEL, shipper });
-  initTelemetry({ service: def.name, version: def.version, instance: instanceId, otlpEndpoint: platform.OTEL_EXPORTER_OTLP_ENDPOINT,
+  const logger = createLogger({ service: def.name, version, instance: instanceId, level: platform.LOG_LEVEL, shipper });
+  initTelemetry({ service: def.name, version, instance: instanceId, otlpEndpoint: platform.OTEL_EXPORTER_OTLP_ENDPOINT,
     zipkinUrl: platform.ZIPKIN_URL });
 
   let sql: Sql | undefined;
@@ -182,7 +183,7 @@ export async function startService<P extends TProperties>(
   const serviceClients = new Map<string, ServiceClient>();
   const ctx: ServiceContext<P> = {
     name: def.name,
-    version: def.version,
+    version,
     instanceId,
     config,
     platform,
@@ -273,7 +274,7 @@ export async function startService<P extends TProperties>(
     const consumerDefs = def.consumers?.(ctx) ?? [];
     assertConsumesDeclared(def, consumerDefs);
 
-    const server = await createHttpServer({ name: def.name, version: def.version, logger, openapi: def.openapi });
+    const server = await createHttpServer({ name: def.name, version, logger, openapi: def.openapi });
     app = server;
     if (platform.DATABASE_URL) {
       const probe = createDb(platform.DATABASE_URL, { max: 1, idleTimeoutSeconds: 0, applicationName: `${def.name}-${instanceId.slice(0, 8)}-probe`, logger });
@@ -301,7 +302,7 @@ export async function startService<P extends TProperties>(
       logger,
       instance: {
         service: def.name,
-        version: def.version,
+        version,
         instanceId,
         url,
         apiVersions: def.apiVersions ?? ['v1'],
@@ -433,7 +434,7 @@ export async function runService<P extends TProperties>(def: ServiceDefinition<P
     if (err instanceof ConfigError) console.error(err.message);
     process.exit(1);
   }
-  const telemetry = initTelemetry({ service: def.name, version: def.version });
+  const telemetry = initTelemetry({ service: def.name, version: running.ctx.version });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       running.ctx.logger.info({ signal }, 'signal received');
