@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkoutWorktree, installDependencies, run, type Worktree } from '../../tools/lib/worktree.ts';
-import { dataDir, repoRoot } from './paths.ts';
+import { dataDir, displayPath, repoRoot } from './paths.ts';
 
 export interface PreparedBuild {
   service: string;
@@ -50,7 +50,8 @@ export async function prepareBuild(options: { service: string; from?: string; en
     const out = join(dataDir(options.env), 'builds', service, pkg.version);
     rmSync(out, { recursive: true, force: true });
     renameSync(staging, out);
-    log(`built ${service} ${pkg.version} (${built.output.trim().split('\n').at(-1)})`);
+    const counts = /: (.*) ->/.exec(built.output)?.[1];
+    log(`built ${service} ${pkg.version} in ${displayPath(out)}${counts ? ` (${counts})` : ''}`);
     return { service, version: pkg.version, script: join(out, pkg.main), cwd: out, sourceRoot, cleanup: () => worktree?.remove() };
   } catch (error) {
     worktree?.remove();

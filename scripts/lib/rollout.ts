@@ -123,7 +123,7 @@ export async function rollOut(control: LauncherControl, options: RolloutOptions)
   say(`draining ${old.map((p) => p.id).join(', ')}`);
   await control.retire(old.map((p) => p.id), oldVersions.length === 1 ? oldVersions[0] : undefined);
   await etcd.delete(split);
-  say(`upgraded to ${build.version}`);
+  say(`done: every instance runs ${build.version}`);
   return result;
 }
 
