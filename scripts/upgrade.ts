@@ -50,6 +50,13 @@ async function main(): Promise<number> {
   const steps = canarySteps(Number(values.canary));
   const stepMs = Number(values['step-seconds']) * 1000;
   const etcdEndpoints = infraEnv().ETCD_ENDPOINTS.split(',');
+  // Ctrl-C during the traffic steps rolls back: the running build gets the whole split again.
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => {
+    log('interrupted: rolling back at the end of this step');
+    interrupt.abort();
+  });
+  const signal = interrupt.signal;
 
   if (values.rollback) {
     const previous = await launcher.previousBuild(service);
@@ -58,7 +65,7 @@ async function main(): Promise<number> {
       return 1;
     }
     log(`rolling back to ${previous.version}`);
-    const result = await rollOut(launcher, { service, build: { ...previous, version: previous.version }, steps, stepMs, etcdEndpoints });
+    const result = await rollOut(launcher, { service, build: { ...previous, version: previous.version }, steps, stepMs, etcdEndpoints, signal });
     return result.outcome === 'upgraded' ? 0 : 1;
   }
 
@@ -71,9 +78,10 @@ async function main(): Promise<number> {
     throw error;
   }
   build.cleanup();
+  if (signal.aborted) return 130; // stopped before anything started
   const running = (await launcher.instances(service)).map((p) => p.build.version).filter((v): v is string => !!v);
   const version = distinctVersion(build.version, running);
-  const result = await rollOut(launcher, { service, build: { script: build.script, cwd: build.cwd, version }, steps, stepMs, etcdEndpoints });
+  const result = await rollOut(launcher, { service, build: { script: build.script, cwd: build.cwd, version }, steps, stepMs, etcdEndpoints, signal });
   return result.outcome === 'upgraded' ? 0 : 1;
 }
 

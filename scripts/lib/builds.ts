@@ -44,11 +44,13 @@ export async function prepareBuild(options: { service: string; from?: string; en
     if (worktree) await installDependencies(worktree, log);
     if (!existsSync(join(sourceRoot, 'tools', 'build-service.ts'))) throw new Error(`the build at ${options.from} has no tools/build-service.ts to build ${service} with`);
     const staging = join(dataDir(options.env), 'builds', service, `.staging-${process.pid}`);
+    rmSync(staging, { recursive: true, force: true });
     const built = await run(node, [join(sourceRoot, 'tools', 'build-service.ts'), service, '--out', staging], sourceRoot, childEnv(options.env));
     if (built.code !== 0) throw new Error(`building ${service} failed:\n${built.output.trim().slice(-2000)}`);
     const pkg = JSON.parse(readFileSync(join(staging, 'package.json'), 'utf8')) as { version: string; main: string };
-    const out = join(dataDir(options.env), 'builds', service, pkg.version);
-    rmSync(out, { recursive: true, force: true });
+    // A folder of the same version may hold the build instances run from now: a new one goes beside it.
+    let out = join(dataDir(options.env), 'builds', service, pkg.version);
+    for (let n = 2; existsSync(out); n++) out = join(dataDir(options.env), 'builds', service, `${pkg.version}-${n}`);
     renameSync(staging, out);
     const counts = /: (.*) ->/.exec(built.output)?.[1];
     log(`built ${service} ${pkg.version} in ${displayPath(out)}${counts ? ` (${counts})` : ''}`);
@@ -71,7 +73,7 @@ export async function checkDeployable(build: PreparedBuild, ns: string, options:
   let answer = await canIDeploy();
   const pact = join('contracts', 'pact', 'providers', `${build.service}.contract.test.ts`);
   if (answer.code !== 0 && /was never verified by/.test(answer.output) && existsSync(join(build.sourceRoot, pact))) {
-    log(`verifying the pacts of ${build.service}'s consumers against ${build.version} (${pact})`);
+    log(`verifying the pacts of the consumers of ${build.service} against ${build.version} (${pact})`);
     const verified = await run(node, ['--test', '--test-reporter=dot', pact], build.sourceRoot, { ...env, LOG_LEVEL: 'error' });
     if (verified.code !== 0) throw new Error(`${build.service} ${build.version} fails its provider verification:\n${verified.output.trim().slice(-2000)}`);
     answer = await canIDeploy();

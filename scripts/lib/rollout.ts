@@ -41,6 +41,8 @@ export interface RolloutOptions {
   etcdEndpoints: string[];
   readyTimeoutMs?: number;
   print?: (line: string) => void;
+  /** Aborting it (Ctrl-C) rolls back at the end of the current step. */
+  signal?: AbortSignal;
 }
 
 /** One build's answers through the gateway during a step. */
@@ -79,7 +81,8 @@ export async function rollOut(control: LauncherControl, options: RolloutOptions)
   const etcd = createEtcdClient({ endpoints: options.etcdEndpoints, timeoutMs: 5000 });
   const old = (await control.instances(service)).filter((p) => p.state !== 'failed');
   if (old.length === 0) throw new Error(`${service} has no running instance to upgrade`);
-  const oldVersions = [...new Set((await registered(etcd, control.ns, service)).map((i) => i.version))].sort();
+  const before = await registered(etcd, control.ns, service);
+  const oldVersions = [...new Set(before.map((i) => i.version))].sort();
   if (oldVersions.includes(build.version)) throw new Error(`${service} ${build.version} is already running`);
   say(`${old.length} instance(s) of ${oldVersions.join(', ') || 'an unregistered build'} running; starting ${old.length} of ${build.version}`);
 
@@ -96,7 +99,7 @@ export async function rollOut(control: LauncherControl, options: RolloutOptions)
   };
 
   try {
-    await waitReady(etcd, control, build.version, fresh.length, options.readyTimeoutMs ?? 90_000, service);
+    await waitReady(etcd, control, { version: build.version, count: fresh.length, timeoutMs: options.readyTimeoutMs ?? 90_000, service, oldVersions, oldCount: before.length });
   } catch (error) {
     return rollBack((error as Error).message);
   }
@@ -109,7 +112,8 @@ export async function rollOut(control: LauncherControl, options: RolloutOptions)
     await etcd.put(split, JSON.stringify(weights));
     say(`${share}% of traffic to ${build.version}`);
     const before = await gatewaySamples(control.gatewayUrl, service);
-    await sleep(options.stepMs ?? 30_000);
+    await sleep(options.stepMs ?? 30_000, options.signal);
+    if (options.signal?.aborted) return rollBack('interrupted');
     const after = await gatewaySamples(control.gatewayUrl, service);
     const next = windowStats(before, after, [build.version]);
     const previous = windowStats(before, after, oldVersions);
@@ -148,14 +152,22 @@ async function registered(etcd: EtcdClient, ns: string, service: string): Promis
   return kvs.map((kv) => JSON.parse(kv.value) as ServiceInstance);
 }
 
-async function waitReady(etcd: EtcdClient, control: LauncherControl, version: string, count: number, timeoutMs: number, service: string): Promise<void> {
+async function waitReady(
+  etcd: EtcdClient,
+  control: LauncherControl,
+  { version, count, timeoutMs, service, oldVersions, oldCount }: { version: string; count: number; timeoutMs: number; service: string; oldVersions: string[]; oldCount: number },
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ready = (await registered(etcd, control.ns, service)).filter((i) => i.version === version && i.health === 'ready').length;
-    if (ready >= count) return;
+    const instances = await registered(etcd, control.ns, service);
+    if (instances.filter((i) => i.version === version && i.health === 'ready').length >= count) return;
+    // A build from before MERIDIAN_BUILD_VERSION registers its definition's version: the split cannot tell it apart.
+    if (instances.filter((i) => oldVersions.includes(i.version)).length > oldCount) {
+      throw new Error(`the new instances registered as ${oldVersions.join(', ')}, not ${version}: that build does not read MERIDIAN_BUILD_VERSION, so it cannot run beside a build of the same version`);
+    }
     const failed = (await control.instances(service)).filter((p) => p.build.version === version && p.state === 'failed');
     if (failed.length > 0) throw new Error(`${failed.map((p) => p.id).join(', ')} of ${version} failed to start (see its log)`);
-    if (Date.now() > deadline) throw new Error(`${version}: ${ready} of ${count} instance(s) ready after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`${version}: fewer than ${count} instance(s) ready after ${timeoutMs / 1000} s`);
     await sleep(500);
   }
 }
@@ -209,4 +221,15 @@ export function windowStats(before: Sample[], after: Sample[], versions: string[
   return { answers, errors, p99Ms };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
