@@ -58,6 +58,12 @@ async function main(): Promise<number> {
   });
   const signal = interrupt.signal;
 
+  // Before building anything: the launcher must run the service (the gateway and web apps are not upgraded this way).
+  if ((await launcher.instances(service)).length === 0) {
+    console.error(`[upgrade] ${service}: the running platform has no instance of it to upgrade (backend services only; the gateway and web apps are not upgraded this way)`);
+    return 1;
+  }
+
   if (values.rollback) {
     const previous = await launcher.previousBuild(service);
     if (!previous?.version) {

@@ -48,17 +48,17 @@ chaosScenario('orders and inventory rolled to their next version and back under 
   const limits = { p99SlackMs: 3000 };
   const steps = [10, 50, 100];
   try {
-    await sleep(5_000);
-    const up = await Promise.all(builds.map((build) => rollOut(chaos.platform, { service: build.service, build, steps, stepMs: 6_000, limits, etcdEndpoints, print: log })));
+    await sleep(2_000);
+    const up = await Promise.all(builds.map((build) => rollOut(chaos.platform, { service: build.service, build, steps, stepMs: 4_000, limits, etcdEndpoints, print: log })));
     for (const result of up) assert.equal(result.outcome, 'upgraded', `${result.to}: ${result.reason}`);
     const previous = upgraded.map((service) => ({ service, build: chaos.platform.previousBuild(service) }));
-    await sleep(5_000);
+    await sleep(2_000);
     const down = await Promise.all(previous.map(({ service, build }) => {
       assert.ok(build?.version, `${service} remembers the build it replaced`);
-      return rollOut(chaos.platform, { service, build: { ...build, version: build.version }, steps, stepMs: 6_000, limits, etcdEndpoints, print: log });
+      return rollOut(chaos.platform, { service, build: { ...build, version: build.version }, steps, stepMs: 4_000, limits, etcdEndpoints, print: log });
     }));
     for (const result of down) assert.equal(result.outcome, 'upgraded', `back to ${result.to}: ${result.reason}`);
-    await sleep(5_000);
+    await sleep(2_000);
   } finally {
     streaming.abort();
     reads.abort();
