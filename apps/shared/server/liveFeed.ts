@@ -100,7 +100,11 @@ export function createLiveFeed({ brokers, topics, groupId, logger, onMessage, re
             const offsets = await startOffsets(consumer, subscribed);
             positioned();
             stream = await consumer.consume({ topics: subscribed, mode: 'manual', offsets });
-            const failed = new Promise<void>((_resolve, reject) => stream!.once('error', reject));
+            // The stream's error, or the client's when it gives up rejoining (unheard, that one would end the process).
+            const failed = new Promise<void>((_resolve, reject) => {
+              stream!.once('error', reject);
+              consumer.on('error', reject);
+            });
             failed.catch(() => undefined); // observed through the race below
             stream.on('data', (message: Message) => onMessage(toFeedMessage(message)));
             logger.debug({ topics: subscribed, groupId }, 'live feed following');

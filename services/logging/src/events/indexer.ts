@@ -135,16 +135,32 @@ export function createLogIndexer(options: LogIndexerOptions): LogIndexer {
     });
   }
 
+  let reopening = false;
   async function reopen() {
-    for (let attempt = 1; !stopping; attempt++) {
-      await sleep(Math.min(10_000, 500 * attempt));
-      try {
-        await openStream();
-        return;
-      } catch (err) {
-        logger.error({ err }, 'reopening the log stream failed');
+    if (reopening) return; // the stream and the client can both report one failure
+    reopening = true;
+    try {
+      for (let attempt = 1; !stopping; attempt++) {
+        await sleep(Math.min(10_000, 500 * attempt));
+        try {
+          await openStream();
+          return;
+        } catch (err) {
+          logger.error({ err }, 'reopening the log stream failed');
+        }
       }
+    } finally {
+      reopening = false;
     }
+  }
+
+  /** The client gave up rejoining the group after a failed heartbeat (unheard, its 'error' would end the process). */
+  function onClientError(err: Error) {
+    if (stopping) return;
+    logger.error({ err }, 'the log consumer lost its group membership; joining again');
+    const current = stream;
+    stream = undefined;
+    void (current ? current.close().catch(() => {}) : Promise.resolve()).then(reopen);
   }
 
   return {
@@ -159,6 +175,7 @@ export function createLogIndexer(options: LogIndexerOptions): LogIndexer {
         // A fetch returns as soon as a line arrives; this only bounds how often an idle one asks again.
         maxWaitTime: 5_000,
       });
+      consumer.on('error', onClientError);
       await openStream();
     },
     async stop() {
