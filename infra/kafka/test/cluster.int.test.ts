@@ -65,8 +65,10 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
     serializers: stringSerializers,
     idempotent: true,
     acks: ProduceAcks.ALL,
-    retries: 20,
-    retryDelay: 250,
+    // Retries span 30 s: on a busy machine the new leaders' election and the metadata refresh that finds
+    // them took longer than 20 x 250 ms once (a real producer waits up to delivery.timeout.ms, 120 s by default).
+    retries: 60,
+    retryDelay: 500,
   });
   t.after(() => producer.close());
   let stopped: Promise<void> | undefined;
