@@ -322,15 +322,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (!target) throw new Error(`no service ${service} in this platform`);
     target.kill(signal, serviceEnv);
   };
+  const describe = (child: Supervised): ServiceProcess => ({ ...serviceProcesses.get(child)!, state: child.state() });
   const processes = (service?: string): ServiceProcess[] => [...serviceProcesses]
     .filter(([, info]) => service === undefined || info.service === service)
-    .map(([child, info]) => ({ ...info, state: child.state() }));
+    .map(([child]) => describe(child));
   const launchBuild = (service: string, build: ServiceBuild, count: number): ServiceProcess[] => {
     if (!launchProcess || !services.includes(service) || service === gatewayService) throw new Error(`no backend service ${service} in this platform`);
     const used = processes(service).map((p) => Number(p.slot)).filter(Number.isFinite);
     const first = Math.max(0, ...used) + 1;
-    const started = Array.from({ length: count }, (_, i) => launchProcess!(service, first + i, build));
-    return processes(service).filter((p) => started.some((s) => serviceProcesses.get(s)?.id === p.id));
+    return Array.from({ length: count }, (_, i) => describe(launchProcess!(service, first + i, build)));
   };
   const retire = async (ids: string[], registeredAs?: string) => {
     const targets = [...serviceProcesses].filter(([, info]) => ids.includes(info.id));

@@ -3,10 +3,11 @@
 // 0.2.0=10`); a client stays on its version while the split holds. `--clear` routes to any ready
 // instance again. Acts on the running platform's namespace (or MERIDIAN_NAMESPACE) and etcd.
 import { parseArgs } from 'node:util';
-import { createEtcdClient, type ServiceInstance, servicesPrefix } from '@meridian/discovery';
+import { createEtcdClient } from '@meridian/discovery';
 import { trafficKey, type TrafficSplit } from '../services/gateway/src/versions.ts';
 import { infraEnv } from './infra/index.ts';
 import { readPlatformFile } from './lib/platformFile.ts';
+import { registered } from './lib/rollout.ts';
 
 /** `0.2.0=10` -> ['0.2.0', 10]; throws with the reason on anything else. */
 export function parseShare(argument: string): [string, number] {
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   }
   const { kvs } = await etcd.rangePrefix(key);
   const current = kvs.find((kv) => kv.key === key)?.value;
-  const instances = (await etcd.rangePrefix(`${servicesPrefix(ns)}${service}/`)).kvs.map((kv) => JSON.parse(kv.value) as ServiceInstance);
+  const instances = await registered(etcd, ns, service);
   const byVersion = new Map<string, string[]>();
   for (const instance of instances) byVersion.set(instance.version, [...(byVersion.get(instance.version) ?? []), instance.health]);
   console.log(`[traffic] namespace ${ns}, ${service}: split ${current ?? 'none (any ready instance)'}`);

@@ -79,11 +79,9 @@ async function main(): Promise<number> {
   try {
     const verdict = await checkDeployable(build, platform.ns, { log });
     log(verdict.split('\n').at(-1)!);
-  } catch (error) {
+  } finally {
     build.cleanup();
-    throw error;
   }
-  build.cleanup();
   if (signal.aborted) return 130; // stopped before anything started
   const running = (await launcher.instances(service)).map((p) => p.build.version).filter((v): v is string => !!v);
   const version = distinctVersion(build.version, running);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkoutWorktree, installDependencies, run, type Worktree } from '../../tools/lib/worktree.ts';
+import { checkoutWorktree, childEnv, installDependencies, projectNode as node, run, type Worktree } from '../../tools/lib/worktree.ts';
 import { dataDir, displayPath, repoRoot } from './paths.ts';
 
 export interface PreparedBuild {
@@ -20,14 +20,6 @@ export interface PreparedBuild {
   sourceRoot: string;
   /** Removes the worktree, if one was made; the artifact stays. */
   cleanup(): void;
-}
-
-const node = join(repoRoot, 'node_modules', '.bin', 'node');
-
-/** Node's environment for a child tool run under this process (without node --test's own context). */
-function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const { NODE_TEST_CONTEXT: _, ...rest } = env;
-  return rest;
 }
 
 /** Builds `service` from `from` (a git ref; default: this checkout's working tree) into `.data/builds/`. */

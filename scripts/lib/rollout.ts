@@ -147,7 +147,8 @@ const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
 const describe = (stats: WindowStats) =>
   `${stats.answers} answers, ${stats.errors} 5xx${stats.p99Ms === undefined ? '' : `, p99 ${Math.round(stats.p99Ms)} ms`}`;
 
-async function registered(etcd: EtcdClient, ns: string, service: string): Promise<ServiceInstance[]> {
+/** The discovery records of `service` in namespace `ns`, whatever their health. */
+export async function registered(etcd: EtcdClient, ns: string, service: string): Promise<ServiceInstance[]> {
   const { kvs } = await etcd.rangePrefix(`${servicesPrefix(ns)}${service}/`);
   return kvs.map((kv) => JSON.parse(kv.value) as ServiceInstance);
 }

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEtcdClient, instanceKey, servicesPrefix, type ServiceInstance } from '@meridian/discovery';
+import { createEtcdClient, instanceKey, type ServiceInstance } from '@meridian/discovery';
 import { trafficKey } from '../../services/gateway/src/versions.ts';
 import type { ServiceBuild, ServiceProcess } from '../platform.ts';
-import { rollOut, type LauncherControl } from '../lib/rollout.ts';
+import { registered, rollOut, type LauncherControl } from '../lib/rollout.ts';
 
 const etcdEndpoints = (process.env.ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379').split(',');
 const etcd = createEtcdClient({ endpoints: etcdEndpoints, timeoutMs: 5000 });
@@ -73,7 +73,7 @@ async function stage(t: import('node:test').TestContext, perScrape: (version: st
   const lines: string[] = [];
   const run = () => rollOut(control, { service: 'orders', build: { script: 'x.js', cwd: '.', version: '2.0.0' }, steps: [10, 50, 100], stepMs: 50, etcdEndpoints, print: (line) => lines.push(line) });
   const split = async () => (await etcd.rangePrefix(trafficKey(ns, 'orders'))).kvs[0]?.value;
-  const versions = async () => (await etcd.rangePrefix(`${servicesPrefix(ns)}orders/`)).kvs.map((kv) => (JSON.parse(kv.value) as ServiceInstance).version);
+  const versions = async () => (await registered(etcd, ns, 'orders')).map((i) => i.version);
   return { run, retired, lines, split, versions };
 }
 

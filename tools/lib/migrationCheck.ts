@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isMigrationFile } from '@meridian/db';
 import { readDeployments } from './matrix.ts';
 import { repoRoot } from './paths.ts';
-import { checkoutWorktree, installDependencies, run, type Worktree } from './worktree.ts';
+import { checkoutWorktree, childEnv, installDependencies, projectNode, run, type Worktree } from './worktree.ts';
 
 export interface MigrationCheckOptions {
   service: string;
@@ -128,10 +128,7 @@ export async function checkMigrations(options: MigrationCheckOptions): Promise<M
     }
 
     log(`running the previous build's ${pact} on the new schema`);
-    const node = join(repoRoot, 'node_modules', '.bin', 'node');
-    // NODE_TEST_CONTEXT (set when this runs under node --test) would make the inner run report to a parent that is not there.
-    const { NODE_TEST_CONTEXT: _, ...env } = { ...process.env, ...options.env };
-    const result = await run(node, ['--test', '--test-reporter=tap', pact], dir, { ...env, LOG_LEVEL: 'error' });
+    const result = await run(projectNode, ['--test', '--test-reporter=tap', pact], dir, { ...childEnv({ ...process.env, ...options.env }), LOG_LEVEL: 'error' });
     if (result.code === 0) return { ok: true, added, problems: [] };
     const failures = failuresOfTap(result.output);
     return {

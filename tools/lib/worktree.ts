@@ -58,6 +58,18 @@ function linkNodeModules(worktree: string): void {
   }
 }
 
+/** The project's Node (Node 24, from the npm `node` package), for running another checkout's tools and tests. */
+export const projectNode = join(repoRoot, 'node_modules', '.bin', 'node');
+
+/**
+ * `env` for a tool or test run started from this process: without NODE_TEST_CONTEXT (set when this runs
+ * under node --test), which would make the inner run report to a parent that is not there.
+ */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const { NODE_TEST_CONTEXT: _, ...rest } = env;
+  return rest;
+}
+
 /** Runs a command to its end: its exit code and its output (stdout and stderr interleaved). */
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
