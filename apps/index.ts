@@ -1,6 +1,7 @@
 // The web apps, for the launcher and the test orchestrator: what to build, run and wait for.
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { OrdersEventsTopic } from '@meridian/contracts';
 
 export interface WebApp {
   /** Folder under apps/ and service name in discovery. */
@@ -12,14 +13,19 @@ export interface WebApp {
   defaultPort: number;
   /** The env variable the e2e tests read its URL from. */
   urlEnv: 'STOREFRONT_URL' | 'BACKOFFICE_URL' | 'OPS_URL';
+  /** What its Kafka login may do beside shipping logs (infra/kafka/acls.ts): topics it follows, or inspecting all. */
+  kafka: { consumes: string[]; inspects?: boolean };
 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export const webApps: WebApp[] = [
-  { name: 'storefront', title: 'Storefront', script: here('./storefront/server/main.ts'), defaultPort: 3000, urlEnv: 'STOREFRONT_URL' },
-  { name: 'backoffice', title: 'Back office', script: here('./backoffice/server/main.ts'), defaultPort: 3001, urlEnv: 'BACKOFFICE_URL' },
-  { name: 'ops-console', title: 'Ops console', script: here('./ops-console/server/main.ts'), defaultPort: 3002, urlEnv: 'OPS_URL' },
+  { name: 'storefront', title: 'Storefront', script: here('./storefront/server/main.ts'), defaultPort: 3000, urlEnv: 'STOREFRONT_URL',
+    kafka: { consumes: [OrdersEventsTopic.name] } },
+  { name: 'backoffice', title: 'Back office', script: here('./backoffice/server/main.ts'), defaultPort: 3001, urlEnv: 'BACKOFFICE_URL',
+    kafka: { consumes: [] } },
+  { name: 'ops-console', title: 'Ops console', script: here('./ops-console/server/main.ts'), defaultPort: 3002, urlEnv: 'OPS_URL',
+    kafka: { consumes: [], inspects: true } },
 ];
 
 /** Builds each app's web UI with Vite into apps/<name>/dist/, where its server serves it from. */

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Consumer } from '@platformatic/kafka';
 import { physicalTopic } from '@meridian/messaging';
-import { brokerList } from './lib/infra.ts';
+import { benchKafka, brokerList } from './lib/infra.ts';
 import { openLoop, until } from './lib/messaging.ts';
 import { api, login, seedProducts, staff, startBenchPlatform, type BenchPlatform } from './lib/platform.ts';
 import { startPrivatePostgres } from './lib/postgres.ts';
@@ -223,7 +223,7 @@ export interface Watcher {
 export async function watchOrderOutcomes(ns: string): Promise<Watcher> {
   const topic = physicalTopic(ns, 'orders.events');
   const outcomes = new Map<string, Outcome>();
-  const consumer = new Consumer({ clientId: `${ns}.bench-watcher`, groupId: `${ns}.bench-watcher`, bootstrapBrokers: brokerList(), maxWaitTime: 500 });
+  const consumer = new Consumer({ clientId: `${ns}.bench-watcher`, groupId: `${ns}.bench-watcher`, ...benchKafka(), maxWaitTime: 500 });
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: true });
   stream.on('data', (message) => {
     const event = JSON.parse(message.value.toString()) as { type: string; data: { orderId: string; confirmedAt?: string; cancelledAt?: string } };

@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Consumer, ProduceAcks, Producer, stringSerializers, type Message } from '@platformatic/kafka';
 import { eventSchemas } from '@meridian/contracts';
 import { createConsumer, createEnvelope, createOutbox, createOutboxRelay, physicalTopic } from '@meridian/messaging';
-import { brokerList } from './lib/infra.ts';
+import { benchKafka, brokerList } from './lib/infra.ts';
 import { benchOrderPlaced, createBenchDb, createTopics, deleteNamespaceTopics, openLoop, quietLogger, sampleOrderPlaced, until, type BenchDb } from './lib/messaging.ts';
 import { machine, ownCpuSeconds, runCommand } from './lib/proc.ts';
 import { type BenchResult, type Row, withTargets } from './lib/report.ts';
@@ -130,12 +130,12 @@ async function brokerCeiling(topic: string, records: number, recordSize: number,
 }
 
 function newProducer(clientId: string) {
-  return new Producer({ clientId, bootstrapBrokers: brokerList(), serializers: stringSerializers, idempotent: true, acks: ProduceAcks.ALL });
+  return new Producer({ clientId, ...benchKafka(), serializers: stringSerializers, idempotent: true, acks: ProduceAcks.ALL });
 }
 
 /** A plain consumer of `topic` from the earliest offset, calling `onMessage` for each message. */
 async function bareConsumer(topic: string, onMessage: (message: Message<Buffer, Buffer, Buffer, Buffer>) => void) {
-  const consumer = new Consumer({ clientId: `${topic}.bare`, groupId: `${topic}.bare`, bootstrapBrokers: brokerList(), maxWaitTime: 1000 });
+  const consumer = new Consumer({ clientId: `${topic}.bare`, groupId: `${topic}.bare`, ...benchKafka(), maxWaitTime: 1000 });
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: true });
   stream.on('data', onMessage);
   return { close: async () => { await stream.close(); await consumer.close(); } };

@@ -7,6 +7,10 @@ import { dataDir, displayPath, repoRoot } from './lib/paths.ts';
 import { freePort, portOpen, seconds, sleep } from './lib/proc.ts';
 import { supervise, type Supervised } from './lib/supervisor.ts';
 import { listServices, provision } from './provision.ts';
+import { kafkaConnection, kafkaLoginEnv } from '@meridian/config';
+import { logsTopic } from '@meridian/log';
+import type { KafkaCredentials } from '../infra/kafka/security.ts';
+import { platformKafkaNeeds, provisionKafkaUsers } from './lib/kafkaUsers.ts';
 
 export interface PlatformOptions {
   /** MERIDIAN_NAMESPACE; default from env, else `dev`. */
@@ -213,13 +217,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     const startedAt = Date.now();
     const databaseUrls = await provision({ adminUrl: infra.env.PG_ADMIN_URL, ns, services: runnable, env });
-    print(`[platform] provisioned ${runnable.length} database(s) in namespace ${ns}`);
+    const kafkaLogins = await provisionKafka(infra, ns, servicesDir, runnable, options.webApps ? (await import('../apps/index.ts')).webApps : [], env);
+    print(`[platform] provisioned ${runnable.length} database(s)${kafkaLogins ? ` and ${Object.keys(kafkaLogins).length} Kafka user(s)` : ''} in namespace ${ns}`);
     options.signal?.throwIfAborted();
 
     const backends = runnable.filter((name) => name !== gatewayService);
     const width = Math.max(0, ...runnable.map((name) => name.length), options.webApps ? 'ops-console'.length : 0);
     const serviceEnv = (name: string): NodeJS.ProcessEnv => ({
-      ...withoutDatabase({ ...env, ...infra.env }),
+      ...withoutCredentials({ ...env, ...infra.env }),
+      ...(kafkaLogins?.[name] ? kafkaLoginEnv(kafkaLogins[name]) : {}),
       MERIDIAN_NAMESPACE: ns,
       SERVICE_NAME: name,
       DATABASE_URL: databaseUrls[name],
@@ -273,8 +279,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           name: app.name,
           script: app.script,
           cwd: repoRoot,
-          env: withoutDatabase({
-            ...serviceEnv(app.name),
+          env: webAppEnv(serviceEnv(app.name), {
             PORT: String(port),
             ...(app.name === 'ops-console' ? { ALERTMANAGER_WEBHOOK_TOKEN: alertsWebhookToken } : {}),
           }),
@@ -356,13 +361,39 @@ function settled(starting: Promise<InfraServer>): Promise<{ server?: InfraServer
   return starting.then((server) => ({ server }), (error: Error) => ({ error }));
 }
 
+/** A web app's env: a service's (its own Kafka login included) without a database, plus `extra`. */
+function webAppEnv(serviceEnv: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _none, ...rest } = serviceEnv;
+  return { ...rest, ...extra };
+}
+
 /**
- * `env` without any database credential: the superuser's URL, every `<SERVICE>_DATABASE_URL` and
- * `DATABASE_URL`. A service gets its own DATABASE_URL on top of this, and nothing else; web apps keep
+ * The Kafka login of every process the platform runs (`<ns>.<name>`, ACLs from its declarations), made
+ * with the broker admin's login; undefined when the broker takes no logins (one run elsewhere without them).
+ */
+async function provisionKafka(
+  infra: Infra, ns: string, servicesDir: string, services: string[], apps: Parameters<typeof platformKafkaNeeds>[2], env: NodeJS.ProcessEnv,
+): Promise<Record<string, KafkaCredentials> | undefined> {
+  if (!infra.env.KAFKA_SASL_USERNAME) return undefined;
+  const needs = await platformKafkaNeeds(servicesDir, services, apps);
+  return provisionKafkaUsers({
+    connection: kafkaConnection(infra.env.KAFKA_BROKERS, infra.env),
+    ns,
+    needs,
+    logsTopic,
+    businessTopics: [...new Set(needs.flatMap((n) => n.produces))],
+    env,
+  });
+}
+
+/**
+ * `env` without any credential: the database superuser's URL, every `<SERVICE>_DATABASE_URL`,
+ * `DATABASE_URL` and the Kafka admin's login (KAFKA_SASL_*). A service gets its own DATABASE_URL and
+ * Kafka login on top of this, and nothing else; web apps keep
  * no database (they talk to the gateway).
  */
-function withoutDatabase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'PG_ADMIN_URL' && !key.endsWith('DATABASE_URL')));
+function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'PG_ADMIN_URL' && !key.endsWith('DATABASE_URL') && !key.startsWith('KAFKA_SASL_')));
 }
 
 async function waitForPage(app: RunningWebApp, logDir: string, signal?: AbortSignal): Promise<void> {

@@ -4,7 +4,9 @@ import { Admin } from '@platformatic/kafka';
 import { createEtcdClient } from '@meridian/discovery';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import type { KafkaConnection } from '@meridian/config';
 import { passwordsFor, secretsDir } from './lib/credentials.ts';
+import { dropKafkaUsers } from './lib/kafkaUsers.ts';
 import { repoRoot } from './lib/paths.ts';
 
 
@@ -118,7 +120,8 @@ export async function dropNamespace(adminUrl: string, ns: string, env: NodeJS.Pr
 /** The shared servers a namespace lives on; a part left out is not touched. */
 export interface NamespaceServers {
   adminUrl?: string;
-  kafkaBrokers?: string;
+  /** With the broker admin's login when the broker wants logins: the namespace's Kafka users go too. */
+  kafka?: KafkaConnection;
   redisUrl?: string;
   etcdEndpoints?: string;
 }
@@ -132,14 +135,15 @@ export interface NamespaceServers {
 export async function wipeNamespace(servers: NamespaceServers, ns: string): Promise<string> {
   const removed: string[] = [];
   if (servers.adminUrl) removed.push(`${(await dropNamespace(servers.adminUrl, ns)).length} database(s)/role(s)`);
-  if (servers.kafkaBrokers) removed.push(await wipeKafka(servers.kafkaBrokers, ns));
+  if (servers.kafka) removed.push(await wipeKafka(servers.kafka, ns));
   if (servers.redisUrl) removed.push(await wipeRedis(servers.redisUrl, ns));
   if (servers.etcdEndpoints) removed.push(await wipeEtcd(servers.etcdEndpoints, ns));
   return removed.join(', ');
 }
 
-async function wipeKafka(brokers: string, ns: string): Promise<string> {
-  const admin = new Admin({ clientId: `meridian-wipe-${ns}`, bootstrapBrokers: brokers.split(',') });
+async function wipeKafka(connection: KafkaConnection, ns: string): Promise<string> {
+  const users = connection.sasl ? await dropKafkaUsers(connection, ns) : 0;
+  const admin = new Admin({ clientId: `meridian-wipe-${ns}`, ...connection });
   try {
     const ours = async () => (await admin.listTopics({ includeInternals: false })).filter((topic) => topic.startsWith(`${ns}.`));
     const topics = await ours();
@@ -152,7 +156,7 @@ async function wipeKafka(brokers: string, ns: string): Promise<string> {
     // Offsets of deleted topics go with them; the groups themselves are removed when they have no members.
     const groups = [...(await admin.listGroups()).keys()].filter((id) => id.startsWith(`${ns}.`));
     if (groups.length > 0) await admin.deleteGroups({ groups }).catch(() => {});
-    return `${topics.length} topic(s), ${groups.length} consumer group(s)`;
+    return `${topics.length} topic(s), ${groups.length} consumer group(s), ${users} Kafka user(s)`;
   } finally {
     await admin.close();
   }

@@ -4,7 +4,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { etcdAnswers } from './infra/etcd.ts';
-import { infraEnv } from './infra/index.ts';
+import { kafkaConnection } from '@meridian/config';
+import { givenKafkaLogin, infraEnv } from './infra/index.ts';
 import { kafkaAnswers } from './infra/kafka.ts';
 import { postgresAnswers } from './infra/postgres.ts';
 import { redisAnswers } from './infra/redis.ts';
@@ -24,7 +25,7 @@ if (pid !== undefined) refuse(`a platform is running (pid ${pid}). Stop it first
 const dir = dataDir();
 const env = infraEnv();
 const servers = [
-  { name: 'kafka', address: env.KAFKA_BROKERS.split(',')[0], answers: kafkaAnswers },
+  { name: 'kafka', address: env.KAFKA_BROKERS.split(',')[0], answers: (broker: string) => kafkaAnswers(broker, givenKafkaLogin(env)) },
   { name: 'etcd', address: env.ETCD_ENDPOINTS.split(',')[0], answers: etcdAnswers },
   { name: 'redis', address: env.REDIS_URL, answers: redisAnswers },
   { name: 'postgres', address: env.PG_ADMIN_URL, answers: postgresAnswers },
@@ -45,7 +46,7 @@ for (const { name, address, answers } of servers) if (await answers(address)) an
 const removed = await wipeNamespace(
   {
     adminUrl: answering.has('postgres') ? env.PG_ADMIN_URL : undefined,
-    kafkaBrokers: answering.has('kafka') ? env.KAFKA_BROKERS : undefined,
+    kafka: answering.has('kafka') ? kafkaConnection(env.KAFKA_BROKERS, env) : undefined,
     redisUrl: answering.has('redis') ? env.REDIS_URL : undefined,
     etcdEndpoints: answering.has('etcd') ? env.ETCD_ENDPOINTS : undefined,
   },

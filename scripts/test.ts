@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { kafkaConnection } from '@meridian/config';
 import { ensureInfra, type Infra } from './infra/index.ts';
 import { repoRoot } from './lib/paths.ts';
 import { startPlatform, type Platform } from './platform.ts';
@@ -224,7 +225,7 @@ async function ensureTestPlatform(): Promise<Platform | undefined> {
   const { env } = await ensureTestInfra();
   try {
     const wiped = await wipeNamespace(
-      { adminUrl: env.PG_ADMIN_URL, kafkaBrokers: env.KAFKA_BROKERS, redisUrl: env.REDIS_URL, etcdEndpoints: env.ETCD_ENDPOINTS },
+      { adminUrl: env.PG_ADMIN_URL, kafka: kafkaConnection(env.KAFKA_BROKERS, env), redisUrl: env.REDIS_URL, etcdEndpoints: env.ETCD_ENDPOINTS },
       'test',
     );
     console.log(`[platform] namespace test starts clean (removed ${wiped})`);

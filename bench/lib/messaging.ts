@@ -7,7 +7,7 @@ import { OrderPlacedV2 } from '@meridian/contracts';
 import { defineTopic, ensureTopics, event, messagingMigrationSql, topic, type Logger } from '@meridian/messaging';
 import { createTempDatabase } from '@meridian/testkit';
 import { cpuSecondsOf } from './proc.ts';
-import { brokerList, infraEnv } from './infra.ts';
+import { benchKafka, brokerList, infraEnv } from './infra.ts';
 
 export const quietLogger: Logger = {
   debug() {},
@@ -110,7 +110,7 @@ export async function createTopics(ns: string, names: string[]): Promise<void> {
 }
 
 export async function deleteNamespaceTopics(ns: string): Promise<void> {
-  const admin = new Admin({ clientId: `${ns}.bench-cleanup`, bootstrapBrokers: brokerList() });
+  const admin = new Admin({ clientId: `${ns}.bench-cleanup`, ...benchKafka() });
   try {
     const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${ns}.`));
     if (topics.length) await admin.deleteTopics({ topics });

@@ -107,6 +107,8 @@ export interface ServiceInfo {
   topics: TopicDefinition[];
   /** Logical topics it publishes: those whose contract names it as owner. */
   produces: string[];
+  /** Logical topics its consumers read (its `consumes` events' topics and its further `topics`). */
+  consumes: string[];
 }
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -122,31 +124,29 @@ async function loadDefinition(dir: string, name: string): Promise<ServiceDefinit
   return definition as ServiceDefinition;
 }
 
+/** The facts of service `name` under `dir` (its package.json, and its definition unless it is the gateway). */
+export async function serviceInfo(dir: string, name: string): Promise<ServiceInfo> {
+  const { version } = JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')) as { version: string };
+  if (name === 'gateway') return { name, version, kind: 'gateway', redis: false, topics: [], produces: [], consumes: [] };
+  const definition = await loadDefinition(join(dir, name), name);
+  const topics = [...topicDescriptorsOf([...(definition.produces ?? []), ...(definition.consumes ?? [])]), ...(definition.topics ?? [])];
+  return {
+    name,
+    version,
+    kind: 'service',
+    migrationsDir: definition.migrationsDir ? relative(repoRoot, definition.migrationsDir) : undefined,
+    redis: definition.redis === true,
+    topics,
+    // Every process writes its log lines to platform.logs (its own ACL below); its owner only reads it.
+    produces: topicsOf(definition.produces ?? []),
+    consumes: [...new Set([...topicsOf(definition.consumes ?? []), ...(definition.topics ?? []).map((t) => t.name)])],
+  };
+}
+
 /** Every service in `services/` (a directory with a package.json), with its facts. */
 export async function discoverServices(dir = servicesDir): Promise<ServiceInfo[]> {
-  const found: ServiceInfo[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const packageFile = join(dir, name, 'package.json');
-    if (!existsSync(packageFile)) continue;
-    const { version } = JSON.parse(readFileSync(packageFile, 'utf8')) as { version: string };
-    if (name === 'gateway') {
-      found.push({ name, version, kind: 'gateway', redis: false, topics: [], produces: [] });
-      continue;
-    }
-    const definition = await loadDefinition(join(dir, name), name);
-    const topics = [...topicDescriptorsOf([...(definition.produces ?? []), ...(definition.consumes ?? [])]), ...(definition.topics ?? [])];
-    found.push({
-      name,
-      version,
-      kind: 'service',
-      migrationsDir: definition.migrationsDir ? relative(repoRoot, definition.migrationsDir) : undefined,
-      redis: definition.redis === true,
-      topics,
-      // Every process writes its log lines to platform.logs (its own ACL below); its owner only reads it.
-      produces: topicsOf(definition.produces ?? []),
-    });
-  }
-  return found;
+  const names = readdirSync(dir).sort().filter((name) => existsSync(join(dir, name, 'package.json')));
+  return Promise.all(names.map((name) => serviceInfo(dir, name)));
 }
 
 // ---------------------------------------------------------------------------------------------

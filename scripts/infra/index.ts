@@ -6,6 +6,8 @@ import { ensurePostgres } from './postgres.ts';
 import { ensureRedis } from './redis.ts';
 import { infraLog, reusedServer, type InfraServer } from './server.ts';
 import { waitUntilReady } from '../lib/proc.ts';
+import { kafkaLoginEnv, type KafkaLoginVariables } from '@meridian/config';
+import { readAdminCredentials, type KafkaCredentials } from '../../infra/kafka/security.ts';
 
 export type { InfraServer } from './server.ts';
 
@@ -15,14 +17,31 @@ export interface InfraEnv {
   PG_ADMIN_URL: string;
   REDIS_URL: string;
   ETCD_ENDPOINTS: string;
+  /** The Kafka admin's login (the broker's super-user): for provisioning and tests, never for a service. */
+  KAFKA_SASL_MECHANISM?: string;
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
 }
 
+/** The admin login given in env for a Kafka run elsewhere, if any. */
+export function givenKafkaLogin(env: KafkaLoginVariables): KafkaCredentials | undefined {
+  return env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+    ? { username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD }
+    : undefined;
+}
+
+/**
+ * The addresses from env, with their defaults. The Kafka admin's login is the one given in env, else
+ * the one kept with the local broker's files (`.data/kafka`), when there is one.
+ */
 export function infraEnv(env: NodeJS.ProcessEnv = process.env): InfraEnv {
+  const login = givenKafkaLogin(env) ?? readAdminCredentials(join(dataDir(env), 'kafka'));
   return {
     KAFKA_BROKERS: env.KAFKA_BROKERS || '127.0.0.1:9092',
     PG_ADMIN_URL: env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     REDIS_URL: env.REDIS_URL || 'redis://127.0.0.1:6379',
     ETCD_ENDPOINTS: env.ETCD_ENDPOINTS || 'http://127.0.0.1:2379',
+    ...(login ? kafkaLoginEnv(login) : {}),
   };
 }
 
@@ -35,18 +54,18 @@ async function ensureCluster(brokers: string, dir: string, log: (line: string) =
   const { ensureKafkaCluster } = await import('../../infra/kafka/cluster.ts');
   const first = Number(brokers.split(',')[0]!.split(':')[1]);
   const cluster = await ensureKafkaCluster({ dataDir: dir, basePort: first, log });
-  return { name: 'kafka cluster', address: cluster.brokers.join(','), started: cluster.started, stop: () => cluster.stop() };
+  return { name: 'kafka cluster', address: cluster.brokers.join(','), started: cluster.started, stop: () => cluster.stop(), env: kafkaLoginEnv(cluster.admin) };
 }
 
 /**
  * Several brokers listed: a cluster run elsewhere. It is waited for (any broker answering will do),
  * never replaced by a single broker started here on one of its ports.
  */
-async function awaitKafkaCluster(brokers: string, log: (line: string) => void): Promise<InfraServer> {
+async function awaitKafkaCluster(brokers: string, login: KafkaCredentials | undefined, log: (line: string) => void): Promise<InfraServer> {
   const list = brokers.split(',').map((broker) => broker.trim()).filter(Boolean);
-  const anyAnswers = async () => (await Promise.all(list.map(kafkaAnswers))).some(Boolean);
+  const anyAnswers = async () => (await Promise.all(list.map((broker) => kafkaAnswers(broker, login)))).some(Boolean);
   await waitUntilReady(anyAnswers, { what: `kafka cluster at ${brokers}`, timeoutMs: 60_000 });
-  return reusedServer('kafka', brokers, log);
+  return { ...reusedServer('kafka', brokers, log), env: login ? kafkaLoginEnv(login) : {} };
 }
 
 export interface Infra {
@@ -80,8 +99,8 @@ export async function ensureInfra(
     profile === 'cluster'
       ? ensureCluster(addresses.KAFKA_BROKERS, join(dir, 'kafka-cluster'), log)
       : addresses.KAFKA_BROKERS.includes(',')
-        ? awaitKafkaCluster(addresses.KAFKA_BROKERS, log)
-        : ensureKafka({ broker: addresses.KAFKA_BROKERS.trim(), dir: join(dir, 'kafka'), log }),
+        ? awaitKafkaCluster(addresses.KAFKA_BROKERS, givenKafkaLogin(env) ?? readAdminCredentials(join(dir, 'kafka-cluster')), log)
+        : ensureKafka({ broker: addresses.KAFKA_BROKERS.trim(), dir: join(dir, 'kafka'), log, login: givenKafkaLogin(env) }),
   ]);
   const servers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
@@ -89,5 +108,7 @@ export async function ensureInfra(
     await stopAll(servers, log);
     throw new Error(`infrastructure failed to start:\n${failures.map((error) => error.message).join('\n\n')}`);
   }
-  return { env: addresses, servers, stop: () => stopAll(servers, log) };
+  // The Kafka admin's login as the broker actually in use has it (none for a broker that wants none).
+  const { KAFKA_SASL_MECHANISM: _m, KAFKA_SASL_USERNAME: _u, KAFKA_SASL_PASSWORD: _p, ...withoutLogin } = addresses;
+  return { env: Object.assign(withoutLogin, ...servers.map((server) => server.env ?? {})), servers, stop: () => stopAll(servers, log) };
 }

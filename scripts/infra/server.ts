@@ -6,6 +6,8 @@ export interface InfraServer {
   /** True when we started it (and so `stop()` stops it); false when an existing server was reused. */
   started: boolean;
   stop(): Promise<void>;
+  /** Further env its clients need, beside the address (Kafka: the admin's login as KAFKA_SASL_*). */
+  env?: Record<string, string>;
 }
 
 export interface EnsureOptions {

@@ -13,6 +13,9 @@ import { ensurePostgres } from '../infra/postgres.ts';
 import { readPasswords, secretsDir } from '../lib/credentials.ts';
 import { freePort } from '../lib/proc.ts';
 import { dropNamespace, provision, wipeNamespace } from '../provision.ts';
+import { kafkaAnswers } from '../infra/kafka.ts';
+import { provisionKafkaUsers } from '../lib/kafkaUsers.ts';
+import { kafkaConnection } from '@meridian/config';
 
 const { pgAdminUrl } = infra();
 
@@ -128,27 +131,33 @@ test('<SERVICE>_DATABASE_URL overrides that service and provisions nothing for i
 });
 
 test("wiping a namespace removes its databases, topics, Redis keys and etcd keys, and nothing of another namespace's", async (t) => {
-  const { kafkaBrokers, redisUrl, etcdEndpoints } = infra();
+  const { kafkaBrokers, kafka, redisUrl, etcdEndpoints } = infra();
   const [ns, other] = [uniqueName('wipe'), uniqueName('keep')];
   const redis = new Redis(redisUrl);
-  const admin = new Admin({ clientId: uniqueName('wipe_test'), bootstrapBrokers: kafkaBrokers });
+  const admin = new Admin({ clientId: uniqueName('wipe_test'), ...kafkaConnection(kafkaBrokers) });
   const etcd = createEtcdClient({ endpoints: etcdEndpoints });
   const etcdCount = async (prefix: string) => (await etcd.rangePrefix(prefix)).kvs.length;
   t.after(async () => {
-    await wipeNamespace({ adminUrl: pgAdminUrl, kafkaBrokers: kafkaBrokers.join(','), redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, other);
+    await wipeNamespace({ adminUrl: pgAdminUrl, kafka, redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, other);
     redis.disconnect();
     await admin.close();
   });
 
+  const logins: Record<string, { username: string; password: string }> = {};
   for (const name of [ns, other]) {
     await provision({ adminUrl: pgAdminUrl, ns: name, services: ['alpha'], env: dataEnv(t) });
+    const users = await provisionKafkaUsers({
+      connection: kafka, ns: name, env: dataEnv(t), logsTopic: 'platform.logs', businessTopics: ['orders.events'],
+      needs: [{ name: 'alpha', produces: ['orders.events'], consumes: [], shipsLogs: true }],
+    });
+    logins[name] = users.alpha!;
     await admin.createTopics({ topics: [`${name}.orders.events`, `${name}.orders.events.dlq`], partitions: 1, replicas: 1 });
     await redis.set(`${name}:catalog:product:1`, 'cached');
     await etcd.put(`/meridian/${name}/services/alpha/1`, 'x');
   }
 
-  const summary = await wipeNamespace({ adminUrl: pgAdminUrl, kafkaBrokers: kafkaBrokers.join(','), redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, ns);
-  assert.match(summary, /1 database\(s\)\/role\(s\), 2 topic\(s\), \d+ consumer group\(s\), 1 Redis key\(s\), 1 etcd key\(s\)/);
+  const summary = await wipeNamespace({ adminUrl: pgAdminUrl, kafka, redisUrl, etcdEndpoints: etcdEndpoints.join(',') }, ns);
+  assert.match(summary, /1 database\(s\)\/role\(s\), 2 topic\(s\), \d+ consumer group\(s\), 1 Kafka user\(s\), 1 Redis key\(s\), 1 etcd key\(s\)/);
 
   const sql = postgres(pgAdminUrl, { max: 1 });
   try {
@@ -165,6 +174,8 @@ test("wiping a namespace removes its databases, topics, Redis keys and etcd keys
   assert.equal(await redis.exists(`${other}:catalog:product:1`), 1);
   assert.equal(await etcdCount(`/meridian/${ns}/`), 0);
   assert.equal(await etcdCount(`/meridian/${other}/`), 1);
+  assert.equal(await kafkaAnswers(kafkaBrokers[0]!, logins[ns]), false, "the wiped namespace's Kafka user can no longer log in");
+  assert.equal(await kafkaAnswers(kafkaBrokers[0]!, logins[other]), true, "the other namespace's Kafka user still can");
 
   // Only the parts named are touched.
   await redis.set(`${ns}:left`, 'x');

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';
 import { infra } from '@meridian/testkit';
 import { gateway, ns, registerCustomer, send, staffLogin, waitFor } from './support.ts';
+import { kafkaConnection } from '@meridian/config';
 
 const brokers = infra().kafkaBrokers;
 const partitions = [0, 1, 2];
@@ -66,7 +67,7 @@ const deadLetters = new Map<string, Message[]>(); // by key
 
 /** Collects every dead letter of this run (keys `sec-bad-<runId>-…`) from the topic's DLQ. */
 async function watchDlq(topic: string): Promise<void> {
-  const consumer = new Consumer({ clientId: 'security-test', groupId: `${ns}.security-test.${randomUUID()}`, bootstrapBrokers: brokers, autocommit: false, maxWaitTime: 500 });
+  const consumer = new Consumer({ clientId: 'security-test', groupId: `${ns}.security-test.${randomUUID()}`, ...kafkaConnection(brokers), autocommit: false, maxWaitTime: 500 });
   const stream = await consumer.consume({ topics: [`${physical(topic)}.dlq`], mode: 'earliest' });
   stream.on('data', (message: Message) => {
     const key = message.key?.toString() ?? '';
@@ -76,7 +77,7 @@ async function watchDlq(topic: string): Promise<void> {
 }
 
 before(async () => {
-  producer = new Producer({ clientId: 'security-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  producer = new Producer({ clientId: 'security-test', ...kafkaConnection(brokers), acks: ProduceAcks.ALL });
   await Promise.all(Object.keys(topicsUnderTest).map(watchDlq));
 });
 

@@ -46,7 +46,7 @@ test('catalog builds to a self-contained artifact without dev dependencies that 
   } finally {
     await db.drop();
     rmSync(out, { recursive: true, force: true });
-    const admin = new Admin({ clientId: `${ns}.cleanup`, bootstrapBrokers: infra().kafkaBrokers });
+    const admin = new Admin({ clientId: `${ns}.cleanup`, ...infra().kafka });
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
     if (topics.length) await admin.deleteTopics({ topics });
     await admin.close();

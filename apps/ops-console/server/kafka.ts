@@ -3,17 +3,19 @@ import { Admin, Consumer, type Message } from '@platformatic/kafka';
 import { dlqHeaders, replayDlqMessage } from '@meridian/messaging';
 import { toFeedMessage } from '../../shared/server/liveFeed.ts';
 import type { DeadLetter, GroupLag, TopicSummary } from '../types.ts';
+import { kafkaConnection } from '@meridian/config';
 
 const inNamespace = (ns: string) => (name: string) => name.startsWith(`${ns}.`);
 
 /** Kafka reads for the ops console, scoped to the topics and groups of namespace `ns`. */
 export function createKafkaInspector({ brokers, ns }: { brokers: string[]; ns: string }) {
   const clientId = `${ns}.ops-console`;
+  const connection = kafkaConnection(brokers);
 
   async function withClients<T>(fn: (admin: Admin, offsets: Consumer) => Promise<T>): Promise<T> {
-    const admin = new Admin({ clientId, bootstrapBrokers: brokers });
+    const admin = new Admin({ clientId, ...connection });
     // Only used for ListOffsets, which needs no group membership.
-    const offsets = new Consumer({ clientId, groupId: `${clientId}.offsets`, bootstrapBrokers: brokers });
+    const offsets = new Consumer({ clientId, groupId: `${clientId}.offsets`, ...connection });
     try {
       return await fn(admin, offsets);
     } finally {
@@ -77,12 +79,12 @@ export function createKafkaInspector({ brokers, ns }: { brokers: string[]; ns: s
 
     /** The newest `perPartition` messages of every dead-letter topic of the namespace. */
     async deadLetters(perPartition = 100, timeoutMs = 8000): Promise<DeadLetter[]> {
-      const admin = new Admin({ clientId, bootstrapBrokers: brokers });
+      const admin = new Admin({ clientId, ...connection });
       const topics = await admin
         .listTopics()
         .then((all) => all.filter((name) => inNamespace(ns)(name) && name.endsWith('.dlq')))
         .finally(() => admin.close());
-      const reader = new Consumer({ clientId, groupId: `${clientId}.dlq-reader.${randomUUID()}`, bootstrapBrokers: brokers, autocommit: false });
+      const reader = new Consumer({ clientId, groupId: `${clientId}.dlq-reader.${randomUUID()}`, ...connection, autocommit: false });
       try {
         const { start, end } = await offsetRanges(reader, topics);
         const wanted: { topic: string; partition: number; offset: bigint }[] = [];
@@ -135,7 +137,7 @@ export function createKafkaInspector({ brokers, ns }: { brokers: string[]; ns: s
     /** Republishes a dead letter to its original topic; refuses topics outside the namespace's DLQs. */
     async replay(topic: string, partition: number, offset: string) {
       if (!inNamespace(ns)(topic) || !topic.endsWith('.dlq')) throw new RangeError(`${topic} is not a dead-letter topic of namespace ${ns}`);
-      const written = await replayDlqMessage({ brokers, dlqTopic: topic, partition, offset });
+      const written = await replayDlqMessage({ brokers, dlqTopic: topic, partition, offset, clientId: `${clientId}.dlq-replay` });
       return { topic: written.topic, partition: written.partition, offset: written.offset.toString() };
     },
   };

@@ -11,6 +11,7 @@ import { register } from '@meridian/discovery';
 import { readEventStream } from '../../shared/test/eventStream.ts';
 import type { DeadLetter, MapTopicNode, ServiceMap } from '../types.ts';
 import { opsConsoleService } from '../server/service.ts';
+import { kafkaConnection } from '@meridian/config';
 
 const ns = uniqueName('ops');
 const { kafkaBrokers, etcdEndpoints } = infra();
@@ -27,7 +28,7 @@ const bytes = (text: string) => Buffer.from(text);
 
 before(async () => {
   await ensureTopics({ brokers: kafkaBrokers, ns, topics: [defineTopic({ name: 'orders.events' })] });
-  const producer = new Producer({ clientId: 'ops-test', bootstrapBrokers: kafkaBrokers });
+  const producer = new Producer({ clientId: 'ops-test', ...kafkaConnection(kafkaBrokers) });
   try {
     await producer.send({
       messages: [
@@ -59,7 +60,7 @@ before(async () => {
 after(async () => {
   await ops?.stop();
   await standIns?.stop();
-  const admin = new Admin({ clientId: 'ops-test', bootstrapBrokers: kafkaBrokers });
+  const admin = new Admin({ clientId: 'ops-test', ...kafkaConnection(kafkaBrokers) });
   try {
     await admin.deleteGroups({ groups: [lagGroup] }).catch(() => undefined);
     await admin.deleteTopics({ topics: [topic, dlq, `${ns}.platform.logs`] });
@@ -88,7 +89,7 @@ test('replay republishes the dead letter to its original topic without the dlq h
   const written = await inspector.replay(dlq, 1, '0');
   assert.equal(written.topic, topic);
 
-  const consumer = new Consumer({ clientId: 'ops-test', groupId: uniqueName('ops_test_reader'), bootstrapBrokers: kafkaBrokers, autocommit: false });
+  const consumer = new Consumer({ clientId: 'ops-test', groupId: uniqueName('ops_test_reader'), ...kafkaConnection(kafkaBrokers), autocommit: false });
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
     const copy = await new Promise<Message>((resolve) => stream.on('data', (m: Message) => m.offset.toString() === written.offset && m.partition === written.partition && resolve(m)));
@@ -104,7 +105,7 @@ test('replay republishes the dead letter to its original topic without the dlq h
 });
 
 test('the overview lists the namespace topics and each group\'s lag from its committed offsets', async () => {
-  const admin = new Admin({ clientId: 'ops-test', bootstrapBrokers: kafkaBrokers });
+  const admin = new Admin({ clientId: 'ops-test', ...kafkaConnection(kafkaBrokers) });
   try {
     await admin.alterConsumerGroupOffsets({ groupId: lagGroup, topics: [{ name: topic, partitionOffsets: [0, 1, 2].map((partition) => ({ partition, offset: 0n })) }] });
   } finally {
@@ -174,7 +175,7 @@ test('the live tail streams business events, and platform log lines only to a vi
   const plain = await follow('/ops-api/tail', staff);
   const withLogs = await follow('/ops-api/tail?logs=true', staff);
   const marker = randomUUID();
-  const producer = new Producer({ clientId: 'ops-test', bootstrapBrokers: kafkaBrokers });
+  const producer = new Producer({ clientId: 'ops-test', ...kafkaConnection(kafkaBrokers) });
   try {
     // The feeds join in the background: publish until both kinds came through.
     await waitFor(

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '@meridian/log';
 import type { FeedMessage } from '../feedMessage.ts';
+import { kafkaConnection } from '@meridian/config';
 
 export type { FeedMessage };
 
@@ -88,8 +89,8 @@ export function createLiveFeed({ brokers, topics, groupId, logger, onMessage, re
   function follow(signal: AbortSignal, positioned: () => void): Promise<void> {
     return (async () => {
       while (!signal.aborted) {
-        const admin = new Admin({ clientId: groupId, bootstrapBrokers: brokers });
-        const consumer = new Consumer({ clientId: groupId, groupId, bootstrapBrokers: brokers, autocommit: false, maxWaitTime: 500 });
+        const admin = new Admin({ clientId: groupId, ...kafkaConnection(brokers) });
+        const consumer = new Consumer({ clientId: groupId, groupId, ...kafkaConnection(brokers), autocommit: false, maxWaitTime: 500 });
         let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
         try {
           const subscribed = await existingTopics(admin);

@@ -12,6 +12,7 @@ import { infra, uniqueName, waitFor } from '@meridian/testkit';
 import { readEventStream } from '../../shared/test/eventStream.ts';
 import { startStandIns } from '../../shared/test/standIns.ts';
 import { storefrontService } from '../server/service.ts';
+import { kafkaConnection } from '@meridian/config';
 
 const ns = uniqueName('sf');
 const { kafkaBrokers, etcdEndpoints } = infra();
@@ -32,7 +33,7 @@ before(async () => {
 after(async () => {
   await storefront?.stop();
   await standIns?.stop();
-  const admin = new Admin({ clientId: 'storefront-test', bootstrapBrokers: kafkaBrokers });
+  const admin = new Admin({ clientId: 'storefront-test', ...kafkaConnection(kafkaBrokers) });
   await admin.deleteTopics({ topics: [`${ns}.orders.events`, `${ns}.orders.events.dlq`] }).finally(() => admin.close());
   rmSync(distDir, { recursive: true, force: true });
 });
@@ -128,7 +129,7 @@ test('the order stream sends the snapshot, then the outcome published on orders.
   assert.deepEqual(events[0], { event: 'snapshot', data: { id: orderId, status: 'PENDING' } });
 
   // The live feed joins its group in the background: publish until the outcome comes through.
-  const producer = new Producer({ clientId: 'storefront-test', bootstrapBrokers: kafkaBrokers });
+  const producer = new Producer({ clientId: 'storefront-test', ...kafkaConnection(kafkaBrokers) });
   try {
     await waitFor(
       async () => {

@@ -96,7 +96,7 @@ export async function startProvider<P extends TProperties>(def: ServiceDefinitio
       async publish(event, key, data) {
         const { type, version } = event;
         assertEventData(event, data);
-        producer ??= new Producer({ clientId: `${ns}.pact`, bootstrapBrokers: infra().kafkaBrokers, serializers: stringSerializers });
+        producer ??= new Producer({ clientId: `${ns}.pact`, ...infra().kafka, serializers: stringSerializers });
         const envelope = createEnvelope({ type, version, source: 'pact-provider-test', key, data });
         await producer.send({
           messages: [{ topic: physicalTopic(ns, event.topic.name), key, value: JSON.stringify(envelope), headers: { 'event-type': type, 'event-version': String(version), 'event-id': envelope.id } }],
@@ -122,7 +122,7 @@ export async function startProvider<P extends TProperties>(def: ServiceDefinitio
 
 /** Deletes the namespace's Kafka topics (and DLQs) and Redis keys. */
 async function cleanupNamespace(ns: string): Promise<void> {
-  const admin = new Admin({ clientId: `${ns}.pact-cleanup`, bootstrapBrokers: infra().kafkaBrokers });
+  const admin = new Admin({ clientId: `${ns}.pact-cleanup`, ...infra().kafka });
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
     if (topics.length) await admin.deleteTopics({ topics });

@@ -8,6 +8,7 @@ import { Admin, Consumer, ProduceAcks, Producer, stringDeserializers, stringSeri
 import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { uniqueName, waitFor } from '@meridian/testkit';
 import { ensureKafkaCluster, clusterBrokerIds } from '../cluster.ts';
+import { kafkaConnection, kafkaLoginEnv } from '@meridian/config';
 
 /** True when nothing listens on 127.0.0.1:port. */
 function portFree(port: number): Promise<boolean> {
@@ -39,7 +40,7 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
   });
   assert.equal(cluster.started, true);
   assert.equal(cluster.brokers.length, 3);
-  assert.deepEqual(await clusterBrokerIds(cluster.brokers), [1, 2, 3]);
+  assert.deepEqual(await clusterBrokerIds(cluster.brokers, cluster.admin), [1, 2, 3]);
 
   const ns = uniqueName('cluster').replace(/[^a-z0-9_]/g, '_');
   const logical = 'stream.events';
@@ -49,7 +50,7 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
     [topic, `${topic}.dlq`],
   );
 
-  const admin = new Admin({ clientId: 'cluster-test-admin', bootstrapBrokers: cluster.brokers });
+  const admin = new Admin({ clientId: 'cluster-test-admin', ...kafkaConnection(cluster.brokers, kafkaLoginEnv(cluster.admin)) });
   t.after(() => admin.close());
   const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
   const partitions = metadata.topics.get(topic)!.partitions;
@@ -61,7 +62,7 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
   // A steady stream (acks=all, idempotent); broker index 1 (node 2) stops a third of the way in.
   const producer = new Producer({
     clientId: 'cluster-test-producer',
-    bootstrapBrokers: cluster.brokers,
+    ...kafkaConnection(cluster.brokers, kafkaLoginEnv(cluster.admin)),
     serializers: stringSerializers,
     idempotent: true,
     acks: ProduceAcks.ALL,
@@ -78,12 +79,12 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
     await producer.send({ messages: [{ topic, key, value: JSON.stringify({ id: `m-${seq}`, key, seq }) }] });
   }
   await stopped;
-  assert.deepEqual(await clusterBrokerIds(cluster.brokers), [1, 3], 'node 2 is down while the stream completed');
+  assert.deepEqual(await clusterBrokerIds(cluster.brokers, cluster.admin), [1, 3], 'node 2 is down while the stream completed');
 
   const consumer = new Consumer({
     clientId: 'cluster-test-consumer',
     groupId: `${ns}.verify`,
-    bootstrapBrokers: cluster.brokers,
+    ...kafkaConnection(cluster.brokers, kafkaLoginEnv(cluster.admin)),
     deserializers: stringDeserializers,
     maxWaitTime: 500,
   });
@@ -104,5 +105,5 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
 
   // The stopped node rejoins the cluster.
   await cluster.startBroker(1);
-  assert.deepEqual(await clusterBrokerIds(cluster.brokers), [1, 2, 3]);
+  assert.deepEqual(await clusterBrokerIds(cluster.brokers, cluster.admin), [1, 2, 3]);
 });

@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import type { Static, TObject, TProperties, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
+export { kafkaConnection, kafkaLoginEnv, type KafkaConnection, type KafkaLogin, type KafkaLoginVariables } from './kafka.ts';
+
 /** Thrown by `loadConfig`; the message names every bad variable and why. */
 export class ConfigError extends Error {
   readonly problems: { variable: string; reason: string }[];
@@ -82,6 +84,10 @@ export function splitList(value: string): string[] {
 /** The shared platform variables (docs/design.md); spread into a service's own schema. */
 export const platformConfig = {
   KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', minLength: 1 }),
+  // This process's Kafka login (SASL); `npm start` gives each service its own. Unset: no login.
+  KAFKA_SASL_MECHANISM: Type.Optional(Type.Union([Type.Literal('SCRAM-SHA-512'), Type.Literal('SCRAM-SHA-256'), Type.Literal('PLAIN')])),
+  KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', minLength: 1 }),
   ETCD_ENDPOINTS: Type.String({ default: 'http://127.0.0.1:2379', minLength: 1 }),
   MERIDIAN_NAMESPACE: Type.String({ default: 'dev', pattern: '^[a-z0-9_]+$' }),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from 'typebox';
-import { ConfigError, loadConfig, platformConfig, splitList } from '../src/index.ts';
+import { ConfigError, kafkaConnection, kafkaLoginEnv, loadConfig, platformConfig, splitList } from '../src/index.ts';
 
 const schema = Type.Object({
   ...platformConfig,
@@ -71,4 +71,15 @@ test('platformConfig alone loads from an empty environment', () => {
 
 test('splitList trims and drops empty entries', () => {
   assert.deepEqual(splitList(' a:1, b:2 ,,'), ['a:1', 'b:2']);
+});
+
+test('a Kafka connection carries the login given in env, and none without one', () => {
+  assert.deepEqual(kafkaConnection(' a:1, b:2 ,', {}), { bootstrapBrokers: ['a:1', 'b:2'] });
+  const env = kafkaLoginEnv({ username: 'dev.orders', password: 'secret' });
+  assert.deepEqual(kafkaConnection(['a:1'], env), {
+    bootstrapBrokers: ['a:1'],
+    sasl: { mechanism: 'SCRAM-SHA-512', username: 'dev.orders', password: 'secret' },
+  });
+  assert.throws(() => kafkaConnection('a:1', { KAFKA_SASL_USERNAME: 'dev.orders' }), /KAFKA_SASL_PASSWORD is not/);
+  assert.throws(() => kafkaConnection('a:1', { ...env, KAFKA_SASL_MECHANISM: 'GSSAPI' }), /must be one of/);
 });

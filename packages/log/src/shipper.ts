@@ -1,6 +1,7 @@
 import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { Counter, register as globalRegistry } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { kafkaConnection } from '@meridian/config';
 
 /** Logical Kafka topic of shipped log lines; the physical topic is `<ns>.platform.logs`. */
 export const logsTopic = 'platform.logs';
@@ -251,9 +252,7 @@ export function kafkaLogTransport(options: KafkaLogTransportOptions): LogTranspo
     async send(lines) {
       producer ??= new Producer({
         clientId: options.clientId ?? `${options.key}.log-shipper`,
-        bootstrapBrokers: (Array.isArray(options.brokers) ? options.brokers : options.brokers.split(','))
-          .map((broker) => broker.trim())
-          .filter(Boolean),
+        ...kafkaConnection(options.brokers),
         serializers: stringSerializers,
         acks: ProduceAcks.LEADER,
         idempotent: false,

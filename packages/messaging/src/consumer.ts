@@ -9,9 +9,10 @@ import { BatchRolledBack, createInbox } from './inbox.ts';
 import { createOffsetCommits } from './offsetCommits.ts';
 import { createPartitionQueues, type Queued } from './partitionQueues.ts';
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, histogram, type Logger, sleep } from './support.ts';
-import { parseBrokers, physicalTopic } from './topics.ts';
+import { physicalTopic } from './topics.ts';
 import { isTransientError } from './transient.ts';
 import { type HandleVerdict, judge, type KafkaMessage, type Verdict } from './verdict.ts';
+import { kafkaConnection } from '@meridian/config';
 
 export interface HandlerContext {
   topic: string;
@@ -284,13 +285,13 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
   return {
     async start() {
       if (consumer) throw new Error(`Consumer ${groupId} already started`);
-      const bootstrapBrokers = parseBrokers(options.brokers);
+      const connection = kafkaConnection(options.brokers);
       const clientId = `${groupId}.${hostname()}.${process.pid}`;
       consumer = new Consumer({
         clientId,
         groupId,
         ...(groupInstanceId ? { groupInstanceId } : {}),
-        bootstrapBrokers,
+        ...connection,
         autocommit: false,
         sessionTimeout: 10_000,
         heartbeatInterval: 3_000,
@@ -300,7 +301,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
       });
       consumer.on('error', onClientError);
       deadLetters = createDeadLetterQueue({
-        bootstrapBrokers,
+        connection,
         clientId: `${clientId}.dlq`,
         groupId,
         logger,

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';
 import { backoffDelay, type Logger, sleep } from './support.ts';
-import { dlqTopic, parseBrokers } from './topics.ts';
+import { dlqTopic } from './topics.ts';
+import { kafkaConnection, type KafkaConnection } from '@meridian/config';
 
 /** The headers a dead letter carries besides the original ones; all start with `dlq-`. */
 export const dlqHeaders = {
@@ -26,7 +27,7 @@ export interface DeadLetterQueue {
 
 /** The dead-letter side of one consumer group. */
 export function createDeadLetterQueue(options: {
-  bootstrapBrokers: string[];
+  connection: KafkaConnection;
   clientId: string;
   groupId: string;
   logger: Logger;
@@ -35,7 +36,7 @@ export function createDeadLetterQueue(options: {
   onSent(message: KafkaMessage): void;
 }): DeadLetterQueue {
   const { groupId, logger, signal } = options;
-  const producer = new Producer({ clientId: options.clientId, bootstrapBrokers: options.bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL });
+  const producer = new Producer({ clientId: options.clientId, ...options.connection, idempotent: true, acks: ProduceAcks.ALL });
   return {
     async send(message, reason) {
       const headers = new Map<Buffer, Buffer>(message.headerEntries);
@@ -80,15 +81,18 @@ export async function replayDlqMessage(options: {
   partition: number;
   offset: bigint | number | string;
   timeoutMs?: number;
+  /** The replaying client's id, and the start of its reader's group (`<clientId>.<uuid>`): one its login may use. */
+  clientId?: string;
 }): Promise<ReplayedMessage> {
-  const bootstrapBrokers = parseBrokers(options.brokers);
+  const connection = kafkaConnection(options.brokers);
+  const clientId = options.clientId ?? 'meridian.dlq-replay';
   const offset = BigInt(options.offset);
-  const deadLetter = await readOne(bootstrapBrokers, options.dlqTopic, options.partition, offset, options.timeoutMs ?? 10_000);
+  const deadLetter = await readOne(connection, clientId, options.dlqTopic, options.partition, offset, options.timeoutMs ?? 10_000);
   const headerText = (name: string) => deadLetter.headerEntries.find(([k]) => k.toString() === name)?.[1].toString();
   const topic = headerText(dlqHeaders.originalTopic);
   if (!topic) throw new Error(`${options.dlqTopic}/${options.partition}/${offset} has no ${dlqHeaders.originalTopic} header`);
   const headers = new Map(deadLetter.headerEntries.filter(([k]) => !k.toString().startsWith(dlqHeaderPrefix)));
-  const producer = new Producer({ clientId: 'meridian.dlq-replay', bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL });
+  const producer = new Producer({ clientId, ...connection, idempotent: true, acks: ProduceAcks.ALL });
   try {
     const result = await producer.send({ messages: [{ topic, key: deadLetter.key, value: deadLetter.value, headers }] });
     const written = result.offsets?.[0];
@@ -99,8 +103,8 @@ export async function replayDlqMessage(options: {
   }
 }
 
-async function readOne(bootstrapBrokers: string[], topic: string, partition: number, offset: bigint, timeoutMs: number): Promise<Message> {
-  const consumer = new Consumer({ clientId: 'meridian.dlq-replay', groupId: `meridian.dlq-replay.${randomUUID()}`, bootstrapBrokers, autocommit: false });
+async function readOne(connection: KafkaConnection, clientId: string, topic: string, partition: number, offset: bigint, timeoutMs: number): Promise<Message> {
+  const consumer = new Consumer({ clientId, groupId: `${clientId}.${randomUUID()}`, ...connection, autocommit: false });
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'manual', offsets: [{ topic, partition, offset }] });

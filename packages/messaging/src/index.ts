@@ -33,7 +33,6 @@ export {
   dlqRetentionMs,
   dlqTopic,
   ensureTopics,
-  parseBrokers,
   physicalTopic,
   type TopicDefinition,
 } from './topics.ts';

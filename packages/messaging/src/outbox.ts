@@ -8,8 +8,9 @@ import type { Registry } from 'prom-client';
 import type { EventVersion } from './descriptors.ts';
 import { assertEventData, createEnvelope, type EventEnvelope } from './envelope.ts';
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
-import { parseBrokers, physicalTopic } from './topics.ts';
+import { physicalTopic } from './topics.ts';
 import { asVersion, type VersionGate } from './versionGate.ts';
+import { kafkaConnection } from '@meridian/config';
 
 const tracer = trace.getTracer('@meridian/messaging');
 const migrationsDir = fileURLToPath(new URL('../migrations/', import.meta.url));
@@ -359,7 +360,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       listener = await sql.listen('outbox', wake);
       producer = new Producer({
         clientId: `${options.ns ?? 'meridian'}.outbox-relay`,
-        bootstrapBrokers: parseBrokers(options.brokers),
+        ...kafkaConnection(options.brokers),
         serializers: stringSerializers,
         idempotent: true,
         acks: ProduceAcks.ALL,

@@ -1,5 +1,6 @@
 import { Admin } from '@platformatic/kafka';
 import { backoffDelay, errorMessage, sleep } from './support.ts';
+import { kafkaConnection } from '@meridian/config';
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 
@@ -49,11 +50,6 @@ export function dlqTopic(physical: string): string {
   return `${physical}.dlq`;
 }
 
-export function parseBrokers(brokers: string | string[]): string[] {
-  const list = Array.isArray(brokers) ? brokers : brokers.split(',');
-  return list.map((b) => b.trim()).filter(Boolean);
-}
-
 /** A positive integer env setting, or undefined when unset or empty. */
 function envCount(env: Record<string, string | undefined>, name: string): number | undefined {
   const raw = env[name];
@@ -80,7 +76,7 @@ export async function ensureTopics(options: {
   // -1: the broker's default.replication.factor
   const replicas = options.replicationFactor ?? envCount(env, 'KAFKA_REPLICATION_FACTOR') ?? -1;
   const minInsync = options.minInsyncReplicas ?? envCount(env, 'KAFKA_MIN_INSYNC_REPLICAS');
-  const admin = new Admin({ clientId: `${options.ns}.messaging-admin`, bootstrapBrokers: parseBrokers(options.brokers) });
+  const admin = new Admin({ clientId: `${options.ns}.messaging-admin`, ...kafkaConnection(options.brokers) });
   try {
     const existing = new Set(await admin.listTopics());
     const created: string[] = [];

@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { event, messagingMigrationSql, schemaRegistryOf, topic, type Logger } from '../src/index.ts';
+import { kafkaConnection } from '@meridian/config';
 
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const adminUrl = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -79,7 +80,7 @@ export function newMetricsRegistry(): Registry {
 
 /** Number of records ever written to `topic` (sum of the partitions' end offsets). */
 export async function messageCount(topic: string, partitions = 3): Promise<number> {
-  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  const admin = new Admin({ clientId: 'messaging-test', ...kafkaConnection(brokers) });
   try {
     const [listed] = await admin.listOffsets({
       topics: [{ name: topic, partitions: [...Array(partitions).keys()].map((p) => ({ partitionIndex: p, timestamp: -1n })) }],
@@ -92,7 +93,7 @@ export async function messageCount(topic: string, partitions = 3): Promise<numbe
 
 /** Reads `count` messages of `topic` from the beginning. */
 export async function readMessages(topic: string, count: number, timeoutMs = 20_000): Promise<Message[]> {
-  const consumer = new Consumer({ clientId: 'messaging-test', groupId: uniqueName('test-reader-'), bootstrapBrokers: brokers, autocommit: false, maxWaitTime: 500 });
+  const consumer = new Consumer({ clientId: 'messaging-test', groupId: uniqueName('test-reader-'), ...kafkaConnection(brokers), autocommit: false, maxWaitTime: 500 });
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
   const messages: Message[] = [];
   try {
@@ -106,7 +107,7 @@ export async function readMessages(topic: string, count: number, timeoutMs = 20_
 }
 
 export async function deleteTopics(topics: string[]): Promise<void> {
-  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  const admin = new Admin({ clientId: 'messaging-test', ...kafkaConnection(brokers) });
   try {
     await admin.deleteTopics({ topics });
   } finally {

@@ -34,6 +34,7 @@ import {
   uniqueName,
   waitFor,
 } from './helpers.ts';
+import { kafkaConnection } from '@meridian/config';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -116,7 +117,7 @@ test('ensureTopics creates the topic and its DLQ with the declared configs, and 
   t.after(() => deleteTopics([topic, `${topic}.dlq`]));
   assert.deepEqual((await ensureTopics({ brokers, ns, topics: [definition] })).sort(), [topic, `${topic}.dlq`]);
   assert.deepEqual(await ensureTopics({ brokers, ns, topics: [definition] }), []);
-  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  const admin = new Admin({ clientId: 'messaging-test', ...kafkaConnection(brokers) });
   try {
     const metadata = await admin.metadata({ topics: [topic, `${topic}.dlq`] });
     assert.equal(metadata.topics.get(topic)?.partitionsCount, 4);
@@ -234,7 +235,7 @@ test('c) a redelivered event has exactly one effect (same message produced twice
   const s = await setup(t);
   const groupId = 'cart.redelivery';
   const first = await s.startConsumer({ ItemAdded: s.recordEffect }, groupId);
-  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  const producer = new Producer({ clientId: 'messaging-test', ...kafkaConnection(brokers), acks: ProduceAcks.ALL });
   t.after(() => producer.close());
   const twice = createEnvelope({ type: 'ItemAdded', version: 1, source: 'test', key: 'k', data: { sku: 'a', quantity: 1, n: 1 } });
   const other = createEnvelope({ type: 'ItemAdded', version: 1, source: 'test', key: 'k', data: { sku: 'a', quantity: 1, n: 2 } });
@@ -250,7 +251,7 @@ test('c) a redelivered event has exactly one effect (same message produced twice
 
   // As if the offsets had never been committed: rewind the group and consume everything again.
   await first.consumer.stop();
-  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  const admin = new Admin({ clientId: 'messaging-test', ...kafkaConnection(brokers) });
   try {
     await admin.alterConsumerGroupOffsets({
       groupId: `${s.ns}.${groupId}`,
@@ -278,7 +279,7 @@ test('stop() lets the in-flight handler finish, commits its offset and leaves th
       handlerDone = true;
     },
   }, 'cart.stopping');
-  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  const producer = new Producer({ clientId: 'messaging-test', ...kafkaConnection(brokers), acks: ProduceAcks.ALL });
   t.after(() => producer.close());
   const envelope = createEnvelope({ type: 'ItemAdded', version: 1, source: 'test', key: 'k', data: { sku: 'a', quantity: 1, n: 1 } });
   const [sent] = (await producer.send({ messages: [{ topic: s.topic, key: Buffer.from('k'), value: Buffer.from(JSON.stringify(envelope)) }] })).offsets!;
@@ -286,7 +287,7 @@ test('stop() lets the in-flight handler finish, commits its offset and leaves th
   await consumer.stop();
   assert.equal(handlerDone, true);
   assert.deepEqual(await effectCounts(s.sql), { total: 1, distinct: 1 });
-  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  const admin = new Admin({ clientId: 'messaging-test', ...kafkaConnection(brokers) });
   try {
     const [group] = await admin.listConsumerGroupOffsets({ groups: [`${s.ns}.cart.stopping`] });
     const committed = group.topics.find((topic) => topic.name === s.topic)?.partitions.find((p) => p.partitionIndex === sent.partition);
@@ -307,7 +308,7 @@ test('offsets of handled messages are committed within a second, the newest per 
       handled += 1;
     },
   }, 'cart.committing');
-  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  const producer = new Producer({ clientId: 'messaging-test', ...kafkaConnection(brokers), acks: ProduceAcks.ALL });
   t.after(() => producer.close());
   const sent: { partition: number; offset: bigint }[] = [];
   for (let n = 1; n <= 5; n++) {
@@ -315,7 +316,7 @@ test('offsets of handled messages are committed within a second, the newest per 
     sent.push(...(await producer.send({ messages: [{ topic: s.topic, key: Buffer.from('same-key'), value: Buffer.from(JSON.stringify(envelope)) }] })).offsets!);
   }
   const last = sent.at(-1)!;
-  const admin = new Admin({ clientId: 'messaging-test', bootstrapBrokers: brokers });
+  const admin = new Admin({ clientId: 'messaging-test', ...kafkaConnection(brokers) });
   t.after(() => admin.close());
   const committedOffset = async () => {
     const [group] = await admin.listConsumerGroupOffsets({ groups: [`${s.ns}.cart.committing`] });
@@ -343,7 +344,7 @@ test('d) poison messages go to the DLQ with a reason while later messages on the
       await s.recordEffect({ ...event, key: 'exploded', data: { n: event.data.n } }, tx, ctx);
     },
   });
-  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  const producer = new Producer({ clientId: 'messaging-test', ...kafkaConnection(brokers), acks: ProduceAcks.ALL });
   t.after(() => producer.close());
   const item = (n: number, quantity: unknown = 1) =>
     JSON.stringify(createEnvelope({ type: 'ItemAdded', version: 1, source: 'test', key: 'k', data: { sku: 'a', quantity, n } }));
@@ -417,7 +418,7 @@ test('a database outage is waited out: a message whose connection is cut more of
 
 test('f) consecutive messages of a partition share a transaction; a failing one rolls its batch back and is isolated', async (t) => {
   const s = await setup(t);
-  const producer = new Producer({ clientId: 'messaging-test', bootstrapBrokers: brokers, acks: ProduceAcks.ALL });
+  const producer = new Producer({ clientId: 'messaging-test', ...kafkaConnection(brokers), acks: ProduceAcks.ALL });
   t.after(() => producer.close());
   const envelope = (n: number) =>
     n === 20

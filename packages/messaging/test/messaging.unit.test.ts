@@ -9,7 +9,6 @@ import {
   InvalidEventError,
   isTransientError,
   messagingMigrationSql,
-  parseBrokers,
   parseEnvelope,
   physicalTopic,
 } from '../src/index.ts';
@@ -79,7 +78,6 @@ describe('topics', () => {
   test('physical and dead-letter names follow the namespace rules', () => {
     assert.equal(physicalTopic('dev', 'orders.events'), 'dev.orders.events');
     assert.equal(dlqTopic('dev.orders.events'), 'dev.orders.events.dlq');
-    assert.deepEqual(parseBrokers(' a:1, b:2 ,'), ['a:1', 'b:2']);
   });
 });
 

@@ -12,6 +12,7 @@ import { createTempDatabase, infra, uniqueName, waitFor } from '@meridian/testki
 import { deleteNamespaceTopics } from '@meridian/testkit/services';
 import { startService } from '../src/index.ts';
 import { tinyService } from './fixtures/tiny-service.ts';
+import { kafkaConnection } from '@meridian/config';
 
 const { etcdEndpoints, kafkaBrokers } = infra();
 const topic = 'tiny.events';
@@ -97,7 +98,7 @@ test('startService runs a service in-process with the whole chassis, and stop() 
   assert.equal(instance.url, url);
   assert.deepEqual(instance.apiVersions, ['v1']);
 
-  const admin = new Admin({ clientId: `${ns}.test-admin`, bootstrapBrokers: kafkaBrokers });
+  const admin = new Admin({ clientId: `${ns}.test-admin`, ...kafkaConnection(kafkaBrokers) });
   const topics = await admin.listTopics();
   await admin.close();
   assert.ok(topics.includes(`${ns}.${topic}`) && topics.includes(`${ns}.${topic}.dlq`), 'topics created');

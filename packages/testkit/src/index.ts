@@ -1,8 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kafkaConnection, kafkaLoginEnv, type KafkaConnection, type KafkaLoginVariables } from '@meridian/config';
 import postgres from 'postgres';
+
+/**
+ * The Kafka admin's login a test acts as: KAFKA_SASL_* of env (`npm test` sets them), else the one kept
+ * with the broker `npm start` runs (`<MERIDIAN_DATA_DIR or .data>/kafka/admin-credentials.json`), else none.
+ */
+export function kafkaAdminLogin(env: NodeJS.ProcessEnv = process.env): KafkaLoginVariables {
+  if (env.KAFKA_SASL_USERNAME) return { KAFKA_SASL_MECHANISM: env.KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD };
+  const file = join(env.MERIDIAN_DATA_DIR || join(import.meta.dirname, '..', '..', '..', '.data'), 'kafka', 'admin-credentials.json');
+  if (!existsSync(file)) return {};
+  const { username, password } = JSON.parse(readFileSync(file, 'utf8')) as { username: string; password: string };
+  return kafkaLoginEnv({ username, password });
+}
+
+// A test file run by itself (`node --test file`) finds the admin login like `npm test` hands it over, so the
+// chassis' Kafka clients (which read KAFKA_SASL_* from env) connect in the test's process too.
+if (!process.env.KAFKA_SASL_USERNAME) Object.assign(process.env, kafkaAdminLogin());
 
 export interface InfraUrls {
   kafkaBrokers: string[];
+  /** The brokers with the admin's login: spread into a Kafka client's options. */
+  kafka: KafkaConnection;
   redisUrl: string;
   etcdEndpoints: string[];
   pgAdminUrl: string;
@@ -12,8 +33,10 @@ const list = (value: string): string[] => value.split(',').map((item) => item.tr
 
 /** Infrastructure addresses from env (as set by `npm test`), with the design.md defaults. */
 export function infra(env: NodeJS.ProcessEnv = process.env): InfraUrls {
+  const kafkaBrokers = list(env.KAFKA_BROKERS || '127.0.0.1:9092');
   return {
-    kafkaBrokers: list(env.KAFKA_BROKERS || '127.0.0.1:9092'),
+    kafkaBrokers,
+    kafka: kafkaConnection(kafkaBrokers, kafkaAdminLogin(env)),
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     etcdEndpoints: list(env.ETCD_ENDPOINTS || 'http://127.0.0.1:2379'),
     pgAdminUrl: env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -30,6 +53,7 @@ export function serviceEnv(options: { databaseUrl: string; ns: string }, overrid
     DATABASE_URL: options.databaseUrl,
     MERIDIAN_NAMESPACE: options.ns,
     KAFKA_BROKERS: kafkaBrokers.join(','),
+    ...Object.fromEntries(Object.entries(kafkaAdminLogin()).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     REDIS_URL: redisUrl,
     ETCD_ENDPOINTS: etcdEndpoints.join(','),
     PORT: '0',

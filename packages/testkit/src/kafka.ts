@@ -6,7 +6,7 @@ import { infra, uniqueName, waitFor } from './index.ts';
 export function createTestProducer() {
   const producer = new Producer({
     clientId: uniqueName('test_producer'),
-    bootstrapBrokers: infra().kafkaBrokers,
+    ...infra().kafka,
     serializers: stringSerializers,
   });
   return {
@@ -34,7 +34,7 @@ export async function startReading(topic: string) {
   const consumer = new Consumer({
     clientId: uniqueName('test_reader'),
     groupId: uniqueName('test_reader'),
-    bootstrapBrokers: infra().kafkaBrokers,
+    ...infra().kafka,
     autocommit: false,
     maxWaitTime: 200,
   });
@@ -59,7 +59,7 @@ export async function startReading(topic: string) {
 
 /** Removes every topic of a test namespace (`<ns>.*`, DLQs included). */
 export async function deleteNamespaceTopics(ns: string): Promise<void> {
-  const admin = new Admin({ clientId: uniqueName('test_admin'), bootstrapBrokers: infra().kafkaBrokers });
+  const admin = new Admin({ clientId: uniqueName('test_admin'), ...infra().kafka });
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
     if (topics.length > 0) await admin.deleteTopics({ topics });

@@ -47,7 +47,7 @@ export async function call<T = any>(url: string, init: { method?: string; body?:
 
 /** Reads `topic` from the beginning until `found` holds for the envelopes seen so far (each with its Kafka `headers`). */
 export async function readEvents(topic: string, found: (events: any[]) => boolean, timeoutMs = 20_000): Promise<any[]> {
-  const consumer = new Consumer({ clientId: 'h5-test', groupId: uniqueName('test_reader'), bootstrapBrokers: infra().kafkaBrokers, autocommit: false, maxWaitTime: 300 });
+  const consumer = new Consumer({ clientId: 'h5-test', groupId: uniqueName('test_reader'), ...infra().kafka, autocommit: false, maxWaitTime: 300 });
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
   const events: any[] = [];
   try {

@@ -8,6 +8,7 @@ import { logsTopic } from '@meridian/log';
 import { physicalTopic } from '@meridian/messaging';
 import { parseLogLine } from '../domain/entry.ts';
 import { insertEntries, type SourcedEntry } from '../db/entries.ts';
+import { kafkaConnection } from '@meridian/config';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -168,7 +169,7 @@ export function createLogIndexer(options: LogIndexerOptions): LogIndexer {
       consumer = new Consumer({
         clientId: `${groupId}.${hostname()}.${process.pid}`,
         groupId,
-        bootstrapBrokers: options.brokers,
+        ...kafkaConnection(options.brokers),
         autocommit: false,
         sessionTimeout: 10_000,
         heartbeatInterval: 3_000,

@@ -1,0 +1,47 @@
+/** A SASL login as `@platformatic/kafka` clients take it. */
+export interface KafkaLogin {
+  mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN';
+  username: string;
+  password: string;
+}
+
+/** What every Kafka client of the platform is constructed with: where the brokers are and who it is. */
+export interface KafkaConnection {
+  bootstrapBrokers: string[];
+  sasl?: KafkaLogin;
+}
+
+/** The env variables of a Kafka login. */
+export interface KafkaLoginVariables {
+  KAFKA_SASL_MECHANISM?: string;
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
+}
+
+const mechanisms: readonly KafkaLogin['mechanism'][] = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'];
+
+/**
+ * The connection to `brokers` (a list or `a:9092,b:9092`) with the login given in env:
+ * `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`, mechanism `KAFKA_SASL_MECHANISM` (default
+ * SCRAM-SHA-512). Without a username the client connects without a login, which a broker that
+ * enforces authentication refuses.
+ */
+export function kafkaConnection(brokers: string | string[], env: KafkaLoginVariables = process.env): KafkaConnection {
+  const bootstrapBrokers = (Array.isArray(brokers) ? brokers : brokers.split(',')).map((b) => b.trim()).filter(Boolean);
+  const username = env.KAFKA_SASL_USERNAME?.trim();
+  if (!username) return { bootstrapBrokers };
+  const mechanism = (env.KAFKA_SASL_MECHANISM?.trim() || 'SCRAM-SHA-512') as KafkaLogin['mechanism'];
+  if (!mechanisms.includes(mechanism)) throw new Error(`KAFKA_SASL_MECHANISM must be one of ${mechanisms.join(', ')}, got "${mechanism}"`);
+  const password = env.KAFKA_SASL_PASSWORD;
+  if (!password) throw new Error('KAFKA_SASL_USERNAME is set but KAFKA_SASL_PASSWORD is not');
+  return { bootstrapBrokers, sasl: { mechanism, username, password } };
+}
+
+/** The env variables of a Kafka login (what `kafkaConnection` reads), for handing one to a child process. */
+export function kafkaLoginEnv(login: { username: string; password: string; mechanism?: KafkaLogin['mechanism'] }): Record<string, string> {
+  return {
+    KAFKA_SASL_MECHANISM: login.mechanism ?? 'SCRAM-SHA-512',
+    KAFKA_SASL_USERNAME: login.username,
+    KAFKA_SASL_PASSWORD: login.password,
+  };
+}
