@@ -9,6 +9,7 @@ import { supervise, type Supervised } from './lib/supervisor.ts';
 import { listServices, provision } from './provision.ts';
 import { kafkaConnection, kafkaLoginEnv } from '@meridian/config';
 import { logsTopic } from '@meridian/log';
+import { ensureTopics } from '@meridian/messaging';
 import type { KafkaCredentials } from '../infra/kafka/security.ts';
 import { platformKafkaNeeds, provisionKafkaUsers } from './lib/kafkaUsers.ts';
 
@@ -217,7 +218,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     const startedAt = Date.now();
     const databaseUrls = await provision({ adminUrl: infra.env.PG_ADMIN_URL, ns, services: runnable, env });
-    const kafkaLogins = await provisionKafka(infra, ns, servicesDir, runnable, options.webApps ? (await import('../apps/index.ts')).webApps : [], env);
+    const kafkaLogins = await provisionKafka(infra, ns, servicesDir, runnable, options.webApps ? (await import('../apps/index.ts')).webApps : [], env, profile);
     print(`[platform] provisioned ${runnable.length} database(s)${kafkaLogins ? ` and ${Object.keys(kafkaLogins).length} Kafka user(s)` : ''} in namespace ${ns}`);
     options.signal?.throwIfAborted();
 
@@ -372,18 +373,14 @@ function webAppEnv(serviceEnv: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv): Nod
  * with the broker admin's login; undefined when the broker takes no logins (one run elsewhere without them).
  */
 async function provisionKafka(
-  infra: Infra, ns: string, servicesDir: string, services: string[], apps: Parameters<typeof platformKafkaNeeds>[2], env: NodeJS.ProcessEnv,
+  infra: Infra, ns: string, servicesDir: string, services: string[], apps: Parameters<typeof platformKafkaNeeds>[2], env: NodeJS.ProcessEnv, profile: Profile,
 ): Promise<Record<string, KafkaCredentials> | undefined> {
   if (!infra.env.KAFKA_SASL_USERNAME) return undefined;
-  const needs = await platformKafkaNeeds(servicesDir, services, apps);
-  return provisionKafkaUsers({
-    connection: kafkaConnection(infra.env.KAFKA_BROKERS, infra.env),
-    ns,
-    needs,
-    logsTopic,
-    businessTopics: [...new Set(needs.flatMap((n) => n.produces))],
-    env,
-  });
+  const connection = kafkaConnection(infra.env.KAFKA_BROKERS, infra.env);
+  const { needs, topics } = await platformKafkaNeeds(servicesDir, services, apps);
+  // Every declared topic exists before anything starts: a service may create only the topics it owns.
+  await ensureTopics({ brokers: connection, ns, topics, ...(profile === 'cluster' ? { replicationFactor: 3, minInsyncReplicas: 2 } : {}) });
+  return provisionKafkaUsers({ connection, ns, needs, logsTopic, businessTopics: [...new Set(needs.flatMap((n) => n.produces))], env });
 }
 
 /**

@@ -4,7 +4,8 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { logsTopic } from '@meridian/log';
+import { logsTopic, logsTopicSettings } from '@meridian/log';
+import { defineTopic, type TopicDefinition } from '@meridian/messaging';
 import {
   Admin,
   AclOperations,
@@ -26,16 +27,21 @@ import { passwordsFor } from './credentials.ts';
 /**
  * What each process the launcher runs does with Kafka: a service's from its definition (a folder
  * without one, a bare process, only ships logs), the web apps' from apps/index.ts. Whoever reads the
- * logs topic does not ship its own lines there.
+ * logs topic does not ship its own lines there. `topics`: every topic they declare, the logs topic included.
  */
-export async function platformKafkaNeeds(servicesDir: string, services: string[], apps: { name: string; kafka: { consumes: string[]; inspects?: boolean } }[]): Promise<KafkaNeeds[]> {
+export async function platformKafkaNeeds(
+  servicesDir: string, services: string[], apps: { name: string; kafka: { consumes: string[]; inspects?: boolean } }[],
+): Promise<{ needs: KafkaNeeds[]; topics: TopicDefinition[] }> {
   const { serviceInfo } = await import('../../infra/k8s/render.ts');
+  const topics = new Map<string, TopicDefinition>([[logsTopic, defineTopic(logsTopicSettings)]]);
   const needs = await Promise.all(services.map(async (name): Promise<KafkaNeeds> => {
     if (name !== 'gateway' && !existsSync(join(servicesDir, name, 'src', 'service.ts'))) return { name, produces: [], consumes: [], shipsLogs: true };
     const info = await serviceInfo(servicesDir, name);
+    for (const topic of info.topics) topics.set(topic.name, topic);
     return { name, produces: info.produces, consumes: info.consumes, shipsLogs: !info.consumes.includes(logsTopic) };
   }));
-  return [...needs, ...apps.map((app) => ({ name: app.name, produces: [], consumes: app.kafka.consumes, shipsLogs: true, inspects: app.kafka.inspects }))];
+  const appNeeds = apps.map((app) => ({ name: app.name, produces: [], consumes: app.kafka.consumes, shipsLogs: true, inspects: app.kafka.inspects }));
+  return { needs: [...needs, ...appNeeds], topics: [...topics.values()] };
 }
 
 /** The SCRAM user of process kind `name` in namespace `ns`. */

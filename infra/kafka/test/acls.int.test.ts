@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
 import { kafkaConnection, kafkaLoginEnv, type KafkaConnection } from '@meridian/config';
 import { logsTopic } from '@meridian/log';
+import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { infra, uniqueName } from '@meridian/testkit';
 import { repoRoot } from '../../../scripts/lib/paths.ts';
 import { dropKafkaUsers, platformKafkaNeeds, provisionKafkaUsers } from '../../../scripts/lib/kafkaUsers.ts';
@@ -66,19 +67,19 @@ test('each service logs in as itself and may only do what its declarations say; 
   assert.ok(admin.sasl, 'the local broker takes logins (npm test starts it with SASL)');
   const ns = uniqueName('acl');
   const dataDir = mkdtempSync(join(tmpdir(), 'meridian-acl-'));
-  const needs = await platformKafkaNeeds(join(repoRoot, 'services'), ['orders', 'payments', 'logging'], webApps);
+  const { needs } = await platformKafkaNeeds(join(repoRoot, 'services'), ['orders', 'payments', 'logging'], webApps);
   const logins = await provisionKafkaUsers({
     connection: admin, ns, needs, logsTopic, businessTopics: ['orders.events', 'payments.events'], env: { MERIDIAN_DATA_DIR: dataDir },
   });
   const adminClient = new Admin({ clientId: uniqueName('acl_admin'), ...admin });
   t.after(async () => {
-    await adminClient.deleteTopics({ topics: topics.map(String) }).catch(() => {});
+    await adminClient.deleteTopics({ topics: topics.flatMap((topic) => [topic, `${topic}.dlq`]) }).catch(() => {});
     await adminClient.close();
     await dropKafkaUsers(admin, ns);
     rmSync(dataDir, { recursive: true, force: true });
   });
   const topics = ['orders.events', 'payments.events', logsTopic].map((name) => `${ns}.${name}`);
-  await adminClient.createTopics({ topics, partitions: 1, replicas: 1 });
+  await ensureTopics({ brokers: admin, ns, topics: ['orders.events', 'payments.events', logsTopic].map((name) => defineTopic({ name })) });
   // One message in each, so a permitted read has something to read.
   for (const topic of topics) assert.equal(await produce(admin, topic), 'ok');
   const as = (name: string) => kafkaConnection(kafkaBrokers, kafkaLoginEnv(logins[name]!));
@@ -103,6 +104,10 @@ test('each service logs in as itself and may only do what its declarations say; 
   // The ops console reads every topic of the namespace and may replay into a business topic.
   assert.equal(await consume(as('ops-console'), `${ns}.ops-console.tail.1`, `${ns}.payments.events`), 'ok');
   assert.equal(await produce(as('ops-console'), `${ns}.payments.events`), 'ok');
+
+  // Topics it does not own are created by whoever provisions the namespace, never by it.
+  await assert.rejects(ensureTopics({ brokers: as('orders'), ns, topics: [defineTopic({ name: 'payments.refunds' })] }), /may not create/);
+  assert.deepEqual(await ensureTopics({ brokers: as('payments'), ns, topics: [defineTopic({ name: 'orders.events' })] }), [], 'an existing topic it reads is found, not created');
 
   // Another namespace's topics are out of reach even for the same service name.
   assert.equal(await produce(as('orders'), `dev.orders.events`), 'TOPIC_AUTHORIZATION_FAILED');

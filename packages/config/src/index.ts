@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Static, TObject, TProperties, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
-export { kafkaConnection, kafkaLoginEnv, type KafkaConnection, type KafkaLogin, type KafkaLoginVariables } from './kafka.ts';
+export { kafkaConnection, kafkaLoginEnv, type KafkaBrokers, type KafkaConnection, type KafkaLogin, type KafkaLoginVariables } from './kafka.ts';
 
 /** Thrown by `loadConfig`; the message names every bad variable and why. */
 export class ConfigError extends Error {

@@ -1,3 +1,6 @@
+/** Where a Kafka client connects: broker addresses (the login then comes from env), or a whole connection. */
+export type KafkaBrokers = string | string[] | KafkaConnection;
+
 /** A SASL login as `@platformatic/kafka` clients take it. */
 export interface KafkaLogin {
   mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN';
@@ -21,12 +24,13 @@ export interface KafkaLoginVariables {
 const mechanisms: readonly KafkaLogin['mechanism'][] = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'];
 
 /**
- * The connection to `brokers` (a list or `a:9092,b:9092`) with the login given in env:
+ * The connection to `brokers` (a list or `a:9092,b:9092`; a connection is returned as it is) with the login given in env:
  * `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`, mechanism `KAFKA_SASL_MECHANISM` (default
  * SCRAM-SHA-512). Without a username the client connects without a login, which a broker that
  * enforces authentication refuses.
  */
-export function kafkaConnection(brokers: string | string[], env: KafkaLoginVariables = process.env): KafkaConnection {
+export function kafkaConnection(brokers: KafkaBrokers, env: KafkaLoginVariables = process.env): KafkaConnection {
+  if (typeof brokers === 'object' && !Array.isArray(brokers)) return brokers;
   const bootstrapBrokers = (Array.isArray(brokers) ? brokers : brokers.split(',')).map((b) => b.trim()).filter(Boolean);
   const username = env.KAFKA_SASL_USERNAME?.trim();
   if (!username) return { bootstrapBrokers };

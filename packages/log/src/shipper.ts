@@ -1,7 +1,7 @@
 import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { Counter, register as globalRegistry } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { kafkaConnection } from '@meridian/config';
+import { kafkaConnection, type KafkaBrokers } from '@meridian/config';
 
 /** Logical Kafka topic of shipped log lines; the physical topic is `<ns>.platform.logs`. */
 export const logsTopic = 'platform.logs';
@@ -234,7 +234,7 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
 }
 
 export interface KafkaLogTransportOptions {
-  brokers: string | string[];
+  brokers: KafkaBrokers;
   /** Physical topic, e.g. `dev.platform.logs`. */
   topic: string;
   /** Kafka key of every line: the service name, so one service's lines stay in order. */
@@ -271,7 +271,7 @@ export function kafkaLogTransport(options: KafkaLogTransportOptions): LogTranspo
 
 /** Log lines of `service` go to Kafka `<ns>.platform.logs` with the service name as key. */
 export function createKafkaLogShipper(
-  options: { brokers: string | string[]; ns: string; service: string } & Omit<LogShipperOptions, 'transport'>,
+  options: { brokers: KafkaBrokers; ns: string; service: string } & Omit<LogShipperOptions, 'transport'>,
 ): LogShipper {
   const { brokers, ns, service, ...rest } = options;
   return createLogShipper({ ...rest, transport: kafkaLogTransport({ brokers, topic: `${ns}.${logsTopic}`, key: service }) });

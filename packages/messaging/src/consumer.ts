@@ -12,7 +12,7 @@ import { backoffDelay, counter, errorMessage, gauge, globalRegister, histogram, 
 import { physicalTopic } from './topics.ts';
 import { isTransientError } from './transient.ts';
 import { type HandleVerdict, judge, type KafkaMessage, type Verdict } from './verdict.ts';
-import { kafkaConnection } from '@meridian/config';
+import { kafkaConnection, type KafkaBrokers } from '@meridian/config';
 
 export interface HandlerContext {
   topic: string;
@@ -29,7 +29,7 @@ export type EventHandler = (event: EventEnvelope<any>, tx: postgres.TransactionS
 
 export interface ConsumerOptions {
   sql: postgres.Sql;
-  brokers: string | string[];
+  brokers: KafkaBrokers;
   ns: string;
   /** `<service>.<purpose>`; the Kafka consumer group is `<ns>.<groupId>`. */
   groupId: string;

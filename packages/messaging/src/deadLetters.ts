@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';
 import { backoffDelay, type Logger, sleep } from './support.ts';
 import { dlqTopic } from './topics.ts';
-import { kafkaConnection, type KafkaConnection } from '@meridian/config';
+import { kafkaConnection, type KafkaBrokers, type KafkaConnection } from '@meridian/config';
 
 /** The headers a dead letter carries besides the original ones; all start with `dlq-`. */
 export const dlqHeaders = {
@@ -76,7 +76,7 @@ export interface ReplayedMessage {
  * event was never recorded as processed, the consumer handles it again.
  */
 export async function replayDlqMessage(options: {
-  brokers: string | string[];
+  brokers: KafkaBrokers;
   dlqTopic: string;
   partition: number;
   offset: bigint | number | string;

@@ -10,7 +10,7 @@ import { assertEventData, createEnvelope, type EventEnvelope } from './envelope.
 import { backoffDelay, counter, errorMessage, gauge, globalRegister, type Logger, sleep } from './support.ts';
 import { physicalTopic } from './topics.ts';
 import { asVersion, type VersionGate } from './versionGate.ts';
-import { kafkaConnection } from '@meridian/config';
+import { kafkaConnection, type KafkaBrokers } from '@meridian/config';
 
 const tracer = trace.getTracer('@meridian/messaging');
 const migrationsDir = fileURLToPath(new URL('../migrations/', import.meta.url));
@@ -106,7 +106,7 @@ export async function outboxStats(sql: postgres.Sql | postgres.ReservedSql): Pro
 
 export interface OutboxRelayOptions {
   sql: postgres.Sql;
-  brokers: string | string[];
+  brokers: KafkaBrokers;
   ns?: string;
   logger: Logger;
   batchSize?: number;

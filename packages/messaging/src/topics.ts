@@ -1,6 +1,6 @@
 import { Admin } from '@platformatic/kafka';
 import { backoffDelay, errorMessage, sleep } from './support.ts';
-import { kafkaConnection } from '@meridian/config';
+import { kafkaConnection, type KafkaBrokers } from '@meridian/config';
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 
@@ -66,7 +66,7 @@ function envCount(env: Record<string, string | undefined>, name: string): number
  * Returns the physical names it created.
  */
 export async function ensureTopics(options: {
-  brokers: string | string[];
+  brokers: KafkaBrokers;
   ns: string;
   topics: TopicDefinition[];
   replicationFactor?: number;
@@ -110,16 +110,20 @@ async function withRetries(create: () => Promise<unknown>, what: string, attempt
       await create();
       return true;
     } catch (err) {
-      if (isTopicAlreadyExists(err)) return false;
+      if (everyLeafIs(err, 'TOPIC_ALREADY_EXISTS')) return false;
+      if (everyLeafIs(err, 'TOPIC_AUTHORIZATION_FAILED')) {
+        throw new Error(`Could not ${what}: this process's Kafka login may not create it (its ACLs allow creating only the topics it owns; ` +
+          'whoever provisions the namespace creates the others, as npm start does)', { cause: err });
+      }
       if (attempt >= attempts) throw new Error(`Could not ${what}: ${errorMessage(err)}`, { cause: err });
       await sleep(backoffDelay(200, attempt));
     }
   }
 }
 
-/** True when every leaf of the (nested: AggregateError → response error → per-topic errors) error is TOPIC_ALREADY_EXISTS. */
-function isTopicAlreadyExists(err: unknown): boolean {
+/** True when every leaf of the (nested: AggregateError → response error → per-topic errors) error has Kafka error `apiId`. */
+function everyLeafIs(err: unknown, apiId: string): boolean {
   const nested = (err as { errors?: unknown[] }).errors;
-  if (nested?.length) return nested.every(isTopicAlreadyExists);
-  return (err as { apiId?: string }).apiId === 'TOPIC_ALREADY_EXISTS';
+  if (nested?.length) return nested.every((inner) => everyLeafIs(inner, apiId));
+  return (err as { apiId?: string }).apiId === apiId;
 }
