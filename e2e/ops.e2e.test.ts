@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { Producer } from '@platformatic/kafka';
 import { env, eventually, staffSignIn, unique, waitForText, withBrowser } from './support.ts';
-import { kafkaConnection } from '@meridian/config';
 
 /**
  * Publishes an OrderConfirmed whose data breaks its contract; every consumer of orders.events
  * dead-letters it at once. (Test setup: no UI can, or should, publish a broken event.)
  */
 async function publishPoisonEvent(key: string): Promise<void> {
-  const producer = new Producer({ clientId: 'meridian.e2e', ...kafkaConnection(env.kafkaBrokers) });
+  const producer = new Producer({ clientId: 'meridian.e2e', ...env.kafka });
   const envelope = { id: randomUUID(), type: 'OrderConfirmed', version: 1, source: 'e2e', time: new Date().toISOString(), key, data: { orderId: key } };
   try {
     await producer.send({

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { infra } from '@meridian/testkit';
 
 /** Where the platform under test runs; the test orchestrator sets these. */
 export const env = {
@@ -14,7 +15,8 @@ export const env = {
   ops: process.env.OPS_URL ?? 'http://127.0.0.1:3002',
   staffEmail: process.env.STAFF_EMAIL || 'staff@meridian.local',
   staffPassword: process.env.STAFF_PASSWORD || 'staff-password',
-  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
+  /** The brokers with the admin's login (testkit: from env, or the local broker's kept one). */
+  kafka: infra().kafka,
   ns: process.env.MERIDIAN_NAMESPACE ?? 'dev',
 };
 

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { observabilityObjects } from './observability.ts';
+import { kafkaAcls } from '../kafka/acls.ts';
 import { logsTopic } from '@meridian/log';
 import { type TopicDefinition, topicDescriptorsOf, topicsOf } from '@meridian/messaging';
 import type { ServiceDefinition } from '@meridian/service';
@@ -92,7 +93,7 @@ export const names = {
   prometheusUrl: 'http://prometheus-operated.monitoring:9090',
 };
 export const httpPort = 8080;
-export const ports = { zipkin: 9411, alertmanager: 9093, grafana: 3000, kafka: 9092, kafkaScram: 9094, postgres: 5432, postgresMetrics: 9187, cnpgStatus: 8000, redis: 6379, etcdClient: 2379, etcdPeer: 2380, dns: 53 };
+export const ports = { zipkin: 9411, alertmanager: 9093, grafana: 3000, kafka: 9093, postgres: 5432, postgresMetrics: 9187, cnpgStatus: 8000, redis: 6379, etcdClient: 2379, etcdPeer: 2380, dns: 53 };
 
 /** What the manifests need to know about one service, read from its own definition. */
 export interface ServiceInfo {
@@ -180,12 +181,22 @@ export function meta(o: OverlaySettings, name: string, labels: Record<string, st
 export const podSecurity = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } };
 export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
 
-/** env of a service container: platform ConfigMap + its own database URL built from the CNPG role secret. */
+/** Where a container finds the Kafka cluster's CA certificate (Strimzi's `<cluster>-cluster-ca-cert`). */
+const kafkaCaDir = '/etc/meridian/kafka-ca';
+
+/**
+ * env of a service container: platform ConfigMap, its Kafka login (its KafkaUser's secret, over TLS
+ * checked against the cluster CA) and its own database URL built from the CNPG role secret.
+ */
 function serviceEnv(o: OverlaySettings, s: ServiceInfo) {
   const env: Record<string, unknown>[] = [
     // The URL registered in discovery is http://<pod IP>:8080, reachable from the gateway.
     { name: 'HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
     { name: s.kind === 'gateway' ? 'GATEWAY_PORT' : 'PORT', value: String(httpPort) },
+    { name: 'KAFKA_SASL_MECHANISM', value: 'SCRAM-SHA-512' },
+    { name: 'KAFKA_SASL_USERNAME', value: s.name },
+    { name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: s.name, key: 'password' } } },
+    { name: 'KAFKA_TLS_CA_FILE', value: `${kafkaCaDir}/ca.crt` },
   ];
   if (s.migrationsDir) {
     env.push(
@@ -211,6 +222,7 @@ function serviceObjects(o: OverlaySettings, s: ServiceInfo, all: ServiceInfo[]):
     ports: [{ name: 'http', containerPort: httpPort }],
     envFrom: [{ configMapRef: { name: names.platformConfig } }, ...secretEnv],
     env: serviceEnv(o, s),
+    volumeMounts: [{ name: 'kafka-ca', mountPath: kafkaCaDir, readOnly: true }],
     // Startup includes migrations, topics and discovery: liveness waits until the server listens.
     startupProbe: { ...probe('/healthz'), periodSeconds: 2, failureThreshold: 60 },
     readinessProbe: { ...probe('/readyz'), periodSeconds: 5, failureThreshold: 2 },
@@ -241,6 +253,7 @@ function serviceObjects(o: OverlaySettings, s: ServiceInfo, all: ServiceInfo[]):
               { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
             ],
             containers: [container],
+            volumes: [{ name: 'kafka-ca', secret: { secretName: `${names.kafka}-cluster-ca-cert`, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
           },
         },
       },
@@ -583,13 +596,11 @@ function kafkaObjects(o: OverlaySettings, services: ServiceInfo[]): K8sObject[] 
         kafka: {
           version: '4.1.0',
           listeners: [
-            // What services use today (KAFKA_BROKERS has no credentials yet); reachable only from Meridian pods.
-            { name: 'plain', port: ports.kafka, type: 'internal', tls: false, networkPolicyPeers: [appPods] },
-            // Per-service SCRAM users with least-privilege ACLs, for when the chassis passes credentials.
-            { name: 'scram', port: ports.kafkaScram, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' }, networkPolicyPeers: [appPods] },
+            // The only way in: TLS, and a SCRAM login per service (its KafkaUser below); only from Meridian pods.
+            { name: 'scram', port: ports.kafka, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' }, networkPolicyPeers: [appPods] },
           ],
-          // ANONYMOUS = the plain listener; remove it together with that listener (docs/scaling.md).
-          authorization: { type: 'simple', superUsers: ['ANONYMOUS'] },
+          // Every client has exactly the ACLs of its KafkaUser (the operators use their own TLS identities).
+          authorization: { type: 'simple' },
           config: {
             'default.replication.factor': o.kafka.nodes,
             'min.insync.replicas': o.kafka.minInsyncReplicas,
@@ -625,18 +636,12 @@ function kafkaObjects(o: OverlaySettings, services: ServiceInfo[]): K8sObject[] 
     objects.push(topic(t.name, t.retentionMs, t.cleanupPolicy, partitions), topic(`${t.name}.dlq`, 30 * dayMs, 'delete', partitions));
   }
 
+  // The same rules as the local broker's (infra/kafka/acls.ts), from the same declarations.
+  const aclContext = { ns: o.meridianNamespace, logsTopic, businessTopics: [...new Set(services.flatMap((s) => s.produces))] };
   for (const s of services) {
-    const prefix = (kind: 'topic' | 'group', name: string, operations: string[]) =>
-      ({ resource: { type: kind, name, patternType: 'prefix' }, operations, host: '*' });
-    const literal = (name: string, operations: string[]) =>
-      ({ resource: { type: 'topic', name, patternType: 'literal' }, operations, host: '*' });
-    const acls = [
-      ...(s.name === 'logging' ? [] : [literal(physicalTopic(o, logsTopic), ['Write', 'Describe'])]),
-      ...s.produces.map((t) => literal(physicalTopic(o, t), ['Write', 'Describe'])),
-      ...s.topics.map((t) => literal(physicalTopic(o, t.name), ['Read', 'Describe', 'DescribeConfigs'])),
-      ...s.topics.map((t) => literal(`${physicalTopic(o, t.name)}.dlq`, ['Write', 'Describe'])),
-      ...(s.topics.length ? [prefix('group', `${o.meridianNamespace}.${s.name}.`, ['Read', 'Describe'])] : []),
-    ];
+    const needs = { name: s.name, produces: s.produces, consumes: s.consumes, shipsLogs: !s.consumes.includes(logsTopic) };
+    const acls = kafkaAcls(needs, aclContext).map((rule) =>
+      ({ resource: { type: rule.resource, name: rule.name, patternType: rule.pattern }, operations: rule.operations, host: '*' }));
     objects.push({
       apiVersion: 'kafka.strimzi.io/v1beta2',
       kind: 'KafkaUser',

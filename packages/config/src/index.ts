@@ -88,6 +88,8 @@ export const platformConfig = {
   KAFKA_SASL_MECHANISM: Type.Optional(Type.Union([Type.Literal('SCRAM-SHA-512'), Type.Literal('SCRAM-SHA-256'), Type.Literal('PLAIN')])),
   KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
   KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  // TLS to the brokers, checked against this CA certificate (PEM); the Kubernetes manifests mount Strimzi's.
+  KAFKA_TLS_CA_FILE: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', minLength: 1 }),
   ETCD_ENDPOINTS: Type.String({ default: 'http://127.0.0.1:2379', minLength: 1 }),
   MERIDIAN_NAMESPACE: Type.String({ default: 'dev', pattern: '^[a-z0-9_]+$' }),

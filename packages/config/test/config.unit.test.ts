@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Type } from 'typebox';
 import { ConfigError, kafkaConnection, kafkaLoginEnv, loadConfig, platformConfig, splitList } from '../src/index.ts';
 
@@ -82,4 +85,13 @@ test('a Kafka connection carries the login given in env, and none without one', 
   });
   assert.throws(() => kafkaConnection('a:1', { KAFKA_SASL_USERNAME: 'dev.orders' }), /KAFKA_SASL_PASSWORD is not/);
   assert.throws(() => kafkaConnection('a:1', { ...env, KAFKA_SASL_MECHANISM: 'GSSAPI' }), /must be one of/);
+});
+
+test('KAFKA_TLS_CA_FILE turns TLS on, checked against that CA', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-ca-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'ca.crt');
+  writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  assert.deepEqual(kafkaConnection('a:1', { KAFKA_TLS_CA_FILE: file }).tls, { ca: readFileSync(file, 'utf8') });
+  assert.equal(kafkaConnection('a:1', {}).tls, undefined);
 });

@@ -5,8 +5,10 @@ import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { event, messagingMigrationSql, schemaRegistryOf, topic, type Logger } from '../src/index.ts';
 import { kafkaConnection } from '@meridian/config';
+import { infra } from '@meridian/testkit';
 
-export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+// From the testkit, which also hands this process the broker admin's login (KAFKA_SASL_*) for the chassis' clients.
+export const brokers = infra().kafkaBrokers;
 const adminUrl = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function uniqueName(prefix: string): string {
