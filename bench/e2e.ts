@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Consumer } from '@platformatic/kafka';
 import { physicalTopic } from '@meridian/messaging';
-import { benchKafka, brokerList } from './lib/infra.ts';
+import { benchKafka } from './lib/infra.ts';
 import { openLoop, until } from './lib/messaging.ts';
 import { api, login, seedProducts, staff, startBenchPlatform, type BenchPlatform } from './lib/platform.ts';
 import { startPrivatePostgres } from './lib/postgres.ts';

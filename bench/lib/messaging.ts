@@ -7,7 +7,7 @@ import { OrderPlacedV2 } from '@meridian/contracts';
 import { defineTopic, ensureTopics, event, messagingMigrationSql, topic, type Logger } from '@meridian/messaging';
 import { createTempDatabase } from '@meridian/testkit';
 import { cpuSecondsOf } from './proc.ts';
-import { benchKafka, brokerList, infraEnv } from './infra.ts';
+import { benchKafka, infraEnv } from './infra.ts';
 
 export const quietLogger: Logger = {
   debug() {},

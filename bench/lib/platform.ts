@@ -16,6 +16,8 @@ import { businessTopics } from '@meridian/contracts';
 import { logsTopicSettings } from '@meridian/log';
 import { defineTopic, ensureTopics } from '@meridian/messaging';
 import { deleteNamespaceTopics } from './messaging.ts';
+import { kafkaConnection } from '@meridian/config';
+import { dropKafkaUsers } from '../../scripts/lib/kafkaUsers.ts';
 
 /** A namespace unique to this run (provisioning allows lowercase letters, digits and `_`). */
 export function benchNamespace(): string {
@@ -172,6 +174,8 @@ async function waitForInstances(infra: InfraEnv, ns: string, instances: Record<s
 export async function cleanNamespace(infra: InfraEnv, ns: string): Promise<void> {
   await dropNamespace(infra.PG_ADMIN_URL, ns);
   await deleteNamespaceTopics(ns);
+  const kafka = kafkaConnection(infra.KAFKA_BROKERS, infra);
+  if (kafka.sasl) await dropKafkaUsers(kafka, ns);
   const redis = new Redis(infra.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();

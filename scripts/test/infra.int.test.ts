@@ -12,6 +12,8 @@ import { ensurePostgres, postgresAnswers } from '../infra/postgres.ts';
 import { ensureRedis, redisAnswers } from '../infra/redis.ts';
 import type { InfraServer } from '../infra/server.ts';
 import { portOpen } from '../lib/proc.ts';
+import { kafkaLoginEnv } from '@meridian/config';
+import { readAdminCredentials } from '../../infra/kafka/security.ts';
 
 /** A free port whose successor is free too (Kafka's controller and etcd's peer use port + 1). */
 async function freePortPair(): Promise<number> {
@@ -24,12 +26,13 @@ async function freePortPair(): Promise<number> {
   }
 }
 
-const cases: { name: string; address: (port: number) => string; answers: (address: string) => Promise<boolean>;
+const cases: { name: string; address: (port: number) => string; answers: (address: string, dir: string) => Promise<boolean>;
   ensure: (address: string, dir: string) => Promise<InfraServer> }[] = [
   { name: 'redis', address: (port) => `redis://127.0.0.1:${port}`, answers: redisAnswers, ensure: (url, dir) => ensureRedis({ url, dir, log: () => {} }) },
   { name: 'etcd', address: (port) => `http://127.0.0.1:${port}`, answers: etcdAnswers, ensure: (endpoint, dir) => ensureEtcd({ endpoint, dir, log: () => {} }) },
   { name: 'postgres', address: (port) => `postgres://postgres@127.0.0.1:${port}/postgres`, answers: postgresAnswers, ensure: (url, dir) => ensurePostgres({ url, dir, log: () => {} }) },
-  { name: 'kafka', address: (port) => `127.0.0.1:${port}`, answers: kafkaAnswers, ensure: (broker, dir) => ensureKafka({ broker, dir, log: () => {} }) },
+  { name: 'kafka', address: (port) => `127.0.0.1:${port}`, answers: (broker, dir) => kafkaAnswers(broker, readAdminCredentials(dir)),
+    ensure: (broker, dir) => ensureKafka({ broker, dir, log: () => {} }) },
 ];
 
 for (const { name, address, answers, ensure } of cases) {
@@ -44,12 +47,16 @@ for (const { name, address, answers, ensure } of cases) {
     t.after(() => server.stop());
     assert.equal(server.started, true);
     assert.equal(server.address, at);
-    assert.equal(await answers(at), true);
+    assert.equal(await answers(at, join(root, name)), true);
+    if (name === 'kafka') {
+      assert.equal(await kafkaAnswers(at), false, 'an anonymous client is refused');
+      assert.deepEqual(server.env, kafkaLoginEnv(readAdminCredentials(join(root, name))!), 'its clients get the admin login kept with its data');
+    }
 
     const again = await ensure(at, join(root, name));
     assert.equal(again.started, false, 'a running server is reused');
     await again.stop(); // a no-op for a reused server
-    assert.equal(await answers(at), true);
+    assert.equal(await answers(at, join(root, name)), true);
 
     await server.stop();
     assert.equal(await portOpen('127.0.0.1', port), false, `${name} port closed after stop()`);

@@ -31,6 +31,8 @@ const sharedAdminUrl = process.env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.
 export interface ChaosServer {
   name: string;
   address: string;
+  /** What its clients need beside the address (Kafka: the admin login of this broker, KAFKA_SASL_*). */
+  env: Record<string, string>;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -41,6 +43,7 @@ async function restartable(name: string, address: string, ensure: () => Promise<
   return {
     name,
     address,
+    env: server.env ?? {},
     async stop() {
       await server?.stop();
       server = undefined;
@@ -185,6 +188,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
         MERIDIAN_DATA_DIR: dir,
         MERIDIAN_SERVICES: platformServices.join(','),
         KAFKA_BROKERS: kafka.address,
+        ...kafka.env,
         ETCD_ENDPOINTS: etcd.address,
         REDIS_URL: redis.address,
         PG_ADMIN_URL: adminUrl,

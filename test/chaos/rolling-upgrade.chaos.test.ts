@@ -21,7 +21,7 @@ const expandMigration: Record<(typeof upgraded)[number], string> = {
 
 chaosScenario('orders and inventory rolled to their next version and back under a steady order stream: nothing lost, doubled or refused', async (chaos) => {
   // Artifacts go to the scenario's own data folder; the checks ask the scenario's Kafka and etcd.
-  const env = { ...process.env, MERIDIAN_DATA_DIR: dirname(dirname(chaos.platform.logDir)), KAFKA_BROKERS: chaos.kafka.address, ETCD_ENDPOINTS: chaos.etcd.address };
+  const env = { ...process.env, MERIDIAN_DATA_DIR: dirname(dirname(chaos.platform.logDir)), KAFKA_BROKERS: chaos.kafka.address, ...chaos.kafka.env, ETCD_ENDPOINTS: chaos.etcd.address };
   const etcdEndpoints = [chaos.etcd.address];
   const builds = await Promise.all(upgraded.map(async (service) => {
     const build = await prepareBuild({ service, env, log: (line) => log(`${service}: ${line}`) });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { createTempDatabase, infra, uniqueName, waitFor } from '@meridian/testkit';
+import { createTempDatabase, infra, kafkaAdminEnv, uniqueName, waitFor } from '@meridian/testkit';
 import { buildService, checkArtifact } from '../build-service.ts';
 
 const freePort = () =>
@@ -33,7 +33,7 @@ test('catalog builds to a self-contained artifact without dev dependencies that 
     const { kafkaBrokers, redisUrl, etcdEndpoints } = infra();
     const child = spawn(process.execPath, ['src/main.js'], {
       cwd: join(out, 'catalog'),
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url, MERIDIAN_NAMESPACE: ns, PORT: String(port), KAFKA_BROKERS: kafkaBrokers.join(','), REDIS_URL: redisUrl, ETCD_ENDPOINTS: etcdEndpoints.join(','), LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH, DATABASE_URL: db.url, MERIDIAN_NAMESPACE: ns, PORT: String(port), KAFKA_BROKERS: kafkaBrokers.join(','), ...kafkaAdminEnv(), REDIS_URL: redisUrl, ETCD_ENDPOINTS: etcdEndpoints.join(','), LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     });
     try {

@@ -7,11 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { kafkaLoginEnv } from '@meridian/config';
 import { waitFor } from '@meridian/testkit';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
 import { databaseName, dropNamespace } from '../../../scripts/provision.ts';
@@ -73,6 +74,7 @@ test('stopping a broker and one instance of every service under a steady order s
   const env = {
     ...process.env,
     KAFKA_BROKERS: cluster.brokers.join(','),
+    ...kafkaLoginEnv(cluster.admin),
     KAFKA_REPLICATION_FACTOR: '3',
     KAFKA_MIN_INSYNC_REPLICAS: '2',
     LOG_SHIPPING: 'off',
@@ -81,6 +83,8 @@ test('stopping a broker and one instance of every service under a steady order s
   // Two complete sets of processes in one namespace = two instances of every service (and gateway), in
   // slots 1 and 2: one slot each, or the consumers (static group members named by slot) fence each other out.
   for (const [index, set] of ['a', 'b'].entries()) {
+    // One namespace, one set of generated passwords: the second set logs in as the same users.
+    if (set === 'b') cpSync(join(dir, 'a', 'secrets'), join(dir, 'b', 'secrets'), { recursive: true });
     platforms.push(await startPlatform({ ns, gatewayPort: await freePort(), print, firstSlot: index + 1, env: { ...env, MERIDIAN_DATA_DIR: join(dir, set) } }));
   }
   const [first, second] = platforms;

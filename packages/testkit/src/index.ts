@@ -16,6 +16,11 @@ export function kafkaAdminLogin(env: NodeJS.ProcessEnv = process.env): KafkaLogi
   return kafkaLoginEnv({ username, password });
 }
 
+/** `kafkaAdminLogin()` as env variables for a child process (only the ones set). */
+export function kafkaAdminEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(kafkaAdminLogin(env)).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 // A test file run by itself (`node --test file`) finds the admin login like `npm test` hands it over, so the
 // chassis' Kafka clients (which read KAFKA_SASL_* from env) connect in the test's process too.
 if (!process.env.KAFKA_SASL_USERNAME) Object.assign(process.env, kafkaAdminLogin());
@@ -53,7 +58,7 @@ export function serviceEnv(options: { databaseUrl: string; ns: string }, overrid
     DATABASE_URL: options.databaseUrl,
     MERIDIAN_NAMESPACE: options.ns,
     KAFKA_BROKERS: kafkaBrokers.join(','),
-    ...Object.fromEntries(Object.entries(kafkaAdminLogin()).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    ...kafkaAdminEnv(),
     REDIS_URL: redisUrl,
     ETCD_ENDPOINTS: etcdEndpoints.join(','),
     PORT: '0',
