@@ -41,16 +41,18 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
   assert.equal(cluster.started, true);
   assert.equal(cluster.brokers.length, 3);
   assert.deepEqual(await clusterBrokerIds(cluster.brokers, cluster.admin), [1, 2, 3]);
+  // The cluster's own admin login (not the one of the broker npm test runs).
+  const connection = kafkaConnection(cluster.brokers, kafkaLoginEnv(cluster.admin));
 
   const ns = uniqueName('cluster').replace(/[^a-z0-9_]/g, '_');
   const logical = 'stream.events';
   const topic = `${ns}.${logical}`;
   assert.deepEqual(
-    (await ensureTopics({ brokers: cluster.brokers, ns, topics: [defineTopic({ name: logical })], replicationFactor: 3, minInsyncReplicas: 2 })).sort(),
+    (await ensureTopics({ brokers: connection, ns, topics: [defineTopic({ name: logical })], replicationFactor: 3, minInsyncReplicas: 2 })).sort(),
     [topic, `${topic}.dlq`],
   );
 
-  const admin = new Admin({ clientId: 'cluster-test-admin', ...kafkaConnection(cluster.brokers, kafkaLoginEnv(cluster.admin)) });
+  const admin = new Admin({ clientId: 'cluster-test-admin', ...connection });
   t.after(() => admin.close());
   const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
   const partitions = metadata.topics.get(topic)!.partitions;
@@ -62,7 +64,7 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
   // A steady stream (acks=all, idempotent); broker index 1 (node 2) stops a third of the way in.
   const producer = new Producer({
     clientId: 'cluster-test-producer',
-    ...kafkaConnection(cluster.brokers, kafkaLoginEnv(cluster.admin)),
+    ...connection,
     serializers: stringSerializers,
     idempotent: true,
     acks: ProduceAcks.ALL,
@@ -84,7 +86,7 @@ test('a 3-node KRaft cluster keeps every acknowledged message when a broker stop
   const consumer = new Consumer({
     clientId: 'cluster-test-consumer',
     groupId: `${ns}.verify`,
-    ...kafkaConnection(cluster.brokers, kafkaLoginEnv(cluster.admin)),
+    ...connection,
     deserializers: stringDeserializers,
     maxWaitTime: 500,
   });
