@@ -21,6 +21,8 @@ import {
   discoverServices, overlays, renderManifests, repoRoot, toYaml, httpPort, ports, names, databaseName, physicalTopic,
   type K8sObject, type OverlaySettings, type ServiceInfo,
 } from '../render.ts';
+import { kafkaAcls } from '../../kafka/acls.ts';
+import { logsTopic } from '@meridian/log';
 
 // Core kinds: validators generated from the Kubernetes OpenAPI schema; CRDs: vendored schema subsets.
 const coreModels: Record<string, new (data: never) => { validate(): void }> = {
@@ -179,7 +181,23 @@ for (const overlay of ['dev', 'prod'] as const) {
       for (const t of s.produces) assert.ok(writes.includes(physicalTopic(o, t)), `${s.name} may write ${t}`);
       const others = services.flatMap((x) => x.produces.filter((t) => x.name !== s.name && !s.produces.includes(t)));
       for (const t of others) assert.ok(!writes.includes(physicalTopic(o, t)), `${s.name} may not write ${t}`);
+      // The same rules as the local broker's, from the same declarations.
+      const rules = kafkaAcls(
+        { name: s.name, produces: s.produces, consumes: s.consumes, shipsLogs: !s.consumes.includes(logsTopic) },
+        { ns: o.meridianNamespace, logsTopic, businessTopics: [...new Set(services.flatMap((x) => x.produces))] },
+      );
+      assert.deepEqual(user.spec.authorization.acls.map((a: Any) => [a.resource.type, a.resource.name, a.resource.patternType, a.operations]),
+        rules.map((r) => [r.resource, r.name, r.pattern, r.operations]));
+      // It logs in as that user, over TLS checked against the cluster CA.
+      const container = (find(objects, 'Deployment', s.name) as Any).spec.template.spec.containers[0];
+      const env = new Map(container.env.map((e: Any) => [e.name, e]));
+      assert.equal((env.get('KAFKA_SASL_USERNAME') as Any).value, s.name);
+      assert.deepEqual((env.get('KAFKA_SASL_PASSWORD') as Any).valueFrom, { secretKeyRef: { name: s.name, key: 'password' } });
+      assert.ok(container.volumeMounts.some((m: Any) => (env.get('KAFKA_TLS_CA_FILE') as Any).value.startsWith(m.mountPath)), 'the CA file is mounted');
     }
+    // One way in: TLS and a SCRAM login; nobody is a super user.
+    assert.deepEqual(kafka.spec.kafka.listeners.map((l: Any) => [l.port, l.tls, l.authentication?.type]), [[ports.kafka, true, 'scram-sha-512']]);
+    assert.deepEqual(kafka.spec.kafka.authorization, { type: 'simple' });
   });
 
   test(`${overlay}: network policies allow exactly the edges of the architecture`, () => {
@@ -205,7 +223,7 @@ function podsOf(objects: K8sObject[], o: OverlaySettings): Pod[] {
   }
   const external = (id: string, namespace: string, labels: Record<string, string>, podPorts: string[]) =>
     pods.push({ id, namespace, labels, ports: podPorts, ours: false });
-  external('kafka', o.namespace, { 'strimzi.io/cluster': names.kafka, 'strimzi.io/kind': 'Kafka', 'strimzi.io/broker-role': 'true' }, ['9092/TCP', '9094/TCP']);
+  external('kafka', o.namespace, { 'strimzi.io/cluster': names.kafka, 'strimzi.io/kind': 'Kafka', 'strimzi.io/broker-role': 'true' }, [`${ports.kafka}/TCP`]);
   external('postgres', o.namespace, { 'cnpg.io/cluster': names.postgres }, ['5432/TCP', '8000/TCP', '9187/TCP']);
   external('dns', 'kube-system', { 'k8s-app': 'kube-dns' }, ['53/UDP', '53/TCP']);
   external('prometheus', names.monitoringNamespace, { 'app.kubernetes.io/name': 'prometheus' }, []);
@@ -264,7 +282,7 @@ function expectedEdges(all: ServiceInfo[]): string[] {
     'ingress-controller -> grafana:3000/TCP', 'grafana -> dns:53/UDP', 'grafana -> dns:53/TCP',
   ];
   for (const s of all) {
-    edges.push(`prometheus -> ${s.name}:${http}`, `${s.name} -> etcd:2379/TCP`, `${s.name} -> kafka:9092/TCP`, `${s.name} -> zipkin:9411/TCP`,
+    edges.push(`prometheus -> ${s.name}:${http}`, `${s.name} -> etcd:2379/TCP`, `${s.name} -> kafka:9093/TCP`, `${s.name} -> zipkin:9411/TCP`,
       `${s.name} -> dns:53/UDP`, `${s.name} -> dns:53/TCP`);
     if (s.kind === 'service') edges.push(`gateway -> ${s.name}:${http}`);
     if (s.kind === 'service' && s.name !== 'identity') edges.push(`${s.name} -> identity:${http}`);
