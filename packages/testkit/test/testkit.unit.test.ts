@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { gatewayUrl, infra, uniqueName, waitFor } from '../src/index.ts';
 
 test('infra() reads env and falls back to the design.md defaults', () => {
-  assert.deepEqual(infra({}), {
+  // A data directory without a local broker's admin login: no login.
+  assert.deepEqual(infra({ MERIDIAN_DATA_DIR: '/nonexistent/meridian' }), {
     kafkaBrokers: ['127.0.0.1:9092'],
+    kafka: { bootstrapBrokers: ['127.0.0.1:9092'] },
     redisUrl: 'redis://127.0.0.1:6379',
     etcdEndpoints: ['http://127.0.0.1:2379'],
     pgAdminUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -13,6 +15,8 @@ test('infra() reads env and falls back to the design.md defaults', () => {
   assert.deepEqual(custom.kafkaBrokers, ['a:1', 'b:2']);
   assert.deepEqual(custom.etcdEndpoints, ['http://e:1', 'http://e:2']);
   assert.equal(custom.redisUrl, 'redis://r:1');
+  const login = infra({ KAFKA_SASL_USERNAME: 'admin', KAFKA_SASL_PASSWORD: 'secret' }).kafka;
+  assert.deepEqual(login.sasl, { mechanism: 'SCRAM-SHA-512', username: 'admin', password: 'secret' }, 'the admin login given in env');
 });
 
 test('gatewayUrl() uses GATEWAY_URL', () => {
