@@ -5,7 +5,8 @@ import { Admin } from '@platformatic/kafka';
 import { cacheDir, repoRoot } from '../../scripts/lib/paths.ts';
 import { run, seconds, startDaemon, waitUntilReady, type Daemon } from '../../scripts/lib/proc.ts';
 import { kafkaVersion } from '../../scripts/infra/kafka.ts';
-import { adminCredentials, adminCredentialsFile, clientMechanism, formatArguments, securedMarker, securityProperties, type KafkaCredentials } from './security.ts';
+import { kafkaConnection, kafkaLoginEnv } from '@meridian/config';
+import { adminCredentials, adminCredentialsFile, formatArguments, securedMarker, securityProperties, type KafkaCredentials } from './security.ts';
 
 const libsDir = join(cacheDir, 'kafka', kafkaVersion, 'libs');
 
@@ -40,8 +41,7 @@ export interface KafkaCluster {
 
 /** Node ids of the brokers the cluster metadata lists, as seen through `brokers` by `login`; [] when none answers. */
 export async function clusterBrokerIds(brokers: string[], login: KafkaCredentials): Promise<number[]> {
-  const sasl = { mechanism: clientMechanism, ...login } as const;
-  const admin = new Admin({ clientId: 'meridian-cluster-probe', bootstrapBrokers: brokers, retries: false, timeout: 2000, sasl });
+  const admin = new Admin({ clientId: 'meridian-cluster-probe', ...kafkaConnection(brokers, kafkaLoginEnv(login)), retries: false, timeout: 2000 });
   try {
     const metadata = await admin.metadata({ topics: [], forceUpdate: true });
     return [...metadata.brokers.keys()].sort((a, b) => a - b);

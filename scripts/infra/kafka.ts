@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
-import { kafkaLoginEnv } from '@meridian/config';
-import { adminCredentials, clientMechanism, formatArguments, securedMarker, securityProperties, type KafkaCredentials } from '../../infra/kafka/security.ts';
+import { kafkaConnection, kafkaLoginEnv } from '@meridian/config';
+import { adminCredentials, formatArguments, securedMarker, securityProperties, type KafkaCredentials } from '../../infra/kafka/security.ts';
 import { cacheDir, dataDir, displayPath, repoRoot } from '../lib/paths.ts';
 import { hostPort, portOpen, run, seconds, startDaemon, waitUntilReady } from '../lib/proc.ts';
 import { infraLog, reusedServer, type EnsureOptions, type InfraServer } from './server.ts';
@@ -13,8 +13,8 @@ const libsDir = join(cacheDir, 'kafka', kafkaVersion, 'libs');
 
 /** True when a Kafka metadata request to `broker` succeeds, logged in as `login` (none: anonymously). */
 export async function kafkaAnswers(broker: string, login?: KafkaCredentials): Promise<boolean> {
-  const sasl = login ? { sasl: { mechanism: clientMechanism, ...login } as const } : {};
-  const admin = new Admin({ clientId: 'meridian-infra-probe', bootstrapBrokers: [broker], retries: false, timeout: 2000, ...sasl });
+  const connection = kafkaConnection([broker], login ? kafkaLoginEnv(login) : {});
+  const admin = new Admin({ clientId: 'meridian-infra-probe', ...connection, retries: false, timeout: 2000 });
   try {
     await admin.listTopics();
     return true;

@@ -23,6 +23,7 @@ import type { KafkaConnection } from '@meridian/config';
 import { kafkaAcls, type AclContext, type AclOperation, type AclRule, type KafkaNeeds } from '../../infra/kafka/acls.ts';
 import type { KafkaCredentials } from '../../infra/kafka/security.ts';
 import { passwordsFor } from './credentials.ts';
+import { hostPort } from './proc.ts';
 
 /**
  * What each process the launcher runs does with Kafka: a service's from its definition (a folder
@@ -77,7 +78,7 @@ const aclKey = (acl: Acl) =>
 async function withAdminConnection<T>(connection: KafkaConnection, fn: (conn: Connection) => Promise<T>): Promise<T> {
   let lastError: unknown;
   for (const broker of connection.bootstrapBrokers) {
-    const [host, port] = [broker.slice(0, broker.lastIndexOf(':')), Number(broker.slice(broker.lastIndexOf(':') + 1))];
+    const { host, port } = hostPort(broker, 9092);
     const conn = new Connection('meridian-kafka-users', { sasl: connection.sasl });
     try {
       await conn.connect(host, port);
