@@ -26,10 +26,12 @@ export function partOf(cmdline: string, self = ''): string {
   if (service) return service[1];
   const app = /\/apps\/([\w-]+)\/server\//.exec(cmdline);
   if (app) return app[1];
+  if (/zipkin-server/.test(cmdline)) return 'zipkin';
   if (/java .*kafka/i.test(cmdline) || /kafka\.Kafka|KafkaRaftServer|kafka-server/.test(cmdline)) return 'kafka';
   if (/^postgres|\/postgres\b|postgres:/.test(cmdline)) return 'postgresql';
   if (/redis-server/.test(cmdline)) return 'redis';
   if (/(^|\/)etcd\b/.test(cmdline)) return 'etcd';
+  if (/(^|\/)(prometheus-)?alertmanager\b/.test(cmdline)) return 'alertmanager';
   if (/(^|\/)prometheus\b/.test(cmdline)) return 'prometheus';
   if (/scripts\/(start|platform)\.ts|bootstrap\.mjs/.test(cmdline)) return 'launcher';
   return 'other';

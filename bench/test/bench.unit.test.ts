@@ -104,6 +104,9 @@ test('machine CPU: busy seconds from /proc/stat, processes grouped by platform p
   assert.equal(partOf('java -Xmx1G -cp /x/.cache/kafka/4.1.1/libs/* kafka.Kafka /x/server.properties'), 'kafka');
   assert.equal(partOf('postgres: 15/main: meridian_orders orders 127.0.0.1(5000) idle'), 'postgresql');
   assert.equal(partOf('/usr/bin/etcd --data-dir /x'), 'etcd');
+  assert.equal(partOf('java -Xmx384m -jar /x/.cache/zipkin/3.6.1/zipkin-server-exec.jar --armeria.ports[0].port=9411'), 'zipkin');
+  assert.equal(partOf('prometheus-alertmanager --config.file=/x/alertmanager.yml'), 'alertmanager');
+  assert.equal(partOf('/usr/bin/prometheus --config.file=/x/prometheus.yml'), 'prometheus');
   assert.equal(partOf('/usr/sbin/mariadbd'), 'other');
   assert.equal(partOf('node bench/run.ts', 'node bench/run.ts'), 'load generator (this process)');
   const before = { byPid: new Map([[1, { part: 'orders', seconds: 1 }], [2, { part: 'kafka', seconds: 5 }]]), machine: 10, at: 0 };

@@ -16,6 +16,8 @@ export type ProvidedCommand = keyof typeof debianPackageOf;
 export const testCommands: ProvidedCommand[] = ['etcd', 'prometheus', 'promtool', 'prometheus-alertmanager', 'chromium'];
 
 const asRoot = (args: string[]): string[] => (process.getuid?.() === 0 ? args : ['sudo', '-n', ...args]);
+// Another apt run (a second start, an unattended upgrade) holds the dpkg lock for a while: wait for it instead of failing.
+const waitForLock = ['-o', 'DPkg::Lock::Timeout=300'];
 
 /**
  * Installs, in one `apt-get install`, the Debian packages of the commands that are missing (after an
@@ -28,13 +30,13 @@ export async function ensureDebianPackages(commands: readonly ProvidedCommand[],
   log(`installing Debian package(s) ${missing.join(', ')} (first run only)…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () => {
-    const [command, ...args] = asRoot(['apt-get', 'install', '-y', '--no-install-recommends', ...missing]);
+    const [command, ...args] = asRoot(['apt-get', ...waitForLock, 'install', '-y', '--no-install-recommends', ...missing]);
     return run(command!, args, { env });
   };
   try {
     await install();
   } catch {
-    const [command, ...args] = asRoot(['apt-get', 'update']);
+    const [command, ...args] = asRoot(['apt-get', ...waitForLock, 'update']);
     await run(command!, args, { env });
     try {
       await install();
