@@ -208,6 +208,9 @@ test('/healthz, /readyz with checks, /metrics, /openapi.json and /docs', async (
   assert.match(text, /http_request_duration_seconds_bucket\{le="[\d.]+",method="GET",route="\/items",status_code="200"\}/);
   assert.match(text, /http_requests_total\{method="GET",route="\/readyz",status_code="503"\} 1/);
   assert.match(text, /process_cpu_user_seconds_total/);
+  assert.match(text, /nodejs_eventloop_lag_p99_seconds/);
+  const utilization = Number(/^nodejs_eventloop_utilization_ratio ([\d.e-]+)$/m.exec(text)?.[1]);
+  assert.ok(utilization >= 0 && utilization <= 1, `event loop utilization ${utilization} is a ratio`);
 
   const openapi = await json(await fetch(`${url}/openapi.json`));
   assert.equal(openapi.body.openapi, '3.1.0');
