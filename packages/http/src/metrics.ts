@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 
 /**
