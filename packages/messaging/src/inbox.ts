@@ -40,12 +40,21 @@ export interface Inbox {
    * event taken, whether it was handled now, with the spans to end. Throws `BatchRolledBack`.
    */
   handleBatch(batch: { verdict: HandleVerdict; message: KafkaMessage }[], maxMs: number): Promise<{ fresh: boolean[]; spans: EventSpan[] }>;
-  /** Logs the handled event in its span, so a trace's log search shows every hop. */
+  /**
+   * Logs the handled event in its span: at info under `ACCESS_LOG=all`, else at debug (like a fast
+   * successful request: the event is in its span and the consumer metrics; the handler logs the
+   * business decision it took at info).
+   */
   logHandled(event: EventEnvelope, message: KafkaMessage): void;
 }
 
-export function createInbox(options: { sql: postgres.Sql; groupId: string; logger: Logger }): Inbox {
-  const { sql, groupId, logger } = options;
+/** `info` when `ACCESS_LOG=all` asks for a line per request and per handled event, else `debug`. */
+export function handledEventLevel(env: Record<string, string | undefined> = process.env): 'info' | 'debug' {
+  return env.ACCESS_LOG === 'all' ? 'info' : 'debug';
+}
+
+export function createInbox(options: { sql: postgres.Sql; groupId: string; logger: Logger; handledLevel?: 'info' | 'debug' }): Inbox {
+  const { sql, groupId, logger, handledLevel = handledEventLevel() } = options;
 
   /**
    * A consumer span whose parent is the relay's send span (the message's `traceparent` header) or, for
@@ -75,7 +84,7 @@ export function createInbox(options: { sql: postgres.Sql; groupId: string; logge
   }
 
   function logHandled(event: EventEnvelope, message: KafkaMessage) {
-    logger.info({ groupId, type: event.type, eventId: event.id, topic: message.topic, partition: message.partition }, 'event handled');
+    logger[handledLevel]({ groupId, type: event.type, eventId: event.id, topic: message.topic, partition: message.partition }, 'event handled');
   }
 
   return {

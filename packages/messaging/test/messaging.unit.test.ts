@@ -131,3 +131,19 @@ test('a client error is judged by the Kafka errors grouped inside it: fenced out
   assert.equal(clientErrorAction(new Error('Connection closed')), 'rejoin');
   assert.deepEqual(protocolErrorIds(undefined), []);
 });
+
+test('a handled event is logged at debug unless ACCESS_LOG=all asks for a line per event', async () => {
+  const { createInbox, handledEventLevel } = await import('../src/inbox.ts');
+  assert.equal(handledEventLevel({}), 'debug');
+  assert.equal(handledEventLevel({ ACCESS_LOG: 'errors' }), 'debug');
+  assert.equal(handledEventLevel({ ACCESS_LOG: 'all' }), 'info');
+  const event = { id: '00000000-0000-4000-8000-000000000001', type: 'OrderPlaced' } as Parameters<ReturnType<typeof createInbox>['logHandled']>[0];
+  const message = { topic: 'dev.orders.events', partition: 2 } as Parameters<ReturnType<typeof createInbox>['logHandled']>[1];
+  for (const handledLevel of ['debug', 'info'] as const) {
+    const lines: string[] = [];
+    const logger = Object.fromEntries(['debug', 'info', 'warn', 'error'].map((level) => [level, (fields: object, msg?: string) => lines.push(`${level} ${msg} ${JSON.stringify(fields)}`)]));
+    const inbox = createInbox({ sql: {} as never, groupId: 'orders.saga', logger: logger as never, handledLevel });
+    inbox.logHandled(event, message);
+    assert.deepEqual(lines, [`${handledLevel} event handled {"groupId":"orders.saga","type":"OrderPlaced","eventId":"${event.id}","topic":"dev.orders.events","partition":2}`]);
+  }
+});

@@ -27,8 +27,16 @@ after(async () => {
   await db.drop();
 });
 
+/** Info lines the handlers logged (their decisions), as `msg orderId template`. */
+const logged: string[] = [];
+const logger = {
+  debug() {},
+  info: (fields: { orderId?: string; template?: string }, msg?: string) => logged.push(`${msg} ${fields.orderId} ${fields.template}`),
+  warn() {},
+  error() {},
+};
 const deliver = (type: string, version: number, data: object, id = randomUUID()) =>
-  sql.begin((tx) => handlers[type]({ id, type, version, data } as never, tx, {} as never)).then(() => id);
+  sql.begin((tx) => handlers[type]({ id, type, version, data } as never, tx, { logger } as never)).then(() => id);
 
 function placed(orderId: string, customerId: string, email?: string) {
   return {
@@ -57,6 +65,8 @@ test('OrderPlaced v2 gives the email as recipient; the confirmation is recorded 
   assert.equal(items[0].recipient, 'ann@example.com');
   assert.equal(items[0].sourceEventId, eventId);
   assert.match(items[0].body, /EUR 19\.99/);
+  // The order's trace gets one line for it: the notification, not the event delivered twice.
+  assert.deepEqual(logged.filter((line) => line.includes(orderId)), [`notification recorded ${orderId} order-confirmed`]);
 });
 
 test('OrderPlaced v1 keeps only the customer id; the cancellation explains the reason', async () => {

@@ -166,9 +166,10 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
    * Applies one saga event inside the consumer's transaction. Every event is recorded in the order's
    * history (`applied`; `recorded` for informational ones; `ignored` when the order is already final).
    */
-  async function handleSagaEvent(tx: TransactionSql, event: SagaEvent): Promise<void> {
+  /** Records the event against its order and applies the transition it decides; returns that transition (none: not our order or nothing to decide). */
+  async function handleSagaEvent(tx: TransactionSql, event: SagaEvent): Promise<Transition | undefined> {
     const order = await repo.lockOrder(tx, event.data.orderId);
-    if (!order) return; // not one of our orders: nothing to move or record
+    if (!order) return undefined; // not one of our orders: nothing to move or record
     const input = sagaInput(event);
     const t = input ? decide(order.status, input) : undefined;
     await repo.recordOrderEvent(tx, {
@@ -183,6 +184,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
       data: event.data,
     });
     if (t) await apply(tx, order, t);
+    return t;
   }
 
   /** Cancels PENDING orders older than `timeoutSeconds` (`saga_timeout`); returns how many. */

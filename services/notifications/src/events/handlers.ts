@@ -1,7 +1,7 @@
 /** Kafka handlers: remember who placed each order, then write one notification per outcome event. */
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
-import { type EventEnvelope, on, type Subscription } from '@meridian/messaging';
+import { type EventEnvelope, type HandlerContext, on, type Subscription } from '@meridian/messaging';
 import type { Counter } from 'prom-client';
 import { withSpan } from '@meridian/telemetry';
 import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@meridian/contracts';
@@ -14,6 +14,7 @@ export function notificationSubscriptions(created: Counter<'template'>): Subscri
     event: EventEnvelope<{ orderId: string; customerId: string }>,
     message: Message,
     customerEmail: string | null | undefined,
+    logger: HandlerContext['logger'],
   ): Promise<void> {
     const attributes = { 'notification.channel': 'email', 'notification.template': message.template, 'notification.order_id': event.data.orderId };
     const inserted = await withSpan(`notify ${message.template}`, attributes, () => repo.insertNotification(tx, {
@@ -26,7 +27,10 @@ export function notificationSubscriptions(created: Counter<'template'>): Subscri
       createdAt: new Date(),
       sourceEventId: event.id,
     }));
-    if (inserted) created.inc({ template: message.template });
+    if (!inserted) return;
+    created.inc({ template: message.template });
+    // The notification's line in its order's trace (the routine `event handled` line is at debug).
+    logger.info({ orderId: event.data.orderId, template: message.template, channel: 'email' }, 'notification recorded');
   }
 
   return [
@@ -42,13 +46,13 @@ export function notificationSubscriptions(created: Counter<'template'>): Subscri
         placedAt: d.placedAt,
       });
     }),
-    on(OrderConfirmed, async (event, tx) => {
+    on(OrderConfirmed, async (event, tx, { logger }) => {
       const contact = await repo.findOrderContact(tx, event.data.orderId);
-      await record(tx, event, orderConfirmed(event.data), contact?.customerEmail);
+      await record(tx, event, orderConfirmed(event.data), contact?.customerEmail, logger);
     }),
-    on(OrderCancelled, async (event, tx) => {
+    on(OrderCancelled, async (event, tx, { logger }) => {
       const contact = await repo.findOrderContact(tx, event.data.orderId);
-      await record(tx, event, orderCancelled({ orderId: event.data.orderId, ...contact }, event.data.reason), contact?.customerEmail);
+      await record(tx, event, orderCancelled({ orderId: event.data.orderId, ...contact }, event.data.reason), contact?.customerEmail, logger);
     }),
   ];
 }

@@ -9,7 +9,7 @@ import {
   StockReleased,
   StockReserved,
 } from '@meridian/contracts';
-import { on, type Subscription } from '@meridian/messaging';
+import { type HandlerContext, on, type Subscription } from '@meridian/messaging';
 import * as repo from '../db/repository.ts';
 import type { Orders, SagaEvent } from '../orders.ts';
 
@@ -28,6 +28,11 @@ export function catalogProjectionSubscriptions(): Subscription[] {
 
 /** Saga events from inventory and payments; StockLevelChanged is not ours and stays unhandled. */
 export function sagaSubscriptions(orders: Orders): Subscription[] {
-  const handle = (event: SagaEvent, tx: Parameters<Orders['handleSagaEvent']>[0]) => orders.handleSagaEvent(tx, event);
+  // The decision is the order's line in its trace's logs (the routine `event handled` line is at debug).
+  const handle = async (event: SagaEvent, tx: Parameters<Orders['handleSagaEvent']>[0], { logger }: HandlerContext) => {
+    const decided = await orders.handleSagaEvent(tx, event);
+    if (decided?.outcome === 'confirm') logger.info({ orderId: event.data.orderId, status: 'CONFIRMED', after: event.type }, 'order decided');
+    else if (decided?.outcome === 'cancel') logger.info({ orderId: event.data.orderId, status: 'CANCELLED', reason: decided.reason, after: event.type }, 'order decided');
+  };
   return sagaEvents.map((event) => on(event, handle));
 }
