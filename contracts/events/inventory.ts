@@ -1,9 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { OrderLine, Reason, Timestamp, Uuid } from './common.ts';
 import { event } from '@meridian/messaging';
-import { InventoryStockTopic } from '../topics.ts';
+import { InventoryLevelsTopic, InventoryStockTopic } from '../topics.ts';
 
-/** Topic `inventory.stock`: reservation events keyed by orderId, StockLevelChanged keyed by productId. */
+/** Topic `inventory.stock`: reservation events keyed by orderId. Topic `inventory.levels`: StockLevelChanged keyed by productId. */
 export const StockReservedV1 = Type.Object({
   orderId: Uuid,
   items: Type.Array(OrderLine, { minItems: 1 }),
@@ -33,4 +33,4 @@ export type StockLevelChangedV1 = Static<typeof StockLevelChangedV1>;
 export const StockReserved = event({ topic: InventoryStockTopic, type: 'StockReserved', versions: { 1: StockReservedV1 } });
 export const StockRejected = event({ topic: InventoryStockTopic, type: 'StockRejected', versions: { 1: StockRejectedV1 } });
 export const StockReleased = event({ topic: InventoryStockTopic, type: 'StockReleased', versions: { 1: StockReleasedV1 } });
-export const StockLevelChanged = event({ topic: InventoryStockTopic, type: 'StockLevelChanged', versions: { 1: StockLevelChangedV1 } });
+export const StockLevelChanged = event({ topic: InventoryLevelsTopic, type: 'StockLevelChanged', versions: { 1: StockLevelChangedV1 } });

@@ -26,7 +26,7 @@ export function catalogProjectionSubscriptions(): Subscription[] {
   ];
 }
 
-/** Saga events from inventory and payments; StockLevelChanged is not ours and stays unhandled. */
+/** Saga events from inventory and payments. */
 export function sagaSubscriptions(orders: Orders): Subscription[] {
   // The decision is the order's line in its trace's logs (the routine `event handled` line is at debug).
   const handle = async (event: SagaEvent, tx: Parameters<Orders['handleSagaEvent']>[0], { logger }: HandlerContext) => {
