@@ -32,12 +32,24 @@ export async function withDefaultPlatform<T>(log: (line: string) => void, measur
     webApps: { ports: 'free' },
     print: (line) => platformLog.write(`${line}\n`),
   });
-  try {
-    return await measure(platform);
-  } finally {
+  const cleanUp = async () => {
     await platform.stop();
     await cleanNamespace(infraEnv(), ns).catch((err: Error) => log(`cleanup of ${ns} incomplete: ${err.message}`));
     rmSync(join(dataDir(env), `prometheus-${ns}`), { recursive: true, force: true });
     platformLog.end();
+  };
+  // Ctrl-C or a kill mid-run: stop the services and web apps too instead of leaving them running.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the benchmark's platform (namespace ${ns})`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    return await measure(platform);
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanUp();
   }
 }
