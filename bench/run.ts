@@ -1,7 +1,8 @@
-// `npm run bench [-- --only http,kafka,outbox,e2e,cost,soak] [--quick] [--profile]` (soak only when named): runs the benchmarks one after the other,
+// `npm run bench [-- --only http,kafka,outbox,e2e,cost,db,soak] [--quick] [--profile]` (soak only when named): runs the benchmarks one after the other,
 // prints each result table and writes bench/results/<name>.json.
 import { parseArgs } from 'node:util';
 import { runCostBench } from './cost.ts';
+import { runDbBench } from './db.ts';
 import { runE2eBench } from './e2e.ts';
 import { runHttpBench } from './http.ts';
 import { runKafkaBench } from './kafka.ts';
@@ -17,6 +18,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult>
   outbox: runOutboxBench,
   e2e: runE2eBench,
   cost: runCostBench,
+  db: runDbBench,
 };
 // Only on request (`--only soak`): it takes 30 minutes.
 const onRequest: Record<string, (options: BenchOptions) => Promise<BenchResult>> = { soak: runSoakBench };

@@ -1,13 +1,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import { createEtcdClient } from '@meridian/discovery';
 import postgres from 'postgres';
+import { createDb } from '@meridian/db';
 import { infra, uniqueName } from '@meridian/testkit';
 import { ensurePostgres } from '../infra/postgres.ts';
 import { readPasswords, secretsDir } from '../lib/credentials.ts';
@@ -27,7 +28,7 @@ function dataEnv(t: TestContext): NodeJS.ProcessEnv {
 }
 
 async function connectAndQuery(url: string): Promise<string> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5 });
+  const sql = createDb(url, { max: 1, connectTimeoutSeconds: 5 });
   try {
     const [row] = await sql`select current_user as name`;
     return row.name;
@@ -43,6 +44,15 @@ test('a service can open its own database but not another service\'s', async (t)
 
   assert.equal(await connectAndQuery(urls.alpha), `meridian_${ns}_alpha`);
   assert.equal(await connectAndQuery(urls.beta), `meridian_${ns}_beta`);
+  // A server on this machine with a Unix socket that takes the roles' logins is reached through it.
+  const admin = createDb(pgAdminUrl, { max: 1 });
+  const [{ dirs, port }] = await admin<{ dirs: string; port: number }[]>`
+    select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
+  await admin.end();
+  const socketDir = dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/') && existsSync(join(d, `.s.PGSQL.${port}`)));
+  if (socketDir && ['127.0.0.1', 'localhost'].includes(new URL(pgAdminUrl).hostname)) {
+    assert.equal(new URL(urls.alpha).searchParams.get('host'), socketDir);
+  }
 
   const alphaIntoBeta = new URL(urls.alpha);
   alphaIntoBeta.pathname = `/meridian_${ns}_beta`;
@@ -57,7 +67,7 @@ test('a service role owns its database and can create tables in schema public', 
   const ns = uniqueName('t');
   t.after(() => dropNamespace(pgAdminUrl, ns));
   const { alpha } = await provision({ adminUrl: pgAdminUrl, ns, services: ['alpha'], env: dataEnv(t) });
-  const sql = postgres(alpha, { max: 1 });
+  const sql = createDb(alpha, { max: 1 });
   try {
     await sql`create table things (id int primary key)`;
     await sql`insert into things values (1)`;

@@ -3,7 +3,8 @@
 // a service role can neither read nor write another service's tables, nor escalate its privileges.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import postgres from 'postgres';
+import type postgres from 'postgres';
+import { createDb } from '@meridian/db';
 import { infra, uniqueName } from '@meridian/testkit';
 import { dropNamespace, provision } from '../../scripts/provision.ts';
 
@@ -13,7 +14,7 @@ let urls: Record<string, string>;
 const pools: postgres.Sql[] = [];
 
 function connect(url: string): postgres.Sql {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  const sql = createDb(url, { max: 1, connectTimeoutSeconds: 5 });
   pools.push(sql);
   return sql;
 }

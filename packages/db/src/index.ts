@@ -12,17 +12,35 @@ export interface DbOptions {
   max?: number;
   /** Seconds an unused connection stays open (default 30), so idle services give their slots back. */
   idleTimeoutSeconds?: number;
+  /** Seconds to wait for a connection before failing (default 30). */
+  connectTimeoutSeconds?: number;
   /** Shown in `pg_stat_activity`. */
   applicationName?: string;
   /** Server notices go here at debug level instead of the console. */
   logger?: Logger;
 }
 
-/** A porsager `postgres` pool for `url`. */
+/**
+ * libpq's `?host=/dir` (a Unix-domain socket directory; the URL's host is then ignored, its port names
+ * the socket `.s.PGSQL.<port>`) as postgres.js's `host` option, which the driver does not read from the
+ * URL; any other URL as is.
+ */
+export function socketOf(url: string): { url: string; host?: string } {
+  const parsed = new URL(url);
+  const dir = parsed.searchParams.get('host');
+  if (!dir?.startsWith('/')) return { url };
+  parsed.searchParams.delete('host');
+  return { url: parsed.toString(), host: dir };
+}
+
+/** A porsager `postgres` pool for `url` (TCP, or a local socket with libpq's `?host=/dir`). */
 export function createDb(url: string, options: DbOptions = {}): Sql {
-  return postgres(url, {
+  const socket = socketOf(url);
+  return postgres(socket.url, {
+    ...(socket.host ? { host: socket.host } : {}),
     max: options.max ?? (Number(process.env.DB_POOL_MAX) || 5),
     idle_timeout: options.idleTimeoutSeconds ?? 30,
+    connect_timeout: options.connectTimeoutSeconds ?? 30,
     connection: options.applicationName ? { application_name: options.applicationName } : {},
     onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
   });

@@ -1,0 +1,113 @@
+/**
+ * PostgreSQL over loopback TCP vs the server's Unix socket, as the services open it (`@meridian/db`):
+ * the same short transaction (begin, a row locked, an insert, an update, commit) in interleaved rounds
+ * on one connection each, with the CPU of this process (the client) and of each connection's server
+ * backend (from /proc) per transaction.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDb, type Sql } from '@meridian/db';
+import { createTempDatabase } from '@meridian/testkit';
+import { infraEnv } from './lib/infra.ts';
+import { cpuSecondsOf, machine, ownCpuSeconds } from './lib/proc.ts';
+import { type BenchResult, type Row, withTargets } from './lib/report.ts';
+import { round } from './lib/stats.ts';
+import type { BenchOptions } from './options.ts';
+
+interface Variant {
+  name: string;
+  sql: Sql;
+  backendPid: number;
+  transactions: number;
+  seconds: number;
+  clientCpu: number;
+  serverCpu: number;
+}
+
+async function oneRound(variant: Variant, transactions: number): Promise<void> {
+  const startedAt = performance.now();
+  const client = ownCpuSeconds();
+  const server = cpuSecondsOf(variant.backendPid);
+  for (let i = 0; i < transactions; i++) {
+    const id = 1 + (i % 100);
+    await variant.sql.begin(async (tx) => {
+      await tx`select n from bench_rows where id = ${id} for update`;
+      await tx`insert into bench_log (row_id, body) values (${id}, ${tx.json({ i, note: 'x'.repeat(200) })})`;
+      await tx`update bench_rows set n = n + 1 where id = ${id}`;
+    });
+  }
+  variant.seconds += (performance.now() - startedAt) / 1000;
+  variant.clientCpu += ownCpuSeconds() - client;
+  variant.serverCpu += cpuSecondsOf(variant.backendPid) - server;
+  variant.transactions += transactions;
+}
+
+export async function runDbBench({ quick, log }: BenchOptions): Promise<BenchResult> {
+  const before = machine();
+  const settings = { rounds: quick ? 2 : 6, transactionsPerRound: quick ? 1000 : 3000 };
+  const notes: string[] = [];
+  const rows: Row[] = [];
+  const db = await createTempDatabase('bench_db', infraEnv().PG_ADMIN_URL);
+  const setup = createDb(db.url, { max: 1 });
+  try {
+    await setup`create table bench_rows (id int primary key, n int not null)`;
+    await setup`create table bench_log (id bigserial primary key, row_id int not null, body jsonb not null)`;
+    await setup`insert into bench_rows select g, 0 from generate_series(1, 100) g`;
+    const [{ dirs, port }] = await setup<{ dirs: string; port: number }[]>`
+      select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
+    const socketDir = dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/') && existsSync(join(d, `.s.PGSQL.${port}`)));
+    const urls: [string, string][] = [['loopback TCP', db.url]];
+    if (socketDir) {
+      const url = new URL(db.url);
+      url.searchParams.set('host', socketDir);
+      urls.push(['Unix socket', url.toString()]);
+    } else {
+      notes.push('the server has no Unix socket on this machine: TCP only');
+    }
+    const variants: Variant[] = [];
+    for (const [name, url] of urls) {
+      const sql = createDb(url, { max: 1 });
+      const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      variants.push({ name, sql, backendPid: pid, transactions: 0, seconds: 0, clientCpu: 0, serverCpu: 0 });
+    }
+    for (const variant of variants) await oneRound(variant, 200); // warm-up: prepared statements, JIT
+    for (const variant of variants) Object.assign(variant, { transactions: 0, seconds: 0, clientCpu: 0, serverCpu: 0 });
+    for (let round_ = 1; round_ <= settings.rounds; round_++) {
+      for (const variant of round_ % 2 ? variants : [...variants].reverse()) {
+        await oneRound(variant, settings.transactionsPerRound);
+        log(`round ${round_} ${variant.name}: ${Math.round(variant.transactions / variant.seconds)} tx/s so far`);
+      }
+    }
+    for (const variant of variants) {
+      const us = (seconds: number) => round((seconds / variant.transactions) * 1e6, 1);
+      rows.push({
+        variant: `${variant.name}: begin, select for update, insert, update, commit`,
+        kind: variant.name === 'loopback TCP' ? 'baseline' : 'platform',
+        throughput: variant.transactions / variant.seconds,
+        unit: 'tx/s',
+        cpuSeconds: round(variant.clientCpu + variant.serverCpu, 3),
+        perCpuSecond: variant.transactions / (variant.clientCpu + variant.serverCpu),
+        details: { clientCpuUsPerTx: us(variant.clientCpu), serverCpuUsPerTx: us(variant.serverCpu), wallUsPerTx: us(variant.seconds) },
+      });
+      await variant.sql.end();
+    }
+  } finally {
+    await setup.end();
+    await db.drop();
+  }
+  const [tcp, socket] = rows;
+  const cpuPerTx = (row: Row | undefined) => (row ? 1 / row.perCpuSecond! : Number.NaN);
+  notes.push('CPU per transaction = (this process + the connection\'s server backend, from /proc) / transactions; rounds alternate which variant goes first');
+  return {
+    name: 'db',
+    description: 'one PostgreSQL transaction over loopback TCP vs the Unix socket, client and server CPU',
+    quick,
+    settings,
+    rows,
+    targets: withTargets([
+      { name: 'Unix socket CPU per transaction / TCP (client + server)', value: socket ? cpuPerTx(socket) / cpuPerTx(tcp) : null, below: 1 },
+    ]),
+    notes,
+    machine: { before, after: machine() },
+  };
+}

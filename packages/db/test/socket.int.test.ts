@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { infra } from '@meridian/testkit';
+import { createDb, socketOf } from '../src/index.ts';
+
+test("socketOf: libpq's ?host=/dir becomes the driver's host option and leaves the URL", () => {
+  assert.deepEqual(socketOf('postgres://orders:pw@127.0.0.1:5432/orders?host=%2Fvar%2Frun%2Fpostgresql'), {
+    url: 'postgres://orders:pw@127.0.0.1:5432/orders',
+    host: '/var/run/postgresql',
+  });
+  assert.deepEqual(socketOf('postgres://orders:pw@127.0.0.1:5432/orders?host=/tmp&sslmode=disable'), {
+    url: 'postgres://orders:pw@127.0.0.1:5432/orders?sslmode=disable',
+    host: '/tmp',
+  });
+  // A host name in the query is not a socket directory: the URL is used as given.
+  const tcp = 'postgres://orders:pw@db.internal:5432/orders?host=db.other';
+  assert.deepEqual(socketOf(tcp), { url: tcp });
+  assert.deepEqual(socketOf('postgres://orders:pw@127.0.0.1:5432/orders'), { url: 'postgres://orders:pw@127.0.0.1:5432/orders' });
+});
+
+test('a ?host=/dir URL connects through the Unix socket, the plain one over TCP', async (t) => {
+  const adminUrl = infra().pgAdminUrl;
+  const tcp = createDb(adminUrl, { max: 1 });
+  t.after(() => tcp.end());
+  const [{ dirs, port }] = await tcp<{ dirs: string; port: number }[]>`
+    select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
+  const dir = dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/') && existsSync(join(d, `.s.PGSQL.${port}`)));
+  if (!dir) return t.skip('this server has no Unix socket on this machine');
+  const url = new URL(adminUrl);
+  url.searchParams.set('host', dir);
+  const local = createDb(url.toString(), { max: 1 });
+  t.after(() => local.end());
+  // inet_server_addr() is the server's address for TCP and null on a Unix socket.
+  const [overSocket] = await local<{ addr: string | null }[]>`select inet_server_addr()::text as addr`;
+  const [overTcp] = await tcp<{ addr: string | null }[]>`select inet_server_addr()::text as addr`;
+  assert.equal(overSocket.addr, null);
+  assert.ok(overTcp.addr, 'TCP connection has a server address');
+});
