@@ -22,7 +22,7 @@ function settingsFor(quick: boolean) {
     // The broker's JVM keeps compiling for about a minute of traffic: measured before that, Kafka looks 3x dearer.
     warmUpSeconds: quick ? 3 : 60,
     idleSeconds: quick ? 10 : 30,
-    fixedRates: quick ? [20, 40] : [20, 40, 80],
+    fixedRates: quick ? [20, 40] : [20, 40, 60, 80],
     ladder: quick ? [] : [120, 160, 200, 250, 300, 400],
     stepSeconds: quick ? 8 : 20,
     /** A rate is sustained when every POST was accepted and every order was final this long after the last POST. */
