@@ -4,9 +4,7 @@
  * on one connection each, with the CPU of this process (the client) and of each connection's server
  * backend (from /proc) per transaction.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { createDb, type Sql } from '@meridian/db';
+import { createDb, type Sql, unixSocketDir } from '@meridian/db';
 import { createTempDatabase } from '@meridian/testkit';
 import { infraEnv } from './lib/infra.ts';
 import { cpuSecondsOf, machine, ownCpuSeconds } from './lib/proc.ts';
@@ -53,9 +51,7 @@ export async function runDbBench({ quick, log }: BenchOptions): Promise<BenchRes
     await setup`create table bench_rows (id int primary key, n int not null)`;
     await setup`create table bench_log (id bigserial primary key, row_id int not null, body jsonb not null)`;
     await setup`insert into bench_rows select g, 0 from generate_series(1, 100) g`;
-    const [{ dirs, port }] = await setup<{ dirs: string; port: number }[]>`
-      select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
-    const socketDir = dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/') && existsSync(join(d, `.s.PGSQL.${port}`)));
+    const socketDir = await unixSocketDir(setup);
     const urls: [string, string][] = [['loopback TCP', db.url]];
     if (socketDir) {
       const url = new URL(db.url);

@@ -4,7 +4,9 @@ import { Admin } from '@platformatic/kafka';
 import { createEtcdClient } from '@meridian/discovery';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { unixSocketDir } from '@meridian/db';
 import type { KafkaConnection } from '@meridian/config';
+import { postgresAnswers } from './infra/postgres.ts';
 import { passwordsFor, secretsDir } from './lib/credentials.ts';
 import { dropKafkaUsers } from './lib/kafkaUsers.ts';
 import { repoRoot } from './lib/paths.ts';
@@ -65,19 +67,8 @@ export function serviceDatabaseUrl(adminUrl: string, ns: string, service: string
  */
 async function localSocketDir(sql: postgres.Sql, adminUrl: string, probeUrl: string | undefined): Promise<string | undefined> {
   if (!probeUrl || !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(adminUrl).hostname)) return undefined;
-  const [{ dirs, port }] = await sql<{ dirs: string; port: number }[]>`
-    select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
-  const dir = dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/') && existsSync(join(d, `.s.PGSQL.${port}`)));
-  if (!dir) return undefined;
-  const probe = postgres(probeUrl, { host: dir, max: 1, connect_timeout: 2, onnotice: () => {} });
-  try {
-    await probe`select 1`;
-    return dir;
-  } catch {
-    return undefined;
-  } finally {
-    await probe.end({ timeout: 1 });
-  }
+  const dir = await unixSocketDir(sql);
+  return dir && (await postgresAnswers(viaSocket(probeUrl, dir))) ? dir : undefined;
 }
 
 /** `url` through the socket in `dir`, in libpq's form (`?host=/dir`), which `@meridian/db` reads. */

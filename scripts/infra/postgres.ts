@@ -2,13 +2,15 @@ import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } 
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { socketOf } from '@meridian/db';
 import { dataDir } from '../lib/paths.ts';
 import { hostPort, run, seconds } from '../lib/proc.ts';
 import { infraLog, reusedServer, type EnsureOptions, type InfraServer } from './server.ts';
 
-/** True when PostgreSQL at `url` accepts a connection and answers a query. */
+/** True when PostgreSQL at `url` (TCP, or a Unix socket in libpq's `?host=/dir` form) accepts the login and answers a query. */
 export async function postgresAnswers(url: string): Promise<boolean> {
-  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  const socket = socketOf(url);
+  const sql = postgres(socket.url, { ...(socket.host ? { host: socket.host } : {}), max: 1, connect_timeout: 2, onnotice: () => {} });
   try {
     await sql`select 1`;
     return true;

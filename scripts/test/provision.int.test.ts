@@ -1,14 +1,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import { createEtcdClient } from '@meridian/discovery';
 import postgres from 'postgres';
-import { createDb } from '@meridian/db';
+import { createDb, unixSocketDir } from '@meridian/db';
 import { infra, uniqueName } from '@meridian/testkit';
 import { ensurePostgres } from '../infra/postgres.ts';
 import { readPasswords, secretsDir } from '../lib/credentials.ts';
@@ -46,10 +46,8 @@ test('a service can open its own database but not another service\'s', async (t)
   assert.equal(await connectAndQuery(urls.beta), `meridian_${ns}_beta`);
   // A server on this machine with a Unix socket that takes the roles' logins is reached through it.
   const admin = createDb(pgAdminUrl, { max: 1 });
-  const [{ dirs, port }] = await admin<{ dirs: string; port: number }[]>`
-    select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
+  const socketDir = await unixSocketDir(admin);
   await admin.end();
-  const socketDir = dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/') && existsSync(join(d, `.s.PGSQL.${port}`)));
   if (socketDir && ['127.0.0.1', 'localhost'].includes(new URL(pgAdminUrl).hostname)) {
     assert.equal(new URL(urls.alpha).searchParams.get('host'), socketDir);
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -31,6 +32,19 @@ export function socketOf(url: string): { url: string; host?: string } {
   if (!dir?.startsWith('/')) return { url };
   parsed.searchParams.delete('host');
   return { url: parsed.toString(), host: dir };
+}
+
+/**
+ * The directory of the server's Unix socket (`.s.PGSQL.<port>`) when it is on this machine, so
+ * `?host=<dir>` reaches it; undefined for a server elsewhere or one without a socket.
+ */
+export async function unixSocketDir(sql: Sql): Promise<string | undefined> {
+  const [{ dirs, port }] = await sql<{ dirs: string; port: number }[]>`
+    select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
+  return dirs
+    .split(',')
+    .map((dir) => dir.trim())
+    .find((dir) => dir.startsWith('/') && existsSync(join(dir, `.s.PGSQL.${port}`)));
 }
 
 /** A porsager `postgres` pool for `url` (TCP, or a local socket with libpq's `?host=/dir`). */

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { infra } from '@meridian/testkit';
-import { createDb, socketOf } from '../src/index.ts';
+import { createDb, socketOf, unixSocketDir } from '../src/index.ts';
 
 test("socketOf: libpq's ?host=/dir becomes the driver's host option and leaves the URL", () => {
   assert.deepEqual(socketOf('postgres://orders:pw@127.0.0.1:5432/orders?host=%2Fvar%2Frun%2Fpostgresql'), {
@@ -24,9 +22,7 @@ test('a ?host=/dir URL connects through the Unix socket, the plain one over TCP'
   const adminUrl = infra().pgAdminUrl;
   const tcp = createDb(adminUrl, { max: 1 });
   t.after(() => tcp.end());
-  const [{ dirs, port }] = await tcp<{ dirs: string; port: number }[]>`
-    select current_setting('unix_socket_directories') as dirs, current_setting('port')::int as port`;
-  const dir = dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/') && existsSync(join(d, `.s.PGSQL.${port}`)));
+  const dir = await unixSocketDir(tcp);
   if (!dir) return t.skip('this server has no Unix socket on this machine');
   const url = new URL(adminUrl);
   url.searchParams.set('host', dir);
