@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { socketOf } from '@meridian/db';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
 import { readPasswords } from '../lib/credentials.ts';
 import { portOpen } from '../lib/proc.ts';
@@ -91,7 +92,8 @@ test('starts services with their own databases, restarts a crashed one, and stop
   assert.equal(worker.ns, ns);
   const { worker: workerPassword, gateway: gatewayPassword } = readPasswords('postgres', ns, env);
   assert.ok(workerPassword && gatewayPassword && workerPassword !== gatewayPassword, 'each service has a password of its own');
-  assert.equal(worker.databaseUrl, `postgres://meridian_${ns}_worker:${workerPassword}@127.0.0.1:5432/meridian_${ns}_worker`);
+  // Its own role and database; through the server's Unix socket (`?host=/dir`) when the server is local and has one.
+  assert.equal(socketOf(worker.databaseUrl).url, `postgres://meridian_${ns}_worker:${workerPassword}@127.0.0.1:5432/meridian_${ns}_worker`);
   const gateway = JSON.parse(readFileSync(join(dir, 'gateway.json'), 'utf8'));
   // A service is handed its own database URL and no other credential: not the superuser's, not another service's.
   for (const seen of [worker, gateway]) assert.deepEqual(seen.databaseVariables, ['DATABASE_URL']);
