@@ -15,14 +15,21 @@ import { portOpen } from '../lib/proc.ts';
 import { kafkaLoginEnv } from '@meridian/config';
 import { readAdminCredentials } from '../../infra/kafka/security.ts';
 
-/** A free port whose successor is free too (Kafka's controller and etcd's peer use port + 1). */
+/**
+ * A free port whose successor is free too (Kafka's controller and etcd's peer use port + 1), below the
+ * kernel's ephemeral range (32768+): a port handed out by listen(0) can be taken by another test's
+ * outgoing connection before the server binds it.
+ */
 async function freePortPair(): Promise<number> {
+  const bindable = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
   for (;;) {
-    const server = createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
-    if (port < 65535 && !(await portOpen('127.0.0.1', port + 1))) return port;
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await bindable(port)) && (await bindable(port + 1))) return port;
   }
 }
 
