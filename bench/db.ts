@@ -4,7 +4,7 @@
  * on one connection each, with the CPU of this process (the client) and of each connection's server
  * backend (from /proc) per transaction.
  */
-import { createDb, type Sql, unixSocketDir } from '@meridian/db';
+import { createDb, type Sql, unixSocketDir, viaSocket } from '@meridian/db';
 import { createTempDatabase } from '@meridian/testkit';
 import { infraEnv } from './lib/infra.ts';
 import { cpuSecondsOf, machine, ownCpuSeconds } from './lib/proc.ts';
@@ -54,9 +54,7 @@ export async function runDbBench({ quick, log }: BenchOptions): Promise<BenchRes
     const socketDir = await unixSocketDir(setup);
     const urls: [string, string][] = [['loopback TCP', db.url]];
     if (socketDir) {
-      const url = new URL(db.url);
-      url.searchParams.set('host', socketDir);
-      urls.push(['Unix socket', url.toString()]);
+      urls.push(['Unix socket', viaSocket(db.url, socketDir)]);
     } else {
       notes.push('the server has no Unix socket on this machine: TCP only');
     }

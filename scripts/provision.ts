@@ -4,7 +4,7 @@ import { Admin } from '@platformatic/kafka';
 import { createEtcdClient } from '@meridian/discovery';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { unixSocketDir } from '@meridian/db';
+import { unixSocketDir, viaSocket } from '@meridian/db';
 import type { KafkaConnection } from '@meridian/config';
 import { postgresAnswers } from './infra/postgres.ts';
 import { passwordsFor, secretsDir } from './lib/credentials.ts';
@@ -71,19 +71,13 @@ async function localSocketDir(sql: postgres.Sql, adminUrl: string, probeUrl: str
   return dir && (await postgresAnswers(viaSocket(probeUrl, dir))) ? dir : undefined;
 }
 
-/** `url` through the socket in `dir`, in libpq's form (`?host=/dir`), which `@meridian/db` reads. */
-export function viaSocket(url: string, dir: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('host', dir);
-  return parsed.toString();
-}
-
 /**
  * Creates (idempotently) for each service a login role and a database of the same name owned by it,
  * which only that role (and superusers) may connect to. Each role has a password of its own, generated
  * once per namespace and kept under the data directory (`scripts/lib/credentials.ts`). Returns each
  * service's DATABASE_URL (through the server's Unix socket when it is local and takes the roles'
- * logins there); a set `<SERVICE>_DATABASE_URL` is returned as is and nothing is provisioned for that service. Runs hold an advisory lock on the admin server, so parallel runs are safe.
+ * logins there); a set `<SERVICE>_DATABASE_URL` is returned as is and nothing is provisioned for that
+ * service. Runs hold an advisory lock on the admin server, so parallel runs are safe.
  */
 export async function provision({ adminUrl, ns, services, env = process.env }: ProvisionOptions): Promise<Record<string, string>> {
   const urls: Record<string, string> = {};

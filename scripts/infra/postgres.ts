@@ -1,16 +1,14 @@
 import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
-import { socketOf } from '@meridian/db';
+import { createDb } from '@meridian/db';
 import { dataDir } from '../lib/paths.ts';
 import { hostPort, run, seconds } from '../lib/proc.ts';
 import { infraLog, reusedServer, type EnsureOptions, type InfraServer } from './server.ts';
 
 /** True when PostgreSQL at `url` (TCP, or a Unix socket in libpq's `?host=/dir` form) accepts the login and answers a query. */
 export async function postgresAnswers(url: string): Promise<boolean> {
-  const socket = socketOf(url);
-  const sql = postgres(socket.url, { ...(socket.host ? { host: socket.host } : {}), max: 1, connect_timeout: 2, onnotice: () => {} });
+  const sql = createDb(url, { max: 1, connectTimeoutSeconds: 2 });
   try {
     await sql`select 1`;
     return true;

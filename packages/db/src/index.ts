@@ -34,6 +34,13 @@ export function socketOf(url: string): { url: string; host?: string } {
   return { url: parsed.toString(), host: dir };
 }
 
+/** `url` through the Unix socket in `dir`, in libpq's form (`?host=/dir`): the inverse of `socketOf`. */
+export function viaSocket(url: string, dir: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('host', dir);
+  return parsed.toString();
+}
+
 /**
  * The directory of the server's Unix socket (`.s.PGSQL.<port>`) when it is on this machine, so
  * `?host=<dir>` reaches it; undefined for a server elsewhere or one without a socket.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { infra } from '@meridian/testkit';
-import { createDb, socketOf, unixSocketDir } from '../src/index.ts';
+import { createDb, socketOf, unixSocketDir, viaSocket } from '../src/index.ts';
 
 test("socketOf: libpq's ?host=/dir becomes the driver's host option and leaves the URL", () => {
   assert.deepEqual(socketOf('postgres://orders:pw@127.0.0.1:5432/orders?host=%2Fvar%2Frun%2Fpostgresql'), {
@@ -16,6 +16,7 @@ test("socketOf: libpq's ?host=/dir becomes the driver's host option and leaves t
   const tcp = 'postgres://orders:pw@db.internal:5432/orders?host=db.other';
   assert.deepEqual(socketOf(tcp), { url: tcp });
   assert.deepEqual(socketOf('postgres://orders:pw@127.0.0.1:5432/orders'), { url: 'postgres://orders:pw@127.0.0.1:5432/orders' });
+  assert.deepEqual(socketOf(viaSocket('postgres://orders:pw@127.0.0.1:5432/orders', '/tmp')), { url: 'postgres://orders:pw@127.0.0.1:5432/orders', host: '/tmp' });
 });
 
 test('a ?host=/dir URL connects through the Unix socket, the plain one over TCP', async (t) => {
@@ -24,9 +25,7 @@ test('a ?host=/dir URL connects through the Unix socket, the plain one over TCP'
   t.after(() => tcp.end());
   const dir = await unixSocketDir(tcp);
   if (!dir) return t.skip('this server has no Unix socket on this machine');
-  const url = new URL(adminUrl);
-  url.searchParams.set('host', dir);
-  const local = createDb(url.toString(), { max: 1 });
+  const local = createDb(viaSocket(adminUrl, dir), { max: 1 });
   t.after(() => local.end());
   // inet_server_addr() is the server's address for TCP and null on a Unix socket.
   const [overSocket] = await local<{ addr: string | null }[]>`select inet_server_addr()::text as addr`;
