@@ -20,13 +20,23 @@ declare module 'fastify' {
   }
 }
 
-export type AuthVerifierOptions =
+export type AuthVerifierOptions = (
   | { jwksUrl: string }
   | {
       /** Returns the current key set; called again (at most every `refreshCooldownMs`) on an unknown `kid`. */
       getJwks: () => Promise<JSONWebKeySet> | JSONWebKeySet;
       refreshCooldownMs?: number;
-    };
+    }
+) & {
+  /**
+   * How long a verified token is trusted without checking its signature again (never past its `exp`);
+   * 0 verifies every time. A client sends the same token with every request until it expires.
+   */
+  verifiedCacheMs?: number;
+};
+
+/** Verified tokens remembered at most (the oldest is forgotten first). */
+const verifiedCacheSize = 5_000;
 
 export interface AuthVerifier {
   /** Verifies an access token; throws `AuthError` (401) when it is not valid. */
@@ -81,7 +91,24 @@ export function createAuthVerifier(options: AuthVerifierOptions): AuthVerifier {
       ? createRemoteJWKSet(new URL(options.jwksUrl))
       : refreshingKeySet(options.getJwks, options.refreshCooldownMs ?? 30_000);
 
+  // token -> its user, until `until` (ms): the signature check is the dearest part of a request that needs a user.
+  const verifiedCacheMs = options.verifiedCacheMs ?? 60_000;
+  const verified = new Map<string, { user: AuthUser; until: number }>();
+
   async function verify(token: string): Promise<AuthUser> {
+    const now = Date.now();
+    const known = verified.get(token);
+    if (known && known.until > now) return known.user;
+    const { user, expiresAt } = await verifySignature(token);
+    if (verifiedCacheMs > 0) {
+      if (known) verified.delete(token);
+      else if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value as string);
+      verified.set(token, { user, until: Math.min(now + verifiedCacheMs, expiresAt) });
+    }
+    return user;
+  }
+
+  async function verifySignature(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keySet, {
@@ -95,11 +122,11 @@ export function createAuthVerifier(options: AuthVerifierOptions): AuthVerifier {
       if (err instanceof errors.JOSEError) throw new AuthError(401, 'invalid access token');
       throw err; // the key set could not be fetched: not the caller's fault
     }
-    const { sub, email, role } = payload;
+    const { sub, email, role, exp } = payload;
     if (typeof sub !== 'string' || typeof email !== 'string' || !isRole(role)) {
       throw new AuthError(401, 'access token lacks sub, email or role');
     }
-    return { sub, email, role };
+    return { user: { sub, email, role }, expiresAt: (exp as number) * 1000 };
   }
 
   async function authenticate(request: FastifyRequest): Promise<AuthUser> {

@@ -131,6 +131,37 @@ describe('token verifier', () => {
     assert.equal(reads, 2);
   });
 
+  test('checks a token\'s signature once, then trusts it for verifiedCacheMs; 0 checks every time', async (t) => {
+    const subtle = globalThis.crypto.subtle;
+    const realVerify = subtle.verify.bind(subtle);
+    let signatureChecks = 0;
+    t.mock.method(subtle, 'verify', (...args: Parameters<SubtleCrypto['verify']>) => {
+      signatureChecks++;
+      return realVerify(...args);
+    });
+    const token = await issuer.issue(customer);
+    const caching = createAuthVerifier({ getJwks: () => issuer.jwks() });
+    for (let i = 0; i < 3; i++) assert.deepEqual(await caching.verify(token), customer);
+    assert.equal(signatureChecks, 1);
+    const uncached = createAuthVerifier({ getJwks: () => issuer.jwks(), verifiedCacheMs: 0 });
+    for (let i = 0; i < 3; i++) assert.deepEqual(await uncached.verify(token), customer);
+    assert.equal(signatureChecks, 4);
+    // A different token (even for the same user) is checked on its own.
+    await caching.verify(await issuer.issue(staff));
+    assert.equal(signatureChecks, 5);
+  });
+
+  test('a trusted token is refused once it expires, even within verifiedCacheMs', async () => {
+    const caching = createAuthVerifier({ getJwks: () => issuer.jwks(), verifiedCacheMs: 60_000 });
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const token = await signWithIssuerKey({ email: customer.email, role: 'customer' }, (jwt) =>
+      jwt.setSubject(customer.sub).setIssuer('meridian-identity').setAudience('meridian').setIssuedAt().setExpirationTime(expiresAt),
+    );
+    assert.deepEqual(await caching.verify(token), customer);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    await assert.rejects(caching.verify(token), (err: unknown) => err instanceof AuthError && /expired/.test(err.detail));
+  });
+
   test('fetches keys from a JWKS URL', async () => {
     const server = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
