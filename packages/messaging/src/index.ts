@@ -42,6 +42,7 @@ export {
   messagingMigrationSql,
   messagingMigrations,
   type Outbox,
+  type PreparedEvent,
   type OutboxRelay,
   type OutboxRelayOptions,
   type OutboxStats,

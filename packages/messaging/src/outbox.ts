@@ -41,6 +41,18 @@ export interface Outbox {
     data: NoInfer<TData>,
     options?: { traceparent?: string },
   ): Promise<EventEnvelope<TData>>;
+  /**
+   * `add` in two steps: the envelope now (validated, at the version the running consumers read), the
+   * insert when `write(tx)` is called. A caller that has more statements to send in the same
+   * transaction sends them with the insert, in one round trip: `await Promise.all([event.write(tx), ...])`.
+   */
+  prepare<TData>(event: EventVersion<TData>, key: string, data: NoInfer<TData>, options?: { traceparent?: string }): PreparedEvent<TData>;
+}
+
+/** An event ready for the outbox: its envelope as it will be sent, and the insert that stores it. */
+export interface PreparedEvent<TData> {
+  envelope: EventEnvelope<TData>;
+  write(tx: postgres.TransactionSql): Promise<void>;
 }
 
 /**
@@ -48,37 +60,48 @@ export interface Outbox {
  * with the fields added since dropped, while a consumer that does not read the asked-for one runs).
  */
 export function createOutbox(options: { source: string; ns: string; versionGate?: VersionGate }): Outbox {
-  return {
-    async add(tx, asked, key, askedData, { traceparent } = {}) {
-      assertEventData(asked, askedData);
-      let event: EventVersion = asked;
-      let data: unknown = askedData;
-      const version = options.versionGate?.choose(asked).version ?? asked.version;
-      if (version !== asked.version) {
-        const older = asVersion(asked, version, askedData);
-        if (older) ({ event, data } = older);
-      }
-      const envelope = createEnvelope({
-        type: event.type,
-        version: event.version,
-        source: options.source,
-        key,
-        data,
-        traceparent: traceparent ?? activeTraceparent(),
-      });
-      const headers: Record<string, string> = {
-        'event-id': envelope.id,
-        'event-type': envelope.type,
-        'event-version': String(envelope.version),
-      };
-      if (envelope.traceparent) headers.traceparent = envelope.traceparent;
+  function prepare<TData>(asked: EventVersion<TData>, key: string, askedData: TData, { traceparent }: { traceparent?: string } = {}): PreparedEvent<TData> {
+    assertEventData(asked, askedData);
+    let event: EventVersion = asked as EventVersion;
+    let data: unknown = askedData;
+    const version = options.versionGate?.choose(asked as EventVersion).version ?? asked.version;
+    if (version !== asked.version) {
+      const older = asVersion(asked as EventVersion, version, askedData);
+      if (older) ({ event, data } = older);
+    }
+    const envelope = createEnvelope({
+      type: event.type,
+      version: event.version,
+      source: options.source,
+      key,
+      data,
+      traceparent: traceparent ?? activeTraceparent(),
+    });
+    const headers: Record<string, string> = {
+      'event-id': envelope.id,
+      'event-type': envelope.type,
+      'event-version': String(envelope.version),
+    };
+    if (envelope.traceparent) headers.traceparent = envelope.traceparent;
+    const topic = physicalTopic(options.ns, event.topic.name);
+    return {
+      envelope: envelope as EventEnvelope<TData>,
       // The envelope goes as text: a string parameter typed jsonb would be JSON-encoded a second time.
-      await tx`
-        insert into outbox (id, topic, key, type, version, payload, headers)
-        values (${envelope.id}, ${physicalTopic(options.ns, event.topic.name)}, ${envelope.key}, ${envelope.type},
-                ${envelope.version}, ${JSON.stringify(envelope)}::text::jsonb, ${tx.json(headers)})`;
-      return envelope as EventEnvelope<typeof askedData>;
+      write: async (tx) => {
+        await tx`
+          insert into outbox (id, topic, key, type, version, payload, headers)
+          values (${envelope.id}, ${topic}, ${envelope.key}, ${envelope.type},
+                  ${envelope.version}, ${JSON.stringify(envelope)}::text::jsonb, ${tx.json(headers)})`;
+      },
+    };
+  }
+  return {
+    async add(tx, event, key, data, eventOptions) {
+      const prepared = prepare(event, key, data, eventOptions);
+      await prepared.write(tx);
+      return prepared.envelope;
     },
+    prepare,
   };
 }
 

@@ -405,15 +405,26 @@ function eventVersionGate(resolver: () => Resolver | undefined, logger: Logger):
  */
 function declaredOutbox(service: string, produces: EventDescriptor[], outbox: Outbox, emitted: (type: string, version: number) => void): Outbox {
   const declared = new Set(produces.map((e) => e.type));
+  const prepare: Outbox['prepare'] = (event, key, data, options) => {
+    if (!declared.has(event.type)) {
+      throw new Error(`${service} publishes ${event.type} but does not declare it: add it to the service definition's \`produces\``);
+    }
+    const prepared = outbox.prepare(event, key, data, options);
+    return {
+      envelope: prepared.envelope,
+      async write(tx) {
+        await prepared.write(tx);
+        emitted(prepared.envelope.type, prepared.envelope.version);
+      },
+    };
+  };
   return {
     async add(tx, event, key, data, options) {
-      if (!declared.has(event.type)) {
-        throw new Error(`${service} publishes ${event.type} but does not declare it: add it to the service definition's \`produces\``);
-      }
-      const envelope = await outbox.add(tx, event, key, data, options);
-      emitted(envelope.type, envelope.version);
-      return envelope;
+      const prepared = prepare(event, key, data, options);
+      await prepared.write(tx);
+      return prepared.envelope;
     },
+    prepare,
   };
 }
 

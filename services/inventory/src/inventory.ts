@@ -12,9 +12,9 @@ export type ReserveOutcome = 'reserved' | 'rejected' | 'duplicate';
 export function createInventory(deps: { events: InventoryEvents; reservationTtlSeconds: number }) {
   const { events, reservationTtlSeconds } = deps;
 
-  async function levelsChanged(tx: q.Tx, levels: q.StockLevel[]): Promise<void> {
-    for (const level of levels) await events.stockLevelChanged(tx, level);
-  }
+  // Statements of one step that do not depend on each other are sent together (one round trip):
+  // postgres runs them in order, and a failure in any fails the step's transaction.
+  const levelsChanged = (tx: q.Tx, levels: q.StockLevel[]) => levels.map((level) => events.stockLevelChanged(tx, level));
 
   /** Reserves every line of the order or nothing; the order is decided once. */
   async function reserve(tx: q.Tx, orderId: string, lines: readonly Line[], now = new Date()): Promise<ReserveOutcome> {
@@ -29,15 +29,13 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
     const expiresAt = reservationExpiry(now, reservationTtlSeconds);
     const recorded = await q.insertReservation(tx, { orderId, status: 'reserved', expiresAt, items: plan.lines });
     if (!recorded) return 'duplicate';
-    const levels: q.StockLevel[] = [];
-    for (const line of plan.lines) {
-      const level = await q.reserveStock(tx, line);
+    const reserved = await Promise.all(plan.lines.map((line) => q.reserveStock(tx, line)));
+    const levels = reserved.map((level, i) => {
       // Unreachable while the rows are locked; throwing rolls the whole reservation back.
-      if (!level) throw new Error(`stock of ${line.productId} changed under lock`);
-      levels.push(level);
-    }
-    await events.stockReserved(tx, { orderId, items: plan.lines, expiresAt: expiresAt.toISOString() });
-    await levelsChanged(tx, levels);
+      if (!level) throw new Error(`stock of ${plan.lines[i].productId} changed under lock`);
+      return level;
+    });
+    await Promise.all([events.stockReserved(tx, { orderId, items: plan.lines, expiresAt: expiresAt.toISOString() }), ...levelsChanged(tx, levels)]);
     return 'reserved';
   }
 
@@ -45,9 +43,8 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
   async function commit(tx: q.Tx, orderId: string): Promise<boolean> {
     const items = await q.finishReservation(tx, orderId, 'committed');
     if (!items) return false;
-    const levels: q.StockLevel[] = [];
-    for (const line of items) levels.push(await q.commitStock(tx, line));
-    await levelsChanged(tx, levels);
+    const levels = await Promise.all(items.map((line) => q.commitStock(tx, line)));
+    await Promise.all(levelsChanged(tx, levels));
     return true;
   }
 
@@ -55,10 +52,8 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
   async function release(tx: q.Tx, orderId: string, reason: string): Promise<boolean> {
     const items = await q.finishReservation(tx, orderId, 'released');
     if (!items) return false;
-    const levels: q.StockLevel[] = [];
-    for (const line of items) levels.push(await q.releaseStock(tx, line));
-    await events.stockReleased(tx, { orderId, reason, items });
-    await levelsChanged(tx, levels);
+    const levels = await Promise.all(items.map((line) => q.releaseStock(tx, line)));
+    await Promise.all([events.stockReleased(tx, { orderId, reason, items }), ...levelsChanged(tx, levels)]);
     return true;
   }
 
@@ -67,12 +62,11 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
     return sql.begin(async (tx) => {
       const expired = await q.expireDue(tx, limit);
       if (expired.length === 0) return 0;
-      const levels: q.StockLevel[] = [];
-      for (const line of releaseTotals(expired)) levels.push(await q.releaseStock(tx, line));
-      for (const r of expired) {
-        await events.stockReleased(tx, { orderId: r.orderId, reason: 'reservation_expired', items: r.items });
-      }
-      await levelsChanged(tx, levels);
+      const levels = await Promise.all(releaseTotals(expired).map((line) => q.releaseStock(tx, line)));
+      await Promise.all([
+        ...expired.map((r) => events.stockReleased(tx, { orderId: r.orderId, reason: 'reservation_expired', items: r.items })),
+        ...levelsChanged(tx, levels),
+      ]);
       return expired.length;
     });
   }

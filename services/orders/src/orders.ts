@@ -50,14 +50,22 @@ export type SagaEvent =
   | EventOf<typeof PaymentAuthorized>
   | EventOf<typeof PaymentDeclined>;
 
+/** A statement of the caller's transaction, started when called. */
+type Statement = () => Promise<unknown>;
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMetrics; source: string }) {
   const { sql, outbox, metrics, source } = deps;
 
-  async function emit<T extends { orderId: string }>(tx: TransactionSql, event: EventVersion<T>, data: NoInfer<T>): Promise<void> {
-    const envelope = await outbox.add(tx, event, data.orderId, data);
-    await repo.recordOrderEvent(tx, {
+  /**
+   * Writes the event to the outbox and the order's history, and runs the `alongside` statements of the
+   * same transaction with them (none depends on another): one round trip to the database. They start
+   * only once the event is valid, and are all awaited together, so a failure in any is the caller's.
+   */
+  async function emit<T extends { orderId: string }>(tx: TransactionSql, event: EventVersion<T>, data: NoInfer<T>, alongside: Statement[] = []): Promise<void> {
+    const { envelope, write } = outbox.prepare(event, data.orderId, data);
+    await Promise.all([...alongside.map((run) => run()), write(tx), repo.recordOrderEvent(tx, {
       orderId: data.orderId,
       eventId: envelope.id,
       type: envelope.type,
@@ -67,7 +75,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
       direction: 'out',
       outcome: 'applied',
       data: envelope.data,
-    });
+    })]);
   }
 
   /**
@@ -136,29 +144,27 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
    * Writes a decided transition and emits its outcome event. Metrics count the written transition
    * (a transaction rolled back after this point would over-count; rare and harmless).
    */
-  async function apply(tx: TransactionSql, order: repo.OrderRow, t: Transition): Promise<void> {
+  async function apply(tx: TransactionSql, order: repo.OrderRow, t: Transition, alongside: Statement[] = []): Promise<void> {
     const now = new Date();
-    if (t.outcome === 'ignore') return;
+    if (t.outcome === 'ignore') return void (await Promise.all(alongside.map((run) => run())));
     if (t.outcome === 'confirm') {
-      await repo.setOrderStatus(tx, order.id, 'CONFIRMED', null, now);
       await emit(tx, OrderConfirmed.v1, {
         orderId: order.id,
         customerId: order.customerId,
         totalCents: order.totalCents,
         currency: order.currency,
         confirmedAt: now.toISOString(),
-      });
+      }, [...alongside, () => repo.setOrderStatus(tx, order.id, 'CONFIRMED', null, now)]);
       metrics.confirmed.inc();
       metrics.revenue.inc({ currency: order.currency }, order.totalCents);
       return;
     }
-    await repo.setOrderStatus(tx, order.id, 'CANCELLED', t.reason, now);
     await emit(tx, OrderCancelled.v1, {
       orderId: order.id,
       customerId: order.customerId,
       reason: t.reason,
       cancelledAt: now.toISOString(),
-    });
+    }, [...alongside, () => repo.setOrderStatus(tx, order.id, 'CANCELLED', t.reason, now)]);
     metrics.cancelled.inc({ reason: t.reason });
   }
 
@@ -172,7 +178,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
     if (!order) return undefined; // not one of our orders: nothing to move or record
     const input = sagaInput(event);
     const t = input ? decide(order.status, input) : undefined;
-    await repo.recordOrderEvent(tx, {
+    const record = () => repo.recordOrderEvent(tx, {
       orderId: order.id,
       eventId: event.id,
       type: event.type,
@@ -183,7 +189,9 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
       note: t?.outcome === 'ignore' ? t.note : t?.outcome === 'cancel' ? t.reason : undefined,
       data: event.data,
     });
-    if (t) await apply(tx, order, t);
+    // The history line goes with the transition's statements (one round trip).
+    if (t) await apply(tx, order, t, [record]);
+    else await record();
     return t;
   }
 

@@ -22,32 +22,37 @@ export function createPayments(deps: { events: PaymentEvents; authorize: Authori
     });
     const at = new Date().toISOString();
     if (decision.status === 'authorized') {
-      await q.recordDecision(tx, payment.paymentId, {
-        status: 'authorized',
-        reason: null,
-        authorizationId: decision.authorizationId,
-        attempts: decision.attempts,
-      });
-      await events.paymentAuthorized(tx, {
-        orderId: payment.orderId,
-        paymentId: payment.paymentId,
-        amountCents: payment.amountCents,
-        currency: payment.currency!,
-        authorizedAt: at,
-      });
+      // The decision and its event go to the database together (one round trip).
+      await Promise.all([
+        q.recordDecision(tx, payment.paymentId, {
+          status: 'authorized',
+          reason: null,
+          authorizationId: decision.authorizationId,
+          attempts: decision.attempts,
+        }),
+        events.paymentAuthorized(tx, {
+          orderId: payment.orderId,
+          paymentId: payment.paymentId,
+          amountCents: payment.amountCents,
+          currency: payment.currency!,
+          authorizedAt: at,
+        }),
+      ]);
     } else {
-      await q.recordDecision(tx, payment.paymentId, {
-        status: 'declined',
-        reason: decision.reason,
-        authorizationId: null,
-        attempts: decision.attempts,
-      });
-      await events.paymentDeclined(tx, {
-        orderId: payment.orderId,
-        paymentId: payment.paymentId,
-        reason: decision.reason,
-        declinedAt: at,
-      });
+      await Promise.all([
+        q.recordDecision(tx, payment.paymentId, {
+          status: 'declined',
+          reason: decision.reason,
+          authorizationId: null,
+          attempts: decision.attempts,
+        }),
+        events.paymentDeclined(tx, {
+          orderId: payment.orderId,
+          paymentId: payment.paymentId,
+          reason: decision.reason,
+          declinedAt: at,
+        }),
+      ]);
     }
     log.info({ orderId: payment.orderId, ...decision }, 'payment decided');
     return decision;
