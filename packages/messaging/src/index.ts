@@ -38,6 +38,7 @@ export {
 } from './topics.ts';
 export {
   createOutbox,
+  outboxOf,
   createOutboxRelay,
   messagingMigrationSql,
   messagingMigrations,

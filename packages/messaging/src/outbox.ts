@@ -95,9 +95,14 @@ export function createOutbox(options: { source: string; ns: string; versionGate?
       },
     };
   }
+  return outboxOf(prepare);
+}
+
+/** The outbox whose `add` is `prepare` then `write`: wrappers (checks, counts) only need a `prepare`. */
+export function outboxOf(prepare: Outbox['prepare']): Outbox {
   return {
-    async add(tx, event, key, data, eventOptions) {
-      const prepared = prepare(event, key, data, eventOptions);
+    async add(tx, event, key, data, options) {
+      const prepared = prepare(event, key, data, options);
       await prepared.write(tx);
       return prepared.envelope;
     },

@@ -17,7 +17,7 @@ import { createHttpServer, gaugeOf, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, versionNumbers, type VersionGate } from '@meridian/messaging';
+import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, outboxOf, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, versionNumbers, type VersionGate } from '@meridian/messaging';
 import type { AsyncApiDocument, EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { type JobDef, type RunningJobs, startJobs } from './jobs.ts';
@@ -418,14 +418,7 @@ function declaredOutbox(service: string, produces: EventDescriptor[], outbox: Ou
       },
     };
   };
-  return {
-    async add(tx, event, key, data, options) {
-      const prepared = prepare(event, key, data, options);
-      await prepared.write(tx);
-      return prepared.envelope;
-    },
-    prepare,
-  };
+  return outboxOf(prepare);
 }
 
 async function hasOutbox(sql: Sql): Promise<boolean> {
