@@ -62,12 +62,30 @@ function inRequestScope<T>(request: FastifyRequest, fn: () => T): T {
   return scope ? scope.resource.runInAsyncScope(fn) : fn();
 }
 
+/**
+ * Prometheus scrapes and health probes: answered like any request, measured in the RED metrics, but
+ * not traced. Each service is scraped every few seconds; a trace per scrape filled the trace viewer
+ * with `GET /metrics` and cost the service and Zipkin CPU while the platform had no work at all.
+ */
+export const untracedPaths: ReadonlySet<string> = new Set(['/metrics', '/livez', '/readyz', '/healthz']);
+
+function isProbe(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return untracedPaths.has(query === -1 ? url : url.slice(0, query));
+}
+
 // Starts the server span and log context before Fastify sees the request, so every hook, handler
 // and Fastify log line of the request runs inside them.
 function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const server = createServer((req, res) => {
     const reqId = requestIdOf(req.headers);
     res.setHeader('x-request-id', reqId);
+    if (isProbe(req)) {
+      withLogContext({ reqId }, () => handler(req, res));
+      return;
+    }
     const span = startSpan(`HTTP ${req.method}`, { 'http.request.method': req.method ?? '', 'url.path': req.url ?? '' }, {
       kind: SpanKind.SERVER,
       parent: extractContext(req.headers),

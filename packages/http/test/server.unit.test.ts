@@ -165,6 +165,22 @@ test('request ids: echoed when valid, generated otherwise; log lines carry reqId
   assert.equal(completed.statusCode, 200);
 });
 
+test('scrapes and health probes are answered and counted, but not traced', async (t) => {
+  const { app, url } = await start();
+  t.after(() => app.close());
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const traced = await fetch(`${url}/items?limit=1`, { headers: { traceparent } });
+  assert.equal(traced.headers.get('x-trace-id'), '4bf92f3577b34da6a3ce929d0e0e4736');
+  for (const path of ['/metrics', '/livez', '/readyz', '/healthz', '/healthz?verbose=1']) {
+    const probe = await fetch(`${url}${path}`, { headers: { traceparent } });
+    assert.equal(probe.status, 200, path);
+    assert.equal(probe.headers.get('x-trace-id'), null, `${path} is not traced`);
+    assert.match(probe.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/, `${path} still has a request id`);
+  }
+  const text = await (await fetch(`${url}/metrics`)).text();
+  assert.match(text, /http_requests_total\{method="GET",route="\/livez",status_code="200"\} 1/);
+});
+
 test('access log: at info every request under "all"; only non-2xx and slow ones under "errors"', async (t) => {
   const completed = (lines: Line[]) => lines.filter((l) => l.msg === 'request completed').map((l) => `${l.level} ${l.route} ${l.statusCode}`);
   const errorsOnly = await start({}, undefined, { level: 'info', accessLog: 'errors' });
