@@ -22,6 +22,8 @@ function settingsFor(quick: boolean) {
     // The broker's JVM keeps compiling for about a minute of traffic: measured before that, Kafka looks 3x dearer.
     warmUpSeconds: quick ? 3 : 60,
     idleSeconds: quick ? 10 : 30,
+    /** Quiet time after the last run before idle is measured again. */
+    restSeconds: quick ? 5 : 30,
     fixedRates: quick ? [20, 40] : [20, 40, 60, 80],
     ladder: quick ? [] : [120, 160, 200, 250, 300, 400],
     stepSeconds: quick ? 8 : 20,
@@ -63,23 +65,8 @@ export async function runCostBench({ quick, log }: BenchOptions): Promise<BenchR
 
 async function measure(platform: Platform, settings: Settings, rows: Row[], notes: string[], log: (line: string) => void) {
   await sleep(settings.settleSeconds * 1000);
-  log(`measuring the idle platform for ${settings.idleSeconds} s`);
-  const idleStart = sampleProcesses();
-  const idleOwn = ownCpuSeconds();
-  await sleep(settings.idleSeconds * 1000);
-  const idle = cpuBetween(idleStart, sampleProcesses());
-  const idleOwnCores = (ownCpuSeconds() - idleOwn) / idle.seconds;
-  // Everything that is not the platform (other programs on the machine, this process) is in the baseline too.
-  const platformIdleCores = sumParts(idle, (part) => part !== 'other' && !part.startsWith('load generator')) / idle.seconds;
-  rows.push({
-    variant: 'idle platform (no traffic)',
-    kind: 'platform',
-    throughput: 0,
-    unit: 'orders/s',
-    cpuSeconds: round(platformIdleCores * idle.seconds, 3),
-    details: { platformCores: round(platformIdleCores, 4), machineCores: round(idle.machineCores, 4), loadGeneratorCores: round(idleOwnCores, 4), perPartCores: perSecondOf(idle) },
-  });
-  log(`idle: platform ${platformIdleCores.toFixed(3)} cores (machine ${idle.machineCores.toFixed(3)})`);
+  const idle = await measureIdle('idle platform (no traffic)', settings, rows, log);
+  const platformIdleCores = rows.at(-1)!.details!.platformCores as number;
 
   const customer = await prepare(platform.gatewayUrl, settings.products, log);
   const watcher = await watchOrderOutcomes(platform.ns);
@@ -103,6 +90,11 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
     const overload = sustainedRate > 0 ? await runOverload(platform, customer, watcher, resolver, sustainedRate, baseline, settings, log) : undefined;
     if (overload) rows.push(overload.row);
     else notes.push('no rate was sustained, so the overload run was skipped');
+    // The platform as it is most of the time: JIT done, caches warm, the bursts' work drained.
+    log(`letting the platform come to rest for ${settings.restSeconds} s`);
+    await sleep(settings.restSeconds * 1000);
+    await measureIdle('idle platform at rest, after the runs', settings, rows, log);
+    const restingCores = rows.at(-1)!.details!.platformCores as number;
 
     const at = (rate: number) => rows.find((row) => row.variant === `@${rate}/s offered`)?.details?.machineMsPerOrder as number | undefined;
     const highestStep = steps.filter((step) => step.rate === sustainedRate)[0];
@@ -111,6 +103,7 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
       'CPU per order = (busy core-seconds of the whole machine from /proc/stat over the step - this process (the load generator and its Kafka watcher) - the idle baseline of the same length) / confirmed orders; per process the same from /proc/<pid>/stat, grouped by platform part',
       'the step window runs from the first POST until every accepted order is final (or the grace period ends)',
       `a rate is sustained when every POST was accepted and every order was final within ${settings.settleAfterLastPostSeconds} s of the last POST`,
+      `idle is measured twice: ${settings.settleSeconds} s after start (the JVMs of Kafka and Zipkin still compile: see perPartCores) and again ${settings.restSeconds} s after the last run; the CPU-per-order figures subtract the first`,
       'the platform is the default npm start configuration: every service and web app, log shipping to the logging service, tracing, metrics, Prometheus scraping through discovery',
     );
     return {
@@ -121,7 +114,8 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
       targets: withTargets([
         { name: 'CPU per confirmed order at 40 orders/s, whole machine (ms)', value: at(40) ?? null, below: 10.000001 },
         { name: 'CPU per confirmed order at the highest sustained rate (ms)', value: highestStep ? (stepRow(highestStep, idle, settings).details!.machineMsPerOrder as number) : null, below: 7.000001 },
-        { name: 'idle platform (cores)', value: platformIdleCores, below: 0.050001 },
+        { name: 'idle platform right after start, JIT still compiling (cores)', value: platformIdleCores, below: 0.050001 },
+        { name: 'idle platform at rest, after the runs (cores)', value: restingCores, below: 0.050001 },
         { name: 'highest sustained rate, 1 instance per service (orders/s)', value: sustainedRate || null, atLeast: 250 },
         { name: 'POST -> CONFIRMED p99 at 200 orders/s (ms)', value: at200 ? summarize(at200.confirmLatenciesMs).p99 : null, below: 1000 },
         ...(overload?.targets ?? []),
@@ -131,6 +125,28 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
     await resolver.stop();
     await watcher.close();
   }
+}
+
+/** The platform's CPU while nothing is asked of it, per part; pushed as a row named `variant`. */
+async function measureIdle(variant: string, settings: Settings, rows: Row[], log: (line: string) => void): Promise<CpuWindow> {
+  log(`measuring the idle platform for ${settings.idleSeconds} s (${variant})`);
+  const idleStart = sampleProcesses();
+  const idleOwn = ownCpuSeconds();
+  await sleep(settings.idleSeconds * 1000);
+  const idle = cpuBetween(idleStart, sampleProcesses());
+  const idleOwnCores = (ownCpuSeconds() - idleOwn) / idle.seconds;
+  // Everything that is not the platform (other programs on the machine, this process) is in the baseline too.
+  const platformIdleCores = sumParts(idle, (part) => part !== 'other' && !part.startsWith('load generator')) / idle.seconds;
+  rows.push({
+    variant,
+    kind: 'platform',
+    throughput: 0,
+    unit: 'orders/s',
+    cpuSeconds: round(platformIdleCores * idle.seconds, 3),
+    details: { platformCores: round(platformIdleCores, 4), machineCores: round(idle.machineCores, 4), loadGeneratorCores: round(idleOwnCores, 4), perPartCores: perSecondOf(idle) },
+  });
+  log(`idle: platform ${platformIdleCores.toFixed(3)} cores (machine ${idle.machineCores.toFixed(3)})`);
+  return idle;
 }
 
 function sumParts(window: CpuWindow, keep: (part: string) => boolean): number {
