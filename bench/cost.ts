@@ -65,8 +65,7 @@ export async function runCostBench({ quick, log }: BenchOptions): Promise<BenchR
 
 async function measure(platform: Platform, settings: Settings, rows: Row[], notes: string[], log: (line: string) => void) {
   await sleep(settings.settleSeconds * 1000);
-  const idle = await measureIdle('idle platform (no traffic)', settings, rows, log);
-  const platformIdleCores = rows.at(-1)!.details!.platformCores as number;
+  const { window: idle, platformCores: platformIdleCores } = await measureIdle('idle platform (no traffic)', settings, rows, log);
 
   const customer = await prepare(platform.gatewayUrl, settings.products, log);
   const watcher = await watchOrderOutcomes(platform.ns);
@@ -93,8 +92,7 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
     // The platform as it is most of the time: JIT done, caches warm, the bursts' work drained.
     log(`letting the platform come to rest for ${settings.restSeconds} s`);
     await sleep(settings.restSeconds * 1000);
-    await measureIdle('idle platform at rest, after the runs', settings, rows, log);
-    const restingCores = rows.at(-1)!.details!.platformCores as number;
+    const { platformCores: restingCores } = await measureIdle('idle platform at rest, after the runs', settings, rows, log);
 
     const at = (rate: number) => rows.find((row) => row.variant === `@${rate}/s offered`)?.details?.machineMsPerOrder as number | undefined;
     const highestStep = steps.filter((step) => step.rate === sustainedRate)[0];
@@ -128,7 +126,7 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
 }
 
 /** The platform's CPU while nothing is asked of it, per part; pushed as a row named `variant`. */
-async function measureIdle(variant: string, settings: Settings, rows: Row[], log: (line: string) => void): Promise<CpuWindow> {
+async function measureIdle(variant: string, settings: Settings, rows: Row[], log: (line: string) => void): Promise<{ window: CpuWindow; platformCores: number }> {
   log(`measuring the idle platform for ${settings.idleSeconds} s (${variant})`);
   const idleStart = sampleProcesses();
   const idleOwn = ownCpuSeconds();
@@ -146,7 +144,7 @@ async function measureIdle(variant: string, settings: Settings, rows: Row[], log
     details: { platformCores: round(platformIdleCores, 4), machineCores: round(idle.machineCores, 4), loadGeneratorCores: round(idleOwnCores, 4), perPartCores: perSecondOf(idle) },
   });
   log(`idle: platform ${platformIdleCores.toFixed(3)} cores (machine ${idle.machineCores.toFixed(3)})`);
-  return idle;
+  return { window: idle, platformCores: platformIdleCores };
 }
 
 function sumParts(window: CpuWindow, keep: (part: string) => boolean): number {

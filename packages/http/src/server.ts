@@ -48,7 +48,8 @@ export interface HttpServerOptions {
 /** Per-request state kept on the raw request by the server wrapper. */
 interface RequestScope {
   reqId: string;
-  span: Span;
+  /** None for a probe (`untracedPaths`). */
+  span?: Span;
   /** Re-enters the request's async context (trace span + log context) from detached callbacks. */
   resource: AsyncResource;
   route?: string;
@@ -76,35 +77,38 @@ function isProbe(req: IncomingMessage): boolean {
   return untracedPaths.has(query === -1 ? url : url.slice(0, query));
 }
 
-// Starts the server span and log context before Fastify sees the request, so every hook, handler
-// and Fastify log line of the request runs inside them.
+/** The request's server span, child of the caller's `traceparent`, ended when the response closes. */
+function serverSpan(req: IncomingMessage, res: ServerResponse): Span {
+  const span = startSpan(`HTTP ${req.method}`, { 'http.request.method': req.method ?? '', 'url.path': req.url ?? '' }, {
+    kind: SpanKind.SERVER,
+    parent: extractContext(req.headers),
+  });
+  // Lets clients (and the ops console) look up everything logged under this request's trace.
+  res.setHeader('x-trace-id', span.spanContext().traceId);
+  res.once('close', () => {
+    const route = scopes.get(req)?.route;
+    span.setAttribute('http.response.status_code', res.statusCode);
+    if (route) span.setAttribute('http.route', route);
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+  return span;
+}
+
+// Starts the server span (not for probes) and log context before Fastify sees the request, so every
+// hook, handler and Fastify log line of the request runs inside them.
 function tracedServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const server = createServer((req, res) => {
     const reqId = requestIdOf(req.headers);
     res.setHeader('x-request-id', reqId);
-    if (isProbe(req)) {
-      withLogContext({ reqId }, () => handler(req, res));
-      return;
-    }
-    const span = startSpan(`HTTP ${req.method}`, { 'http.request.method': req.method ?? '', 'url.path': req.url ?? '' }, {
-      kind: SpanKind.SERVER,
-      parent: extractContext(req.headers),
-    });
-    // Lets clients (and the ops console) look up everything logged under this request's trace.
-    res.setHeader('x-trace-id', span.spanContext().traceId);
-    res.once('close', () => {
-      const scope = scopes.get(req);
-      span.setAttribute('http.response.status_code', res.statusCode);
-      if (scope?.route) span.setAttribute('http.route', scope.route);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    });
-    context.with(trace.setSpan(context.active(), span), () =>
+    const span = isProbe(req) ? undefined : serverSpan(req, res);
+    const serve = () =>
       withLogContext({ reqId }, () => {
         scopes.set(req, { reqId, span, resource: new AsyncResource('meridian.http.request') });
         handler(req, res);
-      }),
-    );
+      });
+    if (span) context.with(trace.setSpan(context.active(), span), serve);
+    else serve();
   });
   // Idle keep-alive connections outlive the gateway's (it closes its own a second before this hint).
   server.keepAliveTimeout = 72_000;
@@ -211,7 +215,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     const route = request.routeOptions.url;
     if (scope && route) {
       scope.route = route;
-      scope.span.updateName(`${request.method} ${route}`);
+      scope.span?.updateName(`${request.method} ${route}`);
     }
     done();
   });
