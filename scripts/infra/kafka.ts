@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Admin } from '@platformatic/kafka';
-import { kafkaConnection, kafkaLoginEnv } from '@meridian/config';
+import { kafkaConnection, kafkaLoginEnv, type KafkaLogin } from '@meridian/config';
+import { upsertScramUsers } from '../lib/kafkaUsers.ts';
 import { adminCredentials, formatArguments, securedMarker, securityProperties, type KafkaCredentials } from '../../infra/kafka/security.ts';
 import { cacheDir, dataDir, displayPath, repoRoot } from '../lib/paths.ts';
 import { hostPort, portOpen, run, seconds, startDaemon, waitUntilReady } from '../lib/proc.ts';
@@ -13,7 +14,7 @@ export const kafkaVersion = '4.1.1';
 const libsDir = join(cacheDir, 'kafka', kafkaVersion, 'libs');
 
 /** True when a Kafka metadata request to `broker` succeeds, logged in as `login` (none: anonymously). */
-export async function kafkaAnswers(broker: string, login?: KafkaCredentials): Promise<boolean> {
+export async function kafkaAnswers(broker: string, login?: KafkaCredentials & { mechanism?: KafkaLogin['mechanism'] }): Promise<boolean> {
   const connection = kafkaConnection([broker], login ? kafkaLoginEnv(login) : {});
   const admin = new Admin({ clientId: 'meridian-infra-probe', ...connection, retries: false, timeout: 2000 });
   try {
@@ -24,6 +25,23 @@ export async function kafkaAnswers(broker: string, login?: KafkaCredentials): Pr
   } finally {
     await admin.close().catch(() => {});
   }
+}
+
+/**
+ * True when the admin logs in at `broker` (SCRAM). A broker restarted from its data directory sometimes
+ * refuses that login although the admin's credential is in its metadata log (Kafka 4.1, after runs that
+ * created and removed many users; docs/benchmarks.md, "Found while benchmarking"). The admin may also
+ * log in with PLAIN on the client listener, whose password is in the broker's own configuration rather
+ * than its metadata: through that login the SCRAM credential is written again, which the broker takes
+ * at once, and the SCRAM login is tried again.
+ */
+export async function adminLogsIn(broker: string, admin: KafkaCredentials, log: (line: string) => void = infraLog): Promise<boolean> {
+  if (await kafkaAnswers(broker, admin)) return true;
+  const plain = { ...admin, mechanism: 'PLAIN' as const };
+  if (!(await kafkaAnswers(broker, plain))) return false;
+  log(`kafka: the broker at ${broker} refused the admin's SCRAM login but took its PLAIN one; writing the admin's SCRAM credential again`);
+  await upsertScramUsers(kafkaConnection([broker], kafkaLoginEnv(plain)), [admin]);
+  return kafkaAnswers(broker, admin);
 }
 
 /** Resolves the Kafka jars from Maven Central once (cached in .cache/, kept by `npm run reset`). */
@@ -74,7 +92,7 @@ num.io.threads=${threads.io}
  */
 async function reusableKafka(broker: string, dir: string, login: KafkaCredentials | undefined, log: (line: string) => void) {
   const admin = login ?? adminCredentials(dir);
-  if (await kafkaAnswers(broker, admin)) return { login: admin };
+  if (await adminLogsIn(broker, admin, log)) return { login: admin };
   if (await kafkaAnswers(broker)) {
     log(`kafka: ⚠ the broker at ${broker} lets anonymous clients in: it enforces no authentication or ACLs (docs/security.md)`);
     return { login: undefined };
@@ -125,7 +143,7 @@ export async function ensureKafka(
 
   const logFile = join(dir, 'server.log');
   const daemon = startDaemon('java', [...java('kafka.Kafka'), config], join(dir, 'kafka.out'));
-  await waitUntilReady(() => kafkaAnswers(broker, admin), { what: 'kafka', timeoutMs: 120_000, daemon, logFile });
+  await waitUntilReady(() => adminLogsIn(broker, admin, log), { what: 'kafka', timeoutMs: 120_000, daemon, logFile });
   log(`kafka: ready at ${broker} (${seconds(startedAt)}; logs ${logFile})`);
   return { name: 'kafka', address: broker, started: true, stop: () => daemon.stop(30_000), env: kafkaLoginEnv(admin) };
 }

@@ -97,7 +97,7 @@ async function withAdminConnection<T>(connection: KafkaConnection, fn: (conn: Co
 }
 
 /** Sets (or replaces) the SCRAM-SHA-512 credential of each user; the salted form is computed here, as Kafka's tools do. */
-async function upsertScramUsers(connection: KafkaConnection, users: KafkaCredentials[]): Promise<void> {
+export async function upsertScramUsers(connection: KafkaConnection, users: KafkaCredentials[]): Promise<void> {
   const iterations = 8192;
   const upsertions = users.map(({ username, password }) => {
     const salt = randomBytes(32);

@@ -7,11 +7,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureEtcd, etcdAnswers } from '../infra/etcd.ts';
-import { ensureKafka, kafkaAnswers } from '../infra/kafka.ts';
+import { adminLogsIn, ensureKafka, kafkaAnswers } from '../infra/kafka.ts';
 import { ensurePostgres, postgresAnswers } from '../infra/postgres.ts';
 import { ensureRedis, redisAnswers } from '../infra/redis.ts';
 import type { InfraServer } from '../infra/server.ts';
 import { portOpen } from '../lib/proc.ts';
+import { alterUserScramCredentialsV0, Connection, ScramMechanisms } from '@platformatic/kafka';
 import { kafkaLoginEnv } from '@meridian/config';
 import { readAdminCredentials } from '../../infra/kafka/security.ts';
 
@@ -68,4 +69,39 @@ for (const { name, address, answers, ensure } of cases) {
     await server.stop();
     assert.equal(await portOpen('127.0.0.1', port), false, `${name} port closed after stop()`);
   });
+}
+
+test('kafka: a refused SCRAM admin login is repaired through the admin\'s PLAIN login, which no other user has', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'meridian-kafka-repair-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const broker = `127.0.0.1:${await freePortPair()}`;
+  const dir = join(root, 'kafka');
+  const server = await ensureKafka({ broker, dir, log: () => {} });
+  t.after(() => server.stop());
+  const admin = readAdminCredentials(dir)!;
+  assert.equal(await kafkaAnswers(broker, { ...admin, mechanism: 'PLAIN' }), true, 'the admin logs in with PLAIN too');
+  assert.equal(await kafkaAnswers(broker, { username: 'intruder', password: admin.password, mechanism: 'PLAIN' }), false, 'PLAIN takes only the admin');
+
+  // The state a restarted broker sometimes comes up in: no SCRAM credential for the admin.
+  const [host, port] = broker.split(':');
+  const conn = new Connection('infra-test', { sasl: { mechanism: 'PLAIN', username: admin.username, password: admin.password } });
+  await conn.connect(host!, Number(port));
+  const removed = await alterUserScramCredentialsV0.api.async(conn, [{ name: admin.username, mechanism: ScramMechanisms.SCRAM_SHA_512 }], []);
+  await conn.close();
+  assert.equal(removed.results[0]?.errorCode, 0);
+  await waitForRefusal(() => kafkaAnswers(broker, admin));
+
+  const lines: string[] = [];
+  assert.equal(await adminLogsIn(broker, admin, (line) => lines.push(line)), true);
+  assert.match(lines.join('\n'), /refused the admin's SCRAM login but took its PLAIN one/);
+  assert.equal(await kafkaAnswers(broker, admin), true, 'the SCRAM login works again');
+});
+
+/** Resolves once `answers()` is false (the broker applies a credential change a moment after it is written). */
+async function waitForRefusal(answers: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (!(await answers())) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail('the SCRAM login was still taken after its credential was removed');
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
@@ -26,8 +26,12 @@ export const messagingMigrations = {
   adopts: { '001_outbox_inbox.sql': '001_messaging.sql' } as Record<string, string>,
 };
 
-/** The SQL of the chassis tables, for tests and benchmarks that set up a bare database. */
-export const messagingMigrationSql = readFileSync(join(migrationsDir, '001_outbox_inbox.sql'), 'utf8');
+/** The SQL of the chassis tables (every migration, in order), for tests and benchmarks that set up a bare database. */
+export const messagingMigrationSql = readdirSync(migrationsDir)
+  .filter((name) => /^\d+_[\w.-]+\.sql$/.test(name))
+  .sort()
+  .map((name) => readFileSync(join(migrationsDir, name), 'utf8'))
+  .join('\n');
 
 export interface Outbox {
   /**
@@ -140,6 +144,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll when no NOTIFY arrives (default 5 s): new events wake the relay at once. */
   pollIntervalMs?: number;
+  /**
+   * After a wake-up, how long the relay waits before it reads (default 5 ms, Kafka's own producer
+   * default since 4.0), so the events of transactions committed meanwhile go in the same read and the
+   * same produce request; 0 reads at once.
+   */
+  lingerMs?: number;
   /** How often a standby relay tries to take over (default 2 s). */
   standbyRetryMs?: number;
   /** First backoff after a failed publish; doubles up to 30 s. */
@@ -163,7 +173,7 @@ class RelayLockLost extends Error {}
  * held on a reserved connection); the others stand by and take over when it goes away.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { sql, logger, batchSize = 100, pollIntervalMs = 5000, standbyRetryMs = 2000, retryBaseMs = 200 } = options;
+  const { sql, logger, batchSize = 100, pollIntervalMs = 5000, lingerMs = 5, standbyRetryMs = 2000, retryBaseMs = 200 } = options;
   const registry = options.registry ?? globalRegister;
   const metrics = {
     backlog: gauge(registry, 'outbox_backlog', 'Outbox events not yet published'),
@@ -227,29 +237,30 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
-   * Marks `acked` (the batch Kafka just acknowledged) published and reads the next batch, in one
-   * statement: a data-modifying WITH runs whether or not the select reads it, and the select still
-   * sees the rows it updates as unpublished, so they are excluded by seq.
+   * Deletes `acked` (the batch Kafka just acknowledged: Kafka holds them now) and reads the next batch,
+   * in one statement: a data-modifying WITH runs whether or not the select reads it, and the select
+   * still sees the rows it deletes, so they are excluded by seq. (`published_at is null` skips rows an
+   * older relay marked published instead, during a rolling upgrade.)
    */
-  async function markAndReadNext(conn: postgres.Sql, acked: string[]) {
+  async function deletePublishedAndReadNext(conn: postgres.Sql, acked: string[]) {
     if (acked.length === 0) {
       return conn`
         select seq, topic, key, payload::text as value, headers
         from outbox where published_at is null order by seq limit ${batchSize}`;
     }
     return conn`
-      with published as (update outbox set published_at = now() where seq in ${conn(acked)})
+      with published as (delete from outbox where seq in ${conn(acked)})
       select seq, topic, key, payload::text as value, headers
       from outbox where published_at is null and seq not in ${conn(acked)} order by seq limit ${batchSize}`;
   }
 
   /**
    * Publishes the next batch and returns the seqs Kafka acknowledged. `acked` are the rows of the
-   * previous batch, acknowledged but not yet marked: they are marked here together with the next read,
-   * and the returned ones are marked with the read after them.
+   * previous batch, acknowledged but not yet deleted: they are deleted here together with the next read,
+   * and the returned ones are deleted with the read after them.
    */
   async function publishBatch(conn: postgres.Sql, acked: string[]): Promise<string[]> {
-    const rows = await markAndReadNext(conn, acked);
+    const rows = await deletePublishedAndReadNext(conn, acked);
     if (acked.length) metrics.published.inc(acked.length);
     if (rows.length === 0) return [];
     const seqs = rows.map((row) => row.seq as string);
@@ -268,14 +279,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await conn`update outbox set attempts = attempts + 1, last_error = ${errorMessage(err)} where seq in ${conn(seqs)}`;
       throw new PublishError(errorMessage(err), { cause: err });
     }
-    // Only after every partition leader acked: a crash before the rows are marked republishes them (consumers dedupe).
-    // Marked together with the next read: one statement per wake-up instead of two.
+    // Only after every partition leader acked: a crash before the rows are deleted republishes them (consumers dedupe).
+    // Deleted together with the next read: one statement per wake-up instead of two.
     return seqs;
   }
 
   const lockCheckIntervalMs = 1000;
-  /** How long acknowledged rows may stay unmarked while no new event arrives to mark them with. */
-  const markDelayMs = 50;
+  /** How long acknowledged rows may stay while no new event arrives to delete them with. */
+  const deleteDelayMs = 50;
 
   /** Whether the session `pid` (the lock holder) still holds an advisory lock, asked through the pool. */
   async function lockHeld(pid: number): Promise<boolean> {
@@ -292,7 +303,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function publishWhileLeader(lockPid: number) {
     let failures = 0;
     let lockCheckedAt = 0;
-    /** Acknowledged by Kafka, to be marked published with the next read. */
+    /** Acknowledged by Kafka, to be deleted with the next read. */
     let acked: string[] = [];
     while (!stopping.signal.aborted) {
       // Checked at most once a second, not per batch: a lost lock means at most a second of batches
@@ -303,7 +314,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       try {
         const previous = acked;
-        acked = []; // marked by the read in publishBatch, whether or not the send then fails
+        acked = []; // deleted by the read in publishBatch, whether or not the send then fails
         acked = await publishBatch(sql, previous);
         failures = 0;
         restarts = 0;
@@ -316,14 +327,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       // At most once a second while events trickle in one NOTIFY at a time; always when going idle,
-      // so the backlog gauge reads 0 once everything is published and marked.
+      // so the backlog gauge reads 0 once everything is published and deleted.
       await refreshStats(sql, acked.length === 0);
-      // Rows sent but not yet marked wait at most `markDelayMs` for the next event's read to mark them.
-      if (acked.length < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
+      // Rows sent but not yet deleted wait at most `deleteDelayMs` for the next event's read to delete them.
+      if (acked.length < batchSize) {
+        await idle(acked.length > 0 ? deleteDelayMs : pollIntervalMs);
+        if (lingerMs > 0) await sleep(lingerMs, stopping.signal);
+      }
     }
-    // Stopping: mark what Kafka acknowledged, so a restart does not send it again.
+    // Stopping: delete what Kafka acknowledged, so a restart does not send it again.
     if (acked.length) {
-      await sql`update outbox set published_at = now() where seq in ${sql(acked)}`;
+      await sql`delete from outbox where seq in ${sql(acked)}`;
       metrics.published.inc(acked.length);
     }
   }
