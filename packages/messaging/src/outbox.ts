@@ -144,12 +144,6 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll when no NOTIFY arrives (default 5 s): new events wake the relay at once. */
   pollIntervalMs?: number;
-  /**
-   * After a wake-up, how long the relay waits before it reads (default 5 ms, Kafka's own producer
-   * default since 4.0), so the events of transactions committed meanwhile go in the same read and the
-   * same produce request; 0 reads at once.
-   */
-  lingerMs?: number;
   /** How often a standby relay tries to take over (default 2 s). */
   standbyRetryMs?: number;
   /** First backoff after a failed publish; doubles up to 30 s. */
@@ -173,7 +167,7 @@ class RelayLockLost extends Error {}
  * held on a reserved connection); the others stand by and take over when it goes away.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { sql, logger, batchSize = 100, pollIntervalMs = 5000, lingerMs = 5, standbyRetryMs = 2000, retryBaseMs = 200 } = options;
+  const { sql, logger, batchSize = 100, pollIntervalMs = 5000, standbyRetryMs = 2000, retryBaseMs = 200 } = options;
   const registry = options.registry ?? globalRegister;
   const metrics = {
     backlog: gauge(registry, 'outbox_backlog', 'Outbox events not yet published'),
@@ -330,10 +324,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // so the backlog gauge reads 0 once everything is published and deleted.
       await refreshStats(sql, acked.length === 0);
       // Rows sent but not yet deleted wait at most `deleteDelayMs` for the next event's read to delete them.
-      if (acked.length < batchSize) {
-        await idle(acked.length > 0 ? deleteDelayMs : pollIntervalMs);
-        if (lingerMs > 0) await sleep(lingerMs, stopping.signal);
-      }
+      if (acked.length < batchSize) await idle(acked.length > 0 ? deleteDelayMs : pollIntervalMs);
     }
     // Stopping: delete what Kafka acknowledged, so a restart does not send it again.
     if (acked.length) {
