@@ -43,8 +43,10 @@ export function adminCredentials(dir: string): KafkaCredentials {
 /**
  * The listener, SASL and authorizer lines of a node's server.properties: clients (and brokers among
  * themselves) log in with SCRAM-SHA-512 on CLIENT, controllers with PLAIN on CONTROLLER (a static
- * admin, so the quorum needs no user in its metadata to form); KRaft's StandardAuthorizer allows
- * only what an ACL grants, except to the admin. Nothing is reachable without a login.
+ * admin, so the quorum needs no user in its metadata to form); the admin may also log in with PLAIN on
+ * CLIENT, to write its SCRAM credential again when a restarted broker lost it (`adminLogsIn`).
+ * KRaft's StandardAuthorizer allows only what an ACL grants, except to the admin. Nothing is reachable
+ * without a login.
  */
 export function securityProperties(o: { host: string; port: number; controllerPort: number; admin: KafkaCredentials }): string {
   const { username, password } = o.admin;

@@ -58,7 +58,7 @@ async function ensureJars(log: (line: string) => void): Promise<void> {
 /**
  * Request threads sized to the machine: Kafka's defaults (3 network, 8 I/O threads) suit a dedicated
  * server; on a small one the extra threads only hand each request over more often. On 2 cores, 1 and 2
- * cost about a fifth less broker CPU per message than the defaults (docs/benchmarks.md, session 7).
+ * cost about 15% less broker CPU per message than the defaults (docs/benchmarks.md, session 7).
  */
 export function requestThreads(cpus = availableParallelism()): { network: number; io: number } {
   return { network: Math.min(3, Math.max(1, Math.floor(cpus / 2))), io: Math.min(8, Math.max(2, cpus)) };
