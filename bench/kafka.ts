@@ -69,7 +69,7 @@ export async function runKafkaBench({ quick, log }: BenchOptions): Promise<Bench
       ]),
       notes: [
         `every message is the ${recordSize}-byte JSON envelope of an OrderPlaced v2 with the outbox's headers; 3 partitions`,
-        'bare produce: sequential awaited send() of 100-message batches, exactly how the relay sends; relay: pre-filled outbox, timed from start until every row is published (and deleted)',
+        'bare produce: sequential awaited send() of 100-message batches, exactly how the relay sends; relay: pre-filled outbox, timed from start until every row is marked published',
         'chassis consumer: inbox insert + no-op handler, partitions in parallel, once with one PostgreSQL transaction per message (batchSize 1, the behaviour before batching) and once with the default batches (consecutive messages of a partition in one transaction); bare consumer: counts messages',
         'CPU s: the Node process (client side) plus, for the outbox rows, the PostgreSQL backends of the scratch database; the Java tools: their own CPU (bash times), JVM start included; the broker is not counted',
         'latency: from handing the event over (producer.send / the outbox transaction start) to the handler or consumer seeing it, at a fixed open-loop rate',

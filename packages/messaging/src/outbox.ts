@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
@@ -26,12 +26,8 @@ export const messagingMigrations = {
   adopts: { '001_outbox_inbox.sql': '001_messaging.sql' } as Record<string, string>,
 };
 
-/** The SQL of the chassis tables (every migration, in order), for tests and benchmarks that set up a bare database. */
-export const messagingMigrationSql = readdirSync(migrationsDir)
-  .filter((name) => /^\d+_[\w.-]+\.sql$/.test(name))
-  .sort()
-  .map((name) => readFileSync(join(migrationsDir, name), 'utf8'))
-  .join('\n');
+/** The SQL of the chassis tables, for tests and benchmarks that set up a bare database. */
+export const messagingMigrationSql = readFileSync(join(migrationsDir, '001_outbox_inbox.sql'), 'utf8');
 
 export interface Outbox {
   /**
@@ -231,30 +227,29 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
-   * Deletes `acked` (the batch Kafka just acknowledged: Kafka holds them now) and reads the next batch,
-   * in one statement: a data-modifying WITH runs whether or not the select reads it, and the select
-   * still sees the rows it deletes, so they are excluded by seq. (`published_at is null` skips rows an
-   * older relay marked published instead, during a rolling upgrade.)
+   * Marks `acked` (the batch Kafka just acknowledged) published and reads the next batch, in one
+   * statement: a data-modifying WITH runs whether or not the select reads it, and the select still
+   * sees the rows it updates as unpublished, so they are excluded by seq.
    */
-  async function deletePublishedAndReadNext(conn: postgres.Sql, acked: string[]) {
+  async function markAndReadNext(conn: postgres.Sql, acked: string[]) {
     if (acked.length === 0) {
       return conn`
         select seq, topic, key, payload::text as value, headers
         from outbox where published_at is null order by seq limit ${batchSize}`;
     }
     return conn`
-      with published as (delete from outbox where seq in ${conn(acked)})
+      with published as (update outbox set published_at = now() where seq in ${conn(acked)})
       select seq, topic, key, payload::text as value, headers
       from outbox where published_at is null and seq not in ${conn(acked)} order by seq limit ${batchSize}`;
   }
 
   /**
    * Publishes the next batch and returns the seqs Kafka acknowledged. `acked` are the rows of the
-   * previous batch, acknowledged but not yet deleted: they are deleted here together with the next read,
-   * and the returned ones are deleted with the read after them.
+   * previous batch, acknowledged but not yet marked: they are marked here together with the next read,
+   * and the returned ones are marked with the read after them.
    */
   async function publishBatch(conn: postgres.Sql, acked: string[]): Promise<string[]> {
-    const rows = await deletePublishedAndReadNext(conn, acked);
+    const rows = await markAndReadNext(conn, acked);
     if (acked.length) metrics.published.inc(acked.length);
     if (rows.length === 0) return [];
     const seqs = rows.map((row) => row.seq as string);
@@ -273,14 +268,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await conn`update outbox set attempts = attempts + 1, last_error = ${errorMessage(err)} where seq in ${conn(seqs)}`;
       throw new PublishError(errorMessage(err), { cause: err });
     }
-    // Only after every partition leader acked: a crash before the rows are deleted republishes them (consumers dedupe).
-    // Deleted together with the next read: one statement per wake-up instead of two.
+    // Only after every partition leader acked: a crash before the rows are marked republishes them (consumers dedupe).
+    // Marked together with the next read: one statement per wake-up instead of two.
     return seqs;
   }
 
   const lockCheckIntervalMs = 1000;
-  /** How long acknowledged rows may stay while no new event arrives to delete them with. */
-  const deleteDelayMs = 50;
+  /** How long acknowledged rows may stay unmarked while no new event arrives to mark them with. */
+  const markDelayMs = 50;
 
   /** Whether the session `pid` (the lock holder) still holds an advisory lock, asked through the pool. */
   async function lockHeld(pid: number): Promise<boolean> {
@@ -297,7 +292,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function publishWhileLeader(lockPid: number) {
     let failures = 0;
     let lockCheckedAt = 0;
-    /** Acknowledged by Kafka, to be deleted with the next read. */
+    /** Acknowledged by Kafka, to be marked published with the next read. */
     let acked: string[] = [];
     while (!stopping.signal.aborted) {
       // Checked at most once a second, not per batch: a lost lock means at most a second of batches
@@ -308,7 +303,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       try {
         const previous = acked;
-        acked = []; // deleted by the read in publishBatch, whether or not the send then fails
+        acked = []; // marked by the read in publishBatch, whether or not the send then fails
         acked = await publishBatch(sql, previous);
         failures = 0;
         restarts = 0;
@@ -321,14 +316,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       // At most once a second while events trickle in one NOTIFY at a time; always when going idle,
-      // so the backlog gauge reads 0 once everything is published and deleted.
+      // so the backlog gauge reads 0 once everything is published and marked.
       await refreshStats(sql, acked.length === 0);
-      // Rows sent but not yet deleted wait at most `deleteDelayMs` for the next event's read to delete them.
-      if (acked.length < batchSize) await idle(acked.length > 0 ? deleteDelayMs : pollIntervalMs);
+      // Rows sent but not yet marked wait at most `markDelayMs` for the next event's read to mark them.
+      if (acked.length < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
     }
-    // Stopping: delete what Kafka acknowledged, so a restart does not send it again.
+    // Stopping: mark what Kafka acknowledged, so a restart does not send it again.
     if (acked.length) {
-      await sql`delete from outbox where seq in ${sql(acked)}`;
+      await sql`update outbox set published_at = now() where seq in ${sql(acked)}`;
       metrics.published.inc(acked.length);
     }
   }

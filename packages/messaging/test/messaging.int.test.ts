@@ -141,8 +141,7 @@ test('a) outbox → relay → consumer end to end, in order per key, carrying th
       received.push({ key: event.key, n: event.data.n, traceId: trace.getSpanContext(context.active())?.traceId, source: event.source, attempt: ctx.attempt });
     },
   });
-  const relayMetrics = newMetricsRegistry();
-  const relay = await s.startRelay(relayMetrics);
+  const relay = await s.startRelay();
   await waitFor(() => relay.active, 5000, 'relay active');
 
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -170,11 +169,8 @@ test('a) outbox → relay → consumer end to end, in order per key, carrying th
   await waitFor(async () => (await Promise.all(['0', '1', '2'].map(lagOf))).every((lag) => lag === 0), 10_000, 'consumer lag 0 on every partition');
   const stats = await outboxStats(s.sql);
   assert.equal(stats.backlog, 0);
-  // Published rows are deleted: Kafka holds the events now. None failed on the way.
-  const [row] = await s.sql`select count(*)::int as left from outbox`;
-  assert.equal(row.left, 0);
-  assert.equal(await metricSum(relayMetrics, 'outbox_published_total'), keys.length * perKey);
-  assert.equal(await metricSum(relayMetrics, 'outbox_publish_errors_total'), 0);
+  const [row] = await s.sql`select count(*)::int as published from outbox where published_at is not null and attempts = 0`;
+  assert.equal(row.published, keys.length * perKey);
 
   const [message] = await readMessages(s.topic, 1);
   assert.equal(header(message, 'event-type'), 'ItemAdded');
@@ -209,10 +205,7 @@ test('b) a relay killed mid-batch loses nothing, and the inbox keeps effects exa
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   t.after(() => child.kill('SIGKILL'));
-  const written: string[] = (await s.sql`select id from outbox`).map((row) => row.id);
-  assert.equal(written.length, total);
-  // A row is deleted once Kafka acknowledged its event.
-  const published = async () => total - ((await s.sql`select count(*)::int as n from outbox`)[0].n as number);
+  const published = async () => (await s.sql`select count(*)::int as n from outbox where published_at is not null`)[0].n as number;
   await waitFor(async () => (await published()) >= 300, 20_000, 'the child relay to publish some batches');
   child.kill('SIGKILL');
   await once(child, 'exit');
@@ -234,8 +227,8 @@ test('b) a relay killed mid-batch loses nothing, and the inbox keeps effects exa
   );
   assert.deepEqual(await effectCounts(s.sql), { total, distinct: total });
   assert.equal(await metricSum(metricsRegistry, 'kafka_messages_consumed_total', { result: 'duplicate' }), inKafka - total);
-  const [handled] = await s.sql`select count(distinct event_id)::int as n from effects where event_id in ${s.sql(written)}`;
-  assert.equal(handled.n, total, 'every written event has its effect');
+  const [missing] = await s.sql`select count(*)::int as n from outbox o where not exists (select 1 from effects e where e.event_id = o.id)`;
+  assert.equal(missing.n, 0);
 });
 
 test('c) a redelivered event has exactly one effect (same message produced twice, offsets rewound)', async (t) => {
