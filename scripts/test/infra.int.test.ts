@@ -14,6 +14,7 @@ import type { InfraServer } from '../infra/server.ts';
 import { portOpen } from '../lib/proc.ts';
 import { alterUserScramCredentialsV0, Connection, ScramMechanisms } from '@platformatic/kafka';
 import { kafkaLoginEnv } from '@meridian/config';
+import { waitFor } from '@meridian/testkit';
 import { readAdminCredentials } from '../../infra/kafka/security.ts';
 
 /**
@@ -89,19 +90,11 @@ test('kafka: a refused SCRAM admin login is repaired through the admin\'s PLAIN 
   const removed = await alterUserScramCredentialsV0.api.async(conn, [{ name: admin.username, mechanism: ScramMechanisms.SCRAM_SHA_512 }], []);
   await conn.close();
   assert.equal(removed.results[0]?.errorCode, 0);
-  await waitForRefusal(() => kafkaAnswers(broker, admin));
+  // The broker applies a credential change a moment after it is written.
+  await waitFor(async () => !(await kafkaAnswers(broker, admin)), { timeoutMs: 5000, message: 'the SCRAM login to be refused once its credential was removed' });
 
   const lines: string[] = [];
   assert.equal(await adminLogsIn(broker, admin, (line) => lines.push(line)), true);
   assert.match(lines.join('\n'), /refused the admin's SCRAM login but took its PLAIN one/);
   assert.equal(await kafkaAnswers(broker, admin), true, 'the SCRAM login works again');
 });
-
-/** Resolves once `answers()` is false (the broker applies a credential change a moment after it is written). */
-async function waitForRefusal(answers: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if (!(await answers())) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail('the SCRAM login was still taken after its credential was removed');
-}
