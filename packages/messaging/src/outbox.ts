@@ -52,7 +52,42 @@ export interface Outbox {
 /** An event ready for the outbox: its envelope as it will be sent, and the insert that stores it. */
 export interface PreparedEvent<TData> {
   envelope: EventEnvelope<TData>;
+  /** The outbox row's values, for `writeEvents`. */
+  row: OutboxRow;
+  /** Inserts this event alone; `writeEvents(tx, events)` inserts several in one statement. */
   write(tx: postgres.TransactionSql): Promise<void>;
+  /** Runs once the row is written (wrappers count emitted events here). */
+  afterWrite?(): void;
+}
+
+/** One outbox row as inserted. */
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  type: string;
+  version: number;
+  /** The envelope and the Kafka headers, as JSON text. */
+  payload: string;
+  headers: string;
+}
+
+const outboxColumns = 7;
+
+/**
+ * Inserts the events in one statement, in order: a step that emits several events (a reservation and
+ * the stock levels it changed) pays for one insert instead of one per event. The JSON goes as text:
+ * a string parameter typed jsonb would be JSON-encoded a second time.
+ */
+export async function writeEvents(tx: postgres.TransactionSql, events: readonly PreparedEvent<unknown>[]): Promise<void> {
+  if (events.length === 0) return;
+  const values = events.map((_, i) => {
+    const n = i * outboxColumns;
+    return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::int, $${n + 6}::text::jsonb, $${n + 7}::text::jsonb)`;
+  });
+  const params = events.flatMap(({ row }) => [row.id, row.topic, row.key, row.type, row.version, row.payload, row.headers]);
+  await tx.unsafe(`insert into outbox (id, topic, key, type, version, payload, headers) values ${values.join(', ')}`, params, { prepare: true });
+  for (const event of events) event.afterWrite?.();
 }
 
 /**
@@ -83,19 +118,24 @@ export function createOutbox(options: { source: string; ns: string; versionGate?
       'event-version': String(envelope.version),
     };
     if (envelope.traceparent) headers.traceparent = envelope.traceparent;
-    const topic = physicalTopic(options.ns, event.topic.name);
-    return {
-      envelope: envelope as EventEnvelope<TData>,
-      // The envelope goes as text: a string parameter typed jsonb would be JSON-encoded a second time.
-      write: async (tx) => {
-        await tx`
-          insert into outbox (id, topic, key, type, version, payload, headers)
-          values (${envelope.id}, ${topic}, ${envelope.key}, ${envelope.type},
-                  ${envelope.version}, ${JSON.stringify(envelope)}::text::jsonb, ${tx.json(headers)})`;
-      },
+    const row: OutboxRow = {
+      id: envelope.id,
+      topic: physicalTopic(options.ns, event.topic.name),
+      key: envelope.key,
+      type: envelope.type,
+      version: envelope.version,
+      payload: JSON.stringify(envelope),
+      headers: JSON.stringify(headers),
     };
+    return preparedEvent(envelope as EventEnvelope<TData>, row);
   }
   return outboxOf(prepare);
+}
+
+/** A prepared event whose `write` inserts it alone, then runs `afterWrite`. */
+export function preparedEvent<TData>(envelope: EventEnvelope<TData>, row: OutboxRow, afterWrite?: () => void): PreparedEvent<TData> {
+  const prepared: PreparedEvent<TData> = { envelope, row, afterWrite, write: (tx) => writeEvents(tx, [prepared]) };
+  return prepared;
 }
 
 /** The outbox whose `add` is `prepare` then `write`: wrappers (checks, counts) only need a `prepare`. */
@@ -211,6 +251,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     metrics.oldestAge.set(stats.oldestUnpublishedAgeSeconds);
   }
 
+  /** The outbox is empty: the gauges say so without a query. */
+  function drained() {
+    statsRefreshedAt = Date.now();
+    metrics.backlog.set(0);
+    metrics.oldestAge.set(0);
+  }
+
   /**
    * A producer span for one event, child of the trace its row was written in; the message carries the
    * span's own `traceparent`, so each consumer's span hangs below the send across Kafka.
@@ -315,9 +362,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         await sleep(delay, stopping.signal);
         continue;
       }
-      // At most once a second while events trickle in one NOTIFY at a time; always when going idle,
-      // so the backlog gauge reads 0 once everything is published and marked.
-      await refreshStats(sql, acked.length === 0);
+      // Going idle, the read just found nothing unpublished: the backlog is 0 without asking. While
+      // events trickle in one NOTIFY at a time, the gauges are read at most once a second.
+      if (acked.length === 0) drained();
+      else await refreshStats(sql, false);
       // Rows sent but not yet marked wait at most `markDelayMs` for the next event's read to mark them.
       if (acked.length < batchSize) await idle(acked.length > 0 ? markDelayMs : pollIntervalMs);
     }

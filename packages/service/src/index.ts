@@ -17,7 +17,7 @@ import { createHttpServer, gaugeOf, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, outboxOf, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, versionNumbers, type VersionGate } from '@meridian/messaging';
+import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, outboxOf, preparedEvent, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, versionNumbers, type VersionGate } from '@meridian/messaging';
 import type { AsyncApiDocument, EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { type JobDef, type RunningJobs, startJobs } from './jobs.ts';
@@ -410,13 +410,10 @@ function declaredOutbox(service: string, produces: EventDescriptor[], outbox: Ou
       throw new Error(`${service} publishes ${event.type} but does not declare it: add it to the service definition's \`produces\``);
     }
     const prepared = outbox.prepare(event, key, data, options);
-    return {
-      envelope: prepared.envelope,
-      async write(tx) {
-        await prepared.write(tx);
-        emitted(prepared.envelope.type, prepared.envelope.version);
-      },
-    };
+    return preparedEvent(prepared.envelope, prepared.row, () => {
+      prepared.afterWrite?.();
+      emitted(prepared.envelope.type, prepared.envelope.version);
+    });
   };
   return outboxOf(prepare);
 }

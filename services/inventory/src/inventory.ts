@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { planReservation, releaseTotals, reservationExpiry, type Line } from './domain/reservation.ts';
+import { mergeLines, planReservation, releaseTotals, reservationExpiry, type Line } from './domain/reservation.ts';
 import * as q from './db/queries.ts';
 import type { InventoryEvents } from './events/publish.ts';
 
@@ -12,9 +12,8 @@ export type ReserveOutcome = 'reserved' | 'rejected' | 'duplicate';
 export function createInventory(deps: { events: InventoryEvents; reservationTtlSeconds: number }) {
   const { events, reservationTtlSeconds } = deps;
 
-  // Statements of one step that do not depend on each other are sent together (one round trip):
-  // postgres runs them in order, and a failure in any fails the step's transaction.
-  const levelsChanged = (tx: q.Tx, levels: q.StockLevel[]) => levels.map((level) => events.stockLevelChanged(tx, level));
+  // A step's statements: the stock of all its lines moves in one update, and its events are one insert.
+  const levelsChanged = (levels: readonly q.StockLevel[]) => levels.map((level) => events.stockLevelChanged(level));
 
   /** Reserves every line of the order or nothing; the order is decided once. */
   async function reserve(tx: q.Tx, orderId: string, lines: readonly Line[], now = new Date()): Promise<ReserveOutcome> {
@@ -23,19 +22,16 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
     if (!plan.ok) {
       const recorded = await q.insertReservation(tx, { orderId, status: 'rejected', expiresAt: null, items: [] });
       if (!recorded) return 'duplicate';
-      await events.stockRejected(tx, { orderId, reason: 'insufficient_stock', shortages: plan.shortages });
+      await events.write(tx, [events.stockRejected({ orderId, reason: 'insufficient_stock', shortages: plan.shortages })]);
       return 'rejected';
     }
     const expiresAt = reservationExpiry(now, reservationTtlSeconds);
     const recorded = await q.insertReservation(tx, { orderId, status: 'reserved', expiresAt, items: plan.lines });
     if (!recorded) return 'duplicate';
-    const reserved = await Promise.all(plan.lines.map((line) => q.reserveStock(tx, line)));
-    const levels = reserved.map((level, i) => {
-      // Unreachable while the rows are locked; throwing rolls the whole reservation back.
-      if (!level) throw new Error(`stock of ${plan.lines[i].productId} changed under lock`);
-      return level;
-    });
-    await Promise.all([events.stockReserved(tx, { orderId, items: plan.lines, expiresAt: expiresAt.toISOString() }), ...levelsChanged(tx, levels)]);
+    const levels = await q.reserveStock(tx, plan.lines);
+    // Unreachable while the rows are locked; throwing rolls the whole reservation back.
+    if (levels.length !== plan.lines.length) throw new Error(`stock of order ${orderId} changed under lock`);
+    await events.write(tx, [events.stockReserved({ orderId, items: plan.lines, expiresAt: expiresAt.toISOString() }), ...levelsChanged(levels)]);
     return 'reserved';
   }
 
@@ -43,8 +39,7 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
   async function commit(tx: q.Tx, orderId: string): Promise<boolean> {
     const items = await q.finishReservation(tx, orderId, 'committed');
     if (!items) return false;
-    const levels = await Promise.all(items.map((line) => q.commitStock(tx, line)));
-    await Promise.all(levelsChanged(tx, levels));
+    await events.write(tx, levelsChanged(await q.commitStock(tx, mergeLines(items))));
     return true;
   }
 
@@ -52,8 +47,8 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
   async function release(tx: q.Tx, orderId: string, reason: string): Promise<boolean> {
     const items = await q.finishReservation(tx, orderId, 'released');
     if (!items) return false;
-    const levels = await Promise.all(items.map((line) => q.releaseStock(tx, line)));
-    await Promise.all([events.stockReleased(tx, { orderId, reason, items }), ...levelsChanged(tx, levels)]);
+    const levels = await q.releaseStock(tx, mergeLines(items));
+    await events.write(tx, [events.stockReleased({ orderId, reason, items }), ...levelsChanged(levels)]);
     return true;
   }
 
@@ -62,10 +57,10 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
     return sql.begin(async (tx) => {
       const expired = await q.expireDue(tx, limit);
       if (expired.length === 0) return 0;
-      const levels = await Promise.all(releaseTotals(expired).map((line) => q.releaseStock(tx, line)));
-      await Promise.all([
-        ...expired.map((r) => events.stockReleased(tx, { orderId: r.orderId, reason: 'reservation_expired', items: r.items })),
-        ...levelsChanged(tx, levels),
+      const levels = await q.releaseStock(tx, releaseTotals(expired));
+      await events.write(tx, [
+        ...expired.map((r) => events.stockReleased({ orderId: r.orderId, reason: 'reservation_expired', items: r.items })),
+        ...levelsChanged(levels),
       ]);
       return expired.length;
     });
@@ -74,7 +69,7 @@ export function createInventory(deps: { events: InventoryEvents; reservationTtlS
   async function setAvailable(sql: postgres.Sql, productId: string, available: number): Promise<q.StockLevel> {
     return sql.begin(async (tx) => {
       const level = await q.setAvailable(tx, productId, available);
-      await events.stockLevelChanged(tx, level);
+      await events.write(tx, [events.stockLevelChanged(level)]);
       return level;
     });
   }

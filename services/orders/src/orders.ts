@@ -87,11 +87,18 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
     const lines = normalizeLines(req.items);
     const requestHash = requestFingerprint(lines, req.paymentToken);
 
-    const existing = await repo.findOrderByIdempotencyKey(sql, customer.id, req.idempotencyKey);
-    if (existing) return replay(existing, requestHash);
-
+    // A new key is the common case: the insert's conflict on (customer, key) finds a replay, so no
+    // lookup runs before it. The lookup runs when the insert conflicts, or when pricing refuses the
+    // lines: a replay is answered as the first request was, even if the catalog changed since.
     const products = await repo.findCatalogProducts(sql, lines.map((l) => l.productId));
-    const priced = priceLines(lines, products);
+    let priced: ReturnType<typeof priceLines>;
+    try {
+      priced = priceLines(lines, products);
+    } catch (err) {
+      const existing = await repo.findOrderByIdempotencyKey(sql, customer.id, req.idempotencyKey);
+      if (existing) return replay(existing, requestHash);
+      throw err;
+    }
     const id = randomUUID();
     const createdAt = new Date();
     const customerEmail = customer.email && EMAIL.test(customer.email) ? customer.email : null;
@@ -129,7 +136,7 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
       metrics.placed.inc();
       return { kind: 'created', id };
     }
-    // A concurrent request with the same key won the insert.
+    // The key was used before, or a concurrent request with it won the insert.
     const winner = await repo.findOrderByIdempotencyKey(sql, customer.id, req.idempotencyKey);
     return replay(winner!, requestHash);
   }
