@@ -118,6 +118,21 @@ test('an idempotency key replays the same order, even when 10 requests race; ano
   assert.notEqual(someoneElse.id, [...ids][0]);
 });
 
+test('a replay is answered as the first request was, even after its product left the catalog', async () => {
+  const mug = snapshot({ priceCents: 900, updatedAt: '2026-01-01T00:00:00.000Z' });
+  await sql.begin((tx) => repo.upsertCatalogProduct(tx, mug));
+  const request = { items: [{ productId: mug.productId, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: randomUUID() };
+  const first = await orders.placeOrder(customer, request);
+  assert.equal(first.kind, 'created');
+  await sql.begin((tx) => repo.deactivateCatalogProduct(tx, { productId: mug.productId, deactivatedAt: '2026-01-02T00:00:00.000Z' }));
+
+  assert.deepEqual(await orders.placeOrder(customer, request), { kind: 'replayed', id: first.id });
+  assert.deepEqual(await orders.placeOrder(customer, { ...request, items: [{ productId: mug.productId, quantity: 2 }] }), { kind: 'key-reused', id: first.id });
+  // A new key for the retired product is refused.
+  await assert.rejects(orders.placeOrder(customer, { ...request, idempotencyKey: randomUUID() }), (e: unknown) => e instanceof OrderRejection);
+  assert.equal((await outboxOf(first.id)).length, 1, 'one OrderPlaced');
+});
+
 async function pendingOrder(): Promise<string> {
   const r = await orders.placeOrder(customer, {
     items: [{ productId: chair.productId, quantity: 1 }],

@@ -70,42 +70,31 @@ export async function expireDue(tx: Tx, limit: number): Promise<{ orderId: strin
     returning order_id as "orderId", items`;
 }
 
-/**
- * Moves every line's quantity between columns in one statement. `lines` are merged (one per product):
- * a product listed twice would be updated once. The rows are locked in productId order first, so
- * concurrent steps over the same products never deadlock. Returns the new levels in productId order.
- */
-async function moveStock(tx: Tx, lines: readonly Line[], change: postgres.PendingQuery<postgres.Row[]>, guard: postgres.PendingQuery<postgres.Row[]>): Promise<StockLevel[]> {
-  if (lines.length === 0) return [];
-  const rows = await tx<StockLevel[]>`
-    with locked as materialized (
-      select s.product_id, l.quantity
-      from stock s join jsonb_to_recordset(${JSON.stringify(lines)}::text::jsonb) as l("productId" uuid, quantity int)
-        on s.product_id = l."productId"
-      order by s.product_id
-      for update of s)
-    update stock s set ${change}, updated_at = now()
-    from locked where s.product_id = locked.product_id ${guard}
-    returning s.product_id as "productId", s.available, s.reserved`;
-  return rows.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
-}
-
-/**
- * available -> reserved. The WHERE guard makes overselling impossible even without the row lock: a
- * line it refuses is missing from the result.
- */
-export function reserveStock(tx: Tx, lines: readonly Line[]): Promise<StockLevel[]> {
-  return moveStock(tx, lines, tx`available = s.available - locked.quantity, reserved = s.reserved + locked.quantity`, tx`and s.available >= locked.quantity`);
+/** available -> reserved; the WHERE guard makes overselling impossible even without the row lock. */
+export async function reserveStock(tx: Tx, line: Line): Promise<StockLevel | undefined> {
+  const [row] = await tx<StockLevel[]>`
+    update stock set available = available - ${line.quantity}, reserved = reserved + ${line.quantity}, updated_at = now()
+    where product_id = ${line.productId} and available >= ${line.quantity}
+    returning product_id as "productId", available, reserved`;
+  return row;
 }
 
 /** reserved -> sold. */
-export function commitStock(tx: Tx, lines: readonly Line[]): Promise<StockLevel[]> {
-  return moveStock(tx, lines, tx`reserved = s.reserved - locked.quantity`, tx``);
+export async function commitStock(tx: Tx, line: Line): Promise<StockLevel> {
+  const [row] = await tx<StockLevel[]>`
+    update stock set reserved = reserved - ${line.quantity}, updated_at = now()
+    where product_id = ${line.productId}
+    returning product_id as "productId", available, reserved`;
+  return row;
 }
 
 /** reserved -> available. */
-export function releaseStock(tx: Tx, lines: readonly Line[]): Promise<StockLevel[]> {
-  return moveStock(tx, lines, tx`available = s.available + locked.quantity, reserved = s.reserved - locked.quantity`, tx``);
+export async function releaseStock(tx: Tx, line: Line): Promise<StockLevel> {
+  const [row] = await tx<StockLevel[]>`
+    update stock set available = available + ${line.quantity}, reserved = reserved - ${line.quantity}, updated_at = now()
+    where product_id = ${line.productId}
+    returning product_id as "productId", available, reserved`;
+  return row;
 }
 
 export async function setAvailable(tx: Tx, productId: string, available: number): Promise<StockLevel> {
