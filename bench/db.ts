@@ -2,9 +2,14 @@
  * PostgreSQL over loopback TCP vs the server's Unix socket, as the services open it (`@meridian/db`):
  * the same short transaction (begin, a row locked, an insert, an update, commit) in interleaved rounds
  * on one connection each, with the CPU of this process (the client) and of each connection's server
- * backend (from /proc) per transaction.
+ * backend (from /proc) per transaction. Then, the same way, a step that emits three events (inventory's
+ * reservation: StockReserved and two StockLevelChanged) written as three outbox inserts vs one
+ * (`writeEvents`).
  */
-import { createDb, type Sql, unixSocketDir, viaSocket } from '@meridian/db';
+import { randomUUID } from 'node:crypto';
+import { StockLevelChanged, StockReserved } from '@meridian/contracts';
+import { createDb, type Sql, type TransactionSql, unixSocketDir, viaSocket } from '@meridian/db';
+import { createOutbox, messagingMigrationSql, writeEvents } from '@meridian/messaging';
 import { createTempDatabase } from '@meridian/testkit';
 import { infraEnv } from './lib/infra.ts';
 import { cpuSecondsOf, machine, ownCpuSeconds } from './lib/proc.ts';
@@ -15,6 +20,7 @@ import type { BenchOptions } from './options.ts';
 interface Variant {
   name: string;
   sql: Sql;
+  step: (tx: TransactionSql, i: number) => Promise<unknown>;
   backendPid: number;
   transactions: number;
   seconds: number;
@@ -22,17 +28,57 @@ interface Variant {
   serverCpu: number;
 }
 
+async function rowStep(tx: TransactionSql, i: number): Promise<void> {
+  const id = 1 + (i % 100);
+  await tx`select n from bench_rows where id = ${id} for update`;
+  await tx`insert into bench_log (row_id, body) values (${id}, ${tx.json({ i, note: 'x'.repeat(200) })})`;
+  await tx`update bench_rows set n = n + 1 where id = ${id}`;
+}
+
+const outbox = createOutbox({ source: 'inventory', ns: 'bench' });
+/** Inventory's reservation of a two-line order: StockReserved and one StockLevelChanged per line. */
+function reservationEvents() {
+  const orderId = randomUUID();
+  const items = [{ productId: randomUUID(), quantity: 1 }, { productId: randomUUID(), quantity: 2 }];
+  return [
+    outbox.prepare(StockReserved.v1, orderId, { orderId, items, expiresAt: new Date(Date.now() + 900_000).toISOString() }),
+    ...items.map((item) => outbox.prepare(StockLevelChanged.v1, item.productId, { productId: item.productId, available: 100, reserved: item.quantity })),
+  ];
+}
+const eventsOneInsertEach = (tx: TransactionSql) => Promise.all(reservationEvents().map((event) => event.write(tx)));
+const eventsOneInsert = (tx: TransactionSql) => writeEvents(tx, reservationEvents());
+
+/** Rounds of `variants` alternating which goes first, after a warm-up (prepared statements, JIT). */
+async function interleave(variants: Variant[], settings: { rounds: number; transactionsPerRound: number }, log: (line: string) => void) {
+  for (const variant of variants) await oneRound(variant, 200);
+  for (const variant of variants) Object.assign(variant, { transactions: 0, seconds: 0, clientCpu: 0, serverCpu: 0 });
+  for (let round_ = 1; round_ <= settings.rounds; round_++) {
+    for (const variant of round_ % 2 ? variants : [...variants].reverse()) {
+      await oneRound(variant, settings.transactionsPerRound);
+      log(`round ${round_} ${variant.name}: ${Math.round(variant.transactions / variant.seconds)} tx/s so far`);
+    }
+  }
+}
+
+function rowOf(variant: Variant, what: string, kind: Row['kind']): Row {
+  const us = (seconds: number) => round((seconds / variant.transactions) * 1e6, 1);
+  return {
+    variant: `${variant.name}: ${what}`,
+    kind,
+    throughput: variant.transactions / variant.seconds,
+    unit: 'tx/s',
+    cpuSeconds: round(variant.clientCpu + variant.serverCpu, 3),
+    perCpuSecond: variant.transactions / (variant.clientCpu + variant.serverCpu),
+    details: { clientCpuUsPerTx: us(variant.clientCpu), serverCpuUsPerTx: us(variant.serverCpu), wallUsPerTx: us(variant.seconds) },
+  };
+}
+
 async function oneRound(variant: Variant, transactions: number): Promise<void> {
   const startedAt = performance.now();
   const client = ownCpuSeconds();
   const server = cpuSecondsOf(variant.backendPid);
   for (let i = 0; i < transactions; i++) {
-    const id = 1 + (i % 100);
-    await variant.sql.begin(async (tx) => {
-      await tx`select n from bench_rows where id = ${id} for update`;
-      await tx`insert into bench_log (row_id, body) values (${id}, ${tx.json({ i, note: 'x'.repeat(200) })})`;
-      await tx`update bench_rows set n = n + 1 where id = ${id}`;
-    });
+    await variant.sql.begin((tx) => variant.step(tx, i));
   }
   variant.seconds += (performance.now() - startedAt) / 1000;
   variant.clientCpu += ownCpuSeconds() - client;
@@ -62,44 +108,40 @@ export async function runDbBench({ quick, log }: BenchOptions): Promise<BenchRes
     for (const [name, url] of urls) {
       const sql = createDb(url, { max: 1 });
       const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-      variants.push({ name, sql, backendPid: pid, transactions: 0, seconds: 0, clientCpu: 0, serverCpu: 0 });
+      variants.push({ name, sql, step: rowStep, backendPid: pid, transactions: 0, seconds: 0, clientCpu: 0, serverCpu: 0 });
     }
-    for (const variant of variants) await oneRound(variant, 200); // warm-up: prepared statements, JIT
-    for (const variant of variants) Object.assign(variant, { transactions: 0, seconds: 0, clientCpu: 0, serverCpu: 0 });
-    for (let round_ = 1; round_ <= settings.rounds; round_++) {
-      for (const variant of round_ % 2 ? variants : [...variants].reverse()) {
-        await oneRound(variant, settings.transactionsPerRound);
-        log(`round ${round_} ${variant.name}: ${Math.round(variant.transactions / variant.seconds)} tx/s so far`);
-      }
+    await interleave(variants, settings, log);
+    for (const variant of variants) rows.push(rowOf(variant, 'begin, select for update, insert, update, commit', variant.name === 'loopback TCP' ? 'baseline' : 'platform'));
+
+    // The services' connection (the socket when there is one): a step's three events, three inserts vs one.
+    await setup.unsafe(messagingMigrationSql);
+    const eventVariants: Variant[] = [];
+    for (const [name, step] of [['3 outbox inserts', eventsOneInsertEach], ['1 outbox insert (writeEvents)', eventsOneInsert]] as const) {
+      const sql = createDb(urls.at(-1)![1], { max: 1 });
+      const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      eventVariants.push({ name, sql, step, backendPid: pid, transactions: 0, seconds: 0, clientCpu: 0, serverCpu: 0 });
     }
-    for (const variant of variants) {
-      const us = (seconds: number) => round((seconds / variant.transactions) * 1e6, 1);
-      rows.push({
-        variant: `${variant.name}: begin, select for update, insert, update, commit`,
-        kind: variant.name === 'loopback TCP' ? 'baseline' : 'platform',
-        throughput: variant.transactions / variant.seconds,
-        unit: 'tx/s',
-        cpuSeconds: round(variant.clientCpu + variant.serverCpu, 3),
-        perCpuSecond: variant.transactions / (variant.clientCpu + variant.serverCpu),
-        details: { clientCpuUsPerTx: us(variant.clientCpu), serverCpuUsPerTx: us(variant.serverCpu), wallUsPerTx: us(variant.seconds) },
-      });
-      await variant.sql.end();
-    }
+    await interleave(eventVariants, settings, log);
+    for (const variant of eventVariants) rows.push(rowOf(variant, 'begin, StockReserved + 2 StockLevelChanged, commit', variant === eventVariants[0] ? 'baseline' : 'platform'));
+    for (const variant of [...variants, ...eventVariants]) await variant.sql.end();
   } finally {
     await setup.end();
     await db.drop();
   }
-  const [tcp, socket] = rows;
+  const find = (prefix: string) => rows.find((row) => row.variant.startsWith(prefix));
+  const [tcp, socket] = [find('loopback TCP:'), find('Unix socket:')];
+  const [eachInsert, oneInsert] = [find('3 outbox inserts:'), find('1 outbox insert')];
   const cpuPerTx = (row: Row | undefined) => (row ? 1 / row.perCpuSecond! : Number.NaN);
   notes.push('CPU per transaction = (this process + the connection\'s server backend, from /proc) / transactions; rounds alternate which variant goes first');
   return {
     name: 'db',
-    description: 'one PostgreSQL transaction over loopback TCP vs the Unix socket, client and server CPU',
+    description: "one PostgreSQL transaction over loopback TCP vs the Unix socket, and a step's three events as three outbox inserts vs one; client and server CPU",
     quick,
     settings,
     rows,
     targets: withTargets([
       { name: 'Unix socket CPU per transaction / TCP (client + server)', value: socket ? cpuPerTx(socket) / cpuPerTx(tcp) : null, below: 1 },
+      { name: "a step's 3 events: CPU of 1 outbox insert / 3 inserts (client + server)", value: oneInsert ? cpuPerTx(oneInsert) / cpuPerTx(eachInsert) : null, below: 1 },
     ]),
     notes,
     machine: { before, after: machine() },
