@@ -55,6 +55,7 @@ export {
 export { type ConsumerOptions, createConsumer, type EventConsumer, type EventHandler, type HandlerContext } from './consumer.ts';
 export { type DeadLetterQueue, dlqHeaders, type ReplayedMessage, replayDlqMessage } from './deadLetters.ts';
 export { isTransientError } from './transient.ts';
+export { type MessagingRetention, pruneMessaging } from './retention.ts';
 export type { Logger } from './support.ts';
 export { type AsyncApiDocument, asyncApiDocument, type EventParticipant, mergeAsyncApi } from './asyncapi.ts';
 export { type AcceptingConsumer, asVersion, createVersionGate, type VersionChoice, type VersionGate } from './versionGate.ts';

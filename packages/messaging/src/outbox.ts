@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
@@ -26,8 +26,12 @@ export const messagingMigrations = {
   adopts: { '001_outbox_inbox.sql': '001_messaging.sql' } as Record<string, string>,
 };
 
-/** The SQL of the chassis tables, for tests and benchmarks that set up a bare database. */
-export const messagingMigrationSql = readFileSync(join(migrationsDir, '001_outbox_inbox.sql'), 'utf8');
+/** The SQL of the chassis tables (every migration, in order), for tests and benchmarks that set up a bare database. */
+export const messagingMigrationSql = readdirSync(migrationsDir)
+  .filter((file) => file.endsWith('.sql'))
+  .sort()
+  .map((file) => readFileSync(join(migrationsDir, file), 'utf8'))
+  .join('\n');
 
 export interface Outbox {
   /**
@@ -67,26 +71,21 @@ export interface OutboxRow {
   key: string;
   type: string;
   version: number;
-  /** The envelope and the Kafka headers, as JSON text. */
-  payload: string;
-  headers: string;
+  /** The envelope as sent. */
+  payload: EventEnvelope<unknown>;
+  /** The Kafka headers. */
+  headers: Record<string, string>;
 }
-
-const outboxColumns = 7;
 
 /**
  * Inserts the events in one statement, in order: a step that emits several events (a reservation and
- * the stock levels it changed) pays for one insert instead of one per event. The JSON goes as text:
- * a string parameter typed jsonb would be JSON-encoded a second time.
+ * the stock levels it changed) pays for one insert instead of one per event.
  */
 export async function writeEvents(tx: postgres.TransactionSql, events: readonly PreparedEvent<unknown>[]): Promise<void> {
   if (events.length === 0) return;
-  const values = events.map((_, i) => {
-    const n = i * outboxColumns;
-    return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::int, $${n + 6}::text::jsonb, $${n + 7}::text::jsonb)`;
-  });
-  const params = events.flatMap(({ row }) => [row.id, row.topic, row.key, row.type, row.version, row.payload, row.headers]);
-  await tx.unsafe(`insert into outbox (id, topic, key, type, version, payload, headers) values ${values.join(', ')}`, params, { prepare: true });
+  // The envelope goes as text: a string parameter typed jsonb would be JSON-encoded a second time.
+  const values = events.map(({ row }, i) => tx`${i > 0 ? tx`, ` : tx``}(${row.id}, ${row.topic}, ${row.key}, ${row.type}, ${row.version}, ${JSON.stringify(row.payload)}::text::jsonb, ${JSON.stringify(row.headers)}::text::jsonb)`);
+  await tx`insert into outbox (id, topic, key, type, version, payload, headers) values ${values}`;
   for (const event of events) event.afterWrite?.();
 }
 
@@ -124,8 +123,8 @@ export function createOutbox(options: { source: string; ns: string; versionGate?
       key: envelope.key,
       type: envelope.type,
       version: envelope.version,
-      payload: JSON.stringify(envelope),
-      headers: JSON.stringify(headers),
+      payload: envelope,
+      headers,
     };
     return preparedEvent(envelope as EventEnvelope<TData>, row);
   }

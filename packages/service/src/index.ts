@@ -17,7 +17,7 @@ import { createHttpServer, gaugeOf, metricsRegistry } from '@meridian/http';
 import type { App } from '@meridian/http';
 import { createKafkaLogShipper, createLogger, logShippingEnabled, logsTopic, logsTopicSettings } from '@meridian/log';
 import type { Logger } from '@meridian/log';
-import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, outboxOf, preparedEvent, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, versionNumbers, type VersionGate } from '@meridian/messaging';
+import { asyncApiDocument, consumerPlan, createConsumer, createOutbox, createOutboxRelay, outboxOf, preparedEvent, pruneMessaging, createVersionGate, defineTopic, ensureTopics, messagingMigrations, topicDescriptorsOf, topicsOf, versionNumbers, type VersionGate } from '@meridian/messaging';
 import type { AsyncApiDocument, EventConsumer, EventDescriptor, Outbox, OutboxRelay, Subscription, TopicDefinition } from '@meridian/messaging';
 import { initTelemetry } from '@meridian/telemetry';
 import { type JobDef, type RunningJobs, startJobs } from './jobs.ts';
@@ -122,10 +122,21 @@ const sinceProcessStart = () => process.uptime();
  */
 const failedRunsToLeave = 3;
 
+/**
+ * A service with a database: its URL, and the retention of the chassis tables (pruned hourly): published
+ * events, and the inbox, which must outlive the retention of every topic read (7 days) so that no
+ * redelivered message runs twice.
+ */
+const databaseConfig = {
+  DATABASE_URL: Type.String({ minLength: 1 }),
+  OUTBOX_RETENTION_HOURS: Type.Integer({ default: 72, minimum: 1 }),
+  INBOX_RETENTION_DAYS: Type.Integer({ default: 14, minimum: 8 }),
+};
+type RetentionConfig = { OUTBOX_RETENTION_HOURS: number; INBOX_RETENTION_DAYS: number };
+
 function configSchemaFor<P extends TProperties>(def: ServiceDefinition<P>): TObject {
   const own = def.configSchema ? (Type.IsObject(def.configSchema) ? def.configSchema.properties : def.configSchema) : {};
-  const databaseUrl = def.migrationsDir ? { DATABASE_URL: Type.String({ minLength: 1 }) } : {};
-  return Type.Object({ ...platformConfig, ...own, ...databaseUrl });
+  return Type.Object({ ...platformConfig, ...own, ...(def.migrationsDir ? databaseConfig : {}) });
 }
 
 /**
@@ -266,7 +277,8 @@ export async function startService<P extends TProperties>(
     await discovery.start();
     resolver = discovery;
 
-    if (sql && (def.relay ?? (await hasOutbox(sql)))) {
+    const withOutbox = sql ? await hasOutbox(sql) : false;
+    if (sql && (def.relay ?? withOutbox)) {
       relay = createOutboxRelay({ sql, brokers: platform.KAFKA_BROKERS, ns, logger });
       await relay.start();
     }
@@ -349,7 +361,7 @@ export async function startService<P extends TProperties>(
       await running.start();
     }
 
-    const jobDefs = def.jobs?.(ctx) ?? [];
+    const jobDefs = [...(def.jobs?.(ctx) ?? []), ...(sql && withOutbox ? [messagingRetentionJob(sql, loaded as RetentionConfig, logger)] : [])];
     if (jobDefs.length) jobs = startJobs(jobDefs, { service: def.name, sql: () => ctx.sql, logger, metrics: ctx.metrics });
 
     const consumingAfter = sinceProcessStart();
@@ -416,6 +428,24 @@ function declaredOutbox(service: string, produces: EventDescriptor[], outbox: Ou
     });
   };
   return outboxOf(prepare);
+}
+
+/** Prunes published outbox events and old inbox entries every hour, on one instance at a time. */
+function messagingRetentionJob(sql: Sql, config: RetentionConfig, logger: Logger): JobDef {
+  return {
+    name: 'messaging-retention',
+    everyMs: 60 * 60 * 1000,
+    runAtStart: true,
+    singleton: true,
+    async run(signal) {
+      const outboxMs = config.OUTBOX_RETENTION_HOURS * 3_600_000;
+      const inboxMs = config.INBOX_RETENTION_DAYS * 86_400_000;
+      const deleted = await pruneMessaging(sql, { outboxMs, inboxMs, signal });
+      if (deleted.outbox + deleted.inbox > 0) {
+        logger.info({ ...deleted, outboxRetentionHours: config.OUTBOX_RETENTION_HOURS, inboxRetentionDays: config.INBOX_RETENTION_DAYS }, 'published events and inbox entries past retention deleted');
+      }
+    },
+  };
 }
 
 async function hasOutbox(sql: Sql): Promise<boolean> {

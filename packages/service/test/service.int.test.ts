@@ -83,6 +83,8 @@ test('startService runs a service in-process with the whole chassis, and stop() 
   const metrics = await (await fetch(`${url}/metrics`)).text();
   assert.match(metrics, /http_requests_total\{method="POST",route="\/api\/v1\/notes",status_code="201"\} 1/);
   assert.match(metrics, /outbox_backlog/, 'the outbox relay runs and reports to the shared registry');
+  const pruned = /service_job_runs_total\{job="messaging-retention",result="ok"\} 1/;
+  await waitFor(async () => pruned.test(await (await fetch(`${url}/metrics`)).text()), { timeoutMs: 5_000, message: 'the outbox and the inbox pruned at start' });
 
   const openapi = await (await fetch(`${url}/openapi.json`)).json();
   assert.deepEqual(Object.keys(openapi.paths).sort(), ['/api/v1/greeting', '/api/v1/notes', '/api/v1/users']);
