@@ -1,20 +1,26 @@
 /** Retention of the chassis tables on a real PostgreSQL: what `pruneMessaging` deletes and what it keeps. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import postgres from 'postgres';
 import { pruneMessaging } from '../src/index.ts';
 import { createTempDatabase } from './helpers.ts';
 
 const hourMs = 3_600_000;
 
-test('pruneMessaging deletes published events and inbox entries past retention, in batches, and keeps the rest', async (t) => {
+/** A database with the chassis tables, dropped after the test. */
+async function scratchDatabase(t: TestContext) {
   const db = await createTempDatabase();
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   t.after(async () => {
     await sql.end();
     await db.drop();
   });
+  return sql;
+}
+
+test('pruneMessaging deletes published events and inbox entries past retention, in batches, and keeps the rest', async (t) => {
+  const sql = await scratchDatabase(t);
   const event = (key: string, age: string, published: boolean) => sql`
     insert into outbox (id, topic, key, type, version, payload, created_at, published_at)
     values (${randomUUID()}, 't', ${key}, 'ItemAdded', 1, '{}', now() - ${age}::interval, ${published ? sql`now() - ${age}::interval` : null})`;
@@ -37,12 +43,7 @@ test('pruneMessaging deletes published events and inbox entries past retention, 
 });
 
 test('pruneMessaging stops between batches once its signal aborts', async (t) => {
-  const db = await createTempDatabase();
-  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-  t.after(async () => {
-    await sql.end();
-    await db.drop();
-  });
+  const sql = await scratchDatabase(t);
   await sql`
     insert into processed_messages (consumer, message_id, processed_at)
     select 'c', gen_random_uuid(), now() - interval '30 days' from generate_series(1, 10)`;
