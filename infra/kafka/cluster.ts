@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
 import { cacheDir, repoRoot } from '../../scripts/lib/paths.ts';
 import { run, seconds, startDaemon, waitUntilReady, type Daemon } from '../../scripts/lib/proc.ts';
-import { kafkaVersion } from '../../scripts/infra/kafka.ts';
+import { adminLogsIn, kafkaVersion } from '../../scripts/infra/kafka.ts';
 import { kafkaConnection, kafkaLoginEnv } from '@meridian/config';
 import { adminCredentials, adminCredentialsFile, formatArguments, securedMarker, securityProperties, type KafkaCredentials } from './security.ts';
 
@@ -50,6 +50,15 @@ export async function clusterBrokerIds(brokers: string[], login: KafkaCredential
   } finally {
     await admin.close().catch(() => {});
   }
+}
+
+/**
+ * `clusterBrokerIds` after the admin's SCRAM login was checked at every node and, where a restarted node
+ * refuses it but takes the admin's PLAIN login, written again (`adminLogsIn`, as the single broker does).
+ */
+async function repairedBrokerIds(brokers: string[], login: KafkaCredentials, log: (line: string) => void): Promise<number[]> {
+  await Promise.all(brokers.map((broker) => adminLogsIn(broker, login, log).catch(() => false)));
+  return clusterBrokerIds(brokers, login);
 }
 
 /** The Kafka jars from Maven Central, downloaded once into .cache/ (shared with the single broker). */
@@ -99,7 +108,7 @@ export async function ensureKafkaCluster(options: KafkaClusterOptions): Promise<
   const brokers = ids.map((id) => `${host}:${basePort + id - 1}`);
 
   const admin = adminCredentials(dataDir);
-  if ((await clusterBrokerIds(brokers, admin)).length === nodes) {
+  if ((await repairedBrokerIds(brokers, admin, log)).length === nodes) {
     log(`kafka cluster: reusing ${brokers.join(',')}`);
     const notOurs = async () => { throw new Error('kafka cluster was reused, not started here: it cannot be stopped'); };
     return { brokers, started: false, admin, stopBroker: notOurs, startBroker: notOurs, stop: async () => {} };
@@ -137,7 +146,7 @@ export async function ensureKafkaCluster(options: KafkaClusterOptions): Promise<
   const launch = (index: number) => {
     daemons[index] = startDaemon('java', [...java(index, 'kafka.Kafka'), configOf(index)], join(nodeDir(index), 'kafka.out'));
   };
-  const allNodesUp = (index: number) => waitUntilReady(async () => (await clusterBrokerIds(brokers, admin)).length === nodes, {
+  const allNodesUp = (index: number) => waitUntilReady(async () => (await repairedBrokerIds(brokers, admin, log)).length === nodes, {
     what: `kafka node ${index + 1}`, timeoutMs: 120_000, daemon: daemons[index], logFile: join(nodeDir(index), 'server.log'),
   });
   const stopAll = async () => {
