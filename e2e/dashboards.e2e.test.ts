@@ -45,7 +45,8 @@ test("the ops console draws every Grafana dashboard live from Prometheus: each p
       if (title === 'Service') {
         // The service variable lists the services Prometheus sees; orders has consumers, an outbox and routes.
         await page.getByLabel('Service', { exact: true }).selectOption('orders');
-        await page.waitForURL(/var-service=orders/);
+        // The console writes the variable into the URL with the history API (no page load to wait for).
+        await eventually(async () => assert.match(page.url(), /var-service=orders/));
       }
       // Panels drawn for the variable's previous value (or before the first scrapes of a panel's series), or a
       // query that timed out on a busy machine, may be on screen for a moment: the panels refresh, so judge the
