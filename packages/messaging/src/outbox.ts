@@ -28,9 +28,9 @@ export const messagingMigrations = {
 
 /** The SQL of the chassis tables (every migration, in order), for tests and benchmarks that set up a bare database. */
 export const messagingMigrationSql = readdirSync(migrationsDir)
-  .filter((file) => file.endsWith('.sql'))
+  .filter((name) => /^\d+_[\w.-]+\.sql$/.test(name)) // what `@meridian/db`'s migrate applies (`isMigrationFile`)
   .sort()
-  .map((file) => readFileSync(join(migrationsDir, file), 'utf8'))
+  .map((name) => readFileSync(join(migrationsDir, name), 'utf8'))
   .join('\n');
 
 export interface Outbox {
