@@ -14,7 +14,18 @@ const refreshChoices = [
 ];
 
 /** The values a `label_values(...)` variable can take, given the variables before it. */
-function VariablePicker({ variable, values, onChange }: { variable: Variable; values: Record<string, string>; onChange(value: string): void }) {
+function VariablePicker({
+  variable,
+  values,
+  onChange,
+  onDefault,
+}: {
+  variable: Variable;
+  values: Record<string, string>;
+  onChange(value: string): void;
+  /** Sets the first value when none (or one no longer offered) is chosen, unless the person chose one meanwhile. */
+  onDefault(value: string, offered: string[]): void;
+}) {
   const source = labelValuesQuery(variable);
   const selector = source ? expand(source.selector, values) : '';
   const options = useResource(async (signal) => {
@@ -25,8 +36,8 @@ function VariablePicker({ variable, values, onChange }: { variable: Variable; va
   const current = values[variable.name];
   useEffect(() => {
     const first = options.data?.[0];
-    if (first && (!current || !options.data!.includes(current))) onChange(first);
-  }, [options.data, current, onChange]);
+    if (first && (!current || !options.data!.includes(current))) onDefault(first, options.data!);
+  }, [options.data, current, onDefault]);
   return (
     <label className="small">
       {variable.label ?? variable.name}
@@ -58,12 +69,19 @@ function DashboardView({ dashboard, namespace }: { dashboard: Dashboard; namespa
     next.set(name, value);
     navigate(`/dashboards?${next}`, { replace: true });
   };
+  // The default lands after the options load, a render after they appear: a choice made in between is kept.
+  const setDefault = (name: string, value: string, offered: string[]) => {
+    const live = new URLSearchParams(window.location.search).get(name);
+    if (!live || !offered.includes(live)) set(name, value);
+  };
   const rows = Math.max(...dashboard.panels.map((p) => (p.gridPos ? p.gridPos.y + p.gridPos.h : 8)));
   return (
     <div className="stack">
       <div className="dashboard-controls" role="toolbar" aria-label="Dashboard settings">
         {variables.map((variable) => (
-          <VariablePicker key={variable.name} variable={variable} values={values} onChange={(value) => set(`var-${variable.name}`, value)} />
+          <VariablePicker key={variable.name} variable={variable} values={values} onChange={(value) => set(`var-${variable.name}`, value)}
+            onDefault={(value, offered) => setDefault(`var-${variable.name}`, value, offered)}
+          />
         ))}
         <label className="small">
           Time range
