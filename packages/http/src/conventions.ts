@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { metricsRegistry } from './metrics.ts';
 import { HttpProblem, OverloadedProblem, toProblem } from './problem.ts';
+import { refusalLog } from './refusals.ts';
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
@@ -14,10 +15,14 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
   return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
 }
 
+/** Requests answered 503 `overloaded`: their access lines are left to the refusal log's summary. */
+export const refusedAsOverloaded = new WeakSet<FastifyRequest>();
+
 /**
  * Answers `error` as problem+json. A 503 says when to come back (`Retry-After`: the overload's own
  * delay, else 1 s). Logged by what it means: a 5xx the code chose (an `HttpProblem`) is one warn line
- * without a stack, any other 5xx is a bug (error, with the stack), a 4xx is debug. `inScope` runs the
+ * without a stack, any other 5xx is a bug (error, with the stack), a 4xx is debug. An overload refusal
+ * goes to the refusal log, which tells a flood of them in one line per interval. `inScope` runs the
  * logging in the request's log context.
  */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, inScope: <T>(fn: () => T) => T = (fn) => fn()) {
@@ -27,7 +32,10 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   }
   if (body.status === 503) reply.header('retry-after', String(error instanceof OverloadedProblem ? error.retryAfterSeconds : 1));
   inScope(() => {
-    if (body.status >= 500 && !(error instanceof HttpProblem)) request.log.error({ err: error, status: body.status }, 'request failed');
+    if (error instanceof OverloadedProblem) {
+      refusedAsOverloaded.add(request);
+      refusalLog.refused(request.log, { problem: body.type, status: body.status, detail: body.detail });
+    } else if (body.status >= 500 && !(error instanceof HttpProblem)) request.log.error({ err: error, status: body.status }, 'request failed');
     else if (body.status >= 500) request.log.warn({ problem: body.type, status: body.status, detail: body.detail }, 'request refused');
     else request.log.debug({ problem: body.type, detail: body.detail }, 'request rejected');
   });

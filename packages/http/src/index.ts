@@ -12,3 +12,5 @@ export { anyText, isBigintId, isTimestamp, isUuid, keysetCursor, uuidPattern } f
 export type { CursorCodec, CursorField, KeysetCursor } from './cursor.ts';
 export { registerFormats } from './formats.ts';
 export { registerMetricsRoute, requestIdOf, sendProblem } from './conventions.ts';
+export { createRefusalLog, refusalLog } from './refusals.ts';
+export type { RefusalLog, RefusalLogger } from './refusals.ts';

@@ -17,7 +17,7 @@ import { withLogContext } from '@meridian/log';
 import type { Logger } from '@meridian/log';
 import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
 import { answerClientError } from './clientError.ts';
-import { registerMetricsRoute, requestIdOf, sendProblem as sendProblemAnswer } from './conventions.ts';
+import { refusedAsOverloaded, registerMetricsRoute, requestIdOf, sendProblem as sendProblemAnswer } from './conventions.ts';
 import { ensureHttpMetrics } from './metrics.ts';
 import { createReadiness } from './readiness.ts';
 import type { Readiness, ReadinessCheck } from './readiness.ts';
@@ -140,7 +140,9 @@ class RequestLogs extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const routine = !error && this.#accessLog === 'errors' && reply.statusCode < 300 && reply.elapsedTime < this.#slowMs;
+    // An overload refusal is routine too: the refusal log tells them (a line per flood, not per request).
+    const routine =
+      !error && this.#accessLog === 'errors' && ((reply.statusCode < 300 && reply.elapsedTime < this.#slowMs) || refusedAsOverloaded.has(request));
     // Skipped before building anything: the access line was the largest per-request cost of a cached read.
     if (routine && !this.#logger.isLevelEnabled('debug')) return;
     inRequestScope(request, () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { Type } from 'typebox';
 import { createLogger } from '@meridian/log';
-import { createHttpServer, problem } from '../src/index.ts';
+import { createHttpServer, overloaded, problem } from '../src/index.ts';
 import type { AccessLog, App } from '../src/index.ts';
 
 type Line = Record<string, any>;
@@ -53,6 +53,9 @@ function routes(app: App) {
   }));
   app.get('/conflict', async () => {
     throw problem(409, 'out-of-stock', 'Only 2 left', { available: 2 });
+  });
+  app.get('/busy', async () => {
+    throw overloaded('too many in progress', 2);
   });
   app.get('/boom', async () => {
     throw new Error('secret internals');
@@ -198,6 +201,23 @@ test('access log: at info every request under "all"; only non-2xx and slow ones 
   t.after(() => all.app.close());
   await (await fetch(`${all.url}/items?limit=5`)).text();
   assert.deepEqual(completed(all.lines), ['info /items 200']);
+});
+
+test('overload refusals: 503 with Retry-After; the first is logged with its request, the rest of the flood only counted', async (t) => {
+  const { app, url, lines } = await start({}, undefined, { level: 'info', accessLog: 'errors' });
+  t.after(() => app.close());
+  for (let i = 0; i < 5; i++) {
+    const response = await fetch(`${url}/busy`, { headers: { 'x-request-id': `busy-${i}` } });
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('retry-after'), '2');
+    assert.equal((await response.json()).type.endsWith('/overloaded'), true);
+  }
+  const refusals = lines.filter((l) => l.msg === 'request refused: overloaded');
+  assert.equal(refusals.length, 1, 'one line for the start of the flood');
+  assert.equal(refusals[0].level, 'warn');
+  assert.equal(refusals[0].reqId, 'busy-0');
+  assert.equal(refusals[0].detail, 'too many in progress');
+  assert.deepEqual(lines.filter((l) => l.msg === 'request completed'), [], 'no access line per refusal');
 });
 
 test('/healthz, /readyz with checks, /metrics, /openapi.json and /docs', async (t) => {

@@ -4,8 +4,9 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { Agent, errors as undiciErrors } from 'undici';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
-import { counterOf, histogramOf, metricsRegistry, problem, type AccessLog } from '@meridian/http';
+import { counterOf, histogramOf, metricsRegistry, problem, refusalLog, type AccessLog } from '@meridian/http';
 import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
+import type { Throttle } from './throttle.ts';
 import { type TrafficSplit, versionHeader, wantedVersion } from './versions.ts';
 
 export interface ProxyOptions {
@@ -37,6 +38,9 @@ const readMethods = new Set(['GET', 'HEAD']);
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 class UpstreamTimeout extends Error {}
+
+/** Requests the upstream refused as overloaded (503 with Retry-After). */
+const refusedUpstream = new WeakSet<FastifyRequest>();
 class BodyTooLarge extends Error {}
 
 /** An upstream answer whose headers arrived; `body` streams the rest. */
@@ -198,7 +202,7 @@ export function createProxy({
     return { statusCode: response.statusCode ?? 502, headers: response.headers, body: response, complete: () => response.complete };
   }
 
-  async function forward(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
+  async function forward(request: FastifyRequest, reply: FastifyReply, service: string, throttle?: Throttle): Promise<FastifyReply> {
     const tooLarge = () => {
       // The rest of the upload is not read: close the connection after answering.
       reply.header('connection', 'close');
@@ -218,6 +222,9 @@ export function createProxy({
         const response = await (replayable ? attemptRead(instance, request, reply, headers) : attemptWithBody(instance, request, reply, headers));
         upstreamMetrics.duration.observe({ service, version: instance.version }, (performance.now() - startedAt) / 1000);
         upstreamMetrics.responses.inc({ service, version: instance.version, status_code: response.statusCode });
+        const refused = response.statusCode === 503 && response.headers['retry-after'] !== undefined;
+        if (refused) refusedUpstream.add(request);
+        throttle?.answered(!refused);
         // Written straight to the socket: Fastify's reply machinery is not needed for a relay.
         reply.hijack();
         const answerHeaders = responseHeaders(response.headers, request.id);
@@ -248,7 +255,7 @@ export function createProxy({
 
   // A server span per request (child of the client's traceparent, parent of the upstream's span)
   // and one log line carrying its trace id when the response is done.
-  function proxy(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
+  function proxy(request: FastifyRequest, reply: FastifyReply, service: string, throttle?: Throttle): Promise<FastifyReply> {
     const span = startSpan(
       `${request.method} ${service}`,
       { 'http.request.method': request.method, 'url.path': request.url, 'meridian.upstream.service': service },
@@ -266,9 +273,14 @@ export function createProxy({
       const routine = accessLog === 'errors' && readMethods.has(request.method) && statusCode < 300 && durationMs < slowMs;
       if (routine && !(request.log as { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.('debug')) return;
       const fields = { reqId: request.id, upstream: service, method: request.method, url: request.url, statusCode, durationMs: Math.round(durationMs) };
+      // The upstream refused it as overloaded (503 + Retry-After): told with the others of its flood.
+      if (accessLog === 'errors' && refusedUpstream.has(request)) {
+        context.with(spanContext, () => refusalLog.refused(request.log, fields));
+        return;
+      }
       context.with(spanContext, () => (routine ? request.log.debug(fields, 'request completed') : request.log.info(fields, 'request completed')));
     });
-    return context.with(spanContext, () => forward(request, reply, service));
+    return context.with(spanContext, () => forward(request, reply, service, throttle));
   }
 
   /** Closes the kept-alive upstream connections (the gateway is stopping). */
