@@ -18,7 +18,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { registerEventDocs } from './eventDocs.ts';
 import { createProxy } from './proxy.ts';
-import { createThrottle, type Throttle } from './throttle.ts';
 import { defaultExpectedServices, routeTable, type RouteRule } from './routes.ts';
 import type { TrafficSplit } from './versions.ts';
 
@@ -37,8 +36,6 @@ export interface GatewayOptions {
   maxInFlightPerService?: number;
   /** Traffic split per service between versions running side by side (versions.ts); none: any ready instance. */
   splits?: ReadonlyMap<string, TrafficSplit>;
-  /** While a service refuses as overloaded, refuse a share of its requests here (throttle.ts); default on. */
-  throttle?: boolean;
 }
 
 /** Problem answers in the request's log context (the gateway keeps no child logger per request). */
@@ -57,7 +54,6 @@ export function buildGateway({
   bodyLimit = Number.POSITIVE_INFINITY,
   maxInFlightPerService = Number.POSITIVE_INFINITY,
   splits,
-  throttle = true,
 }: GatewayOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
@@ -74,12 +70,7 @@ export function buildGateway({
   app.addHook('onClose', async () => proxy.close());
   const metrics = {
     ...ensureHttpMetrics(),
-    refused: counterOf(
-      metricsRegistry,
-      'gateway_requests_refused_total',
-      'Requests the gateway refused with 503 itself: too many in flight to the service (in_flight), or a share while the service refuses as overloaded (throttled)',
-      ['service', 'reason'],
-    ),
+    refused: counterOf(metricsRegistry, 'gateway_requests_refused_total', 'Requests refused with 503 because too many were in flight to the service', ['service']),
   };
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -169,21 +160,14 @@ export function buildGateway({
       // Admission: past the limit a request is refused before it costs the service anything.
       let inFlight = 0;
       const done = () => void (inFlight -= 1);
-      // Reads and writes apart: a service that refuses new orders still answers reads.
-      const throttles: { read?: Throttle; write?: Throttle } = throttle ? { read: createThrottle(), write: createThrottle() } : {};
       const handler = (request: FastifyRequest, reply: FastifyReply) => {
         if (inFlight >= maxInFlightPerService) {
-          metrics.refused.inc({ service, reason: 'in_flight' });
+          metrics.refused.inc({ service });
           throw overloaded(`${service} has ${inFlight} requests in progress; please try again in a moment`, 1);
-        }
-        const throttled = request.method === 'GET' || request.method === 'HEAD' ? throttles.read : throttles.write;
-        if (throttled?.shouldRefuse()) {
-          metrics.refused.inc({ service, reason: 'throttled' });
-          throw overloaded(`${service} is refusing requests as overloaded; please try again in a moment`, 1);
         }
         inFlight += 1;
         reply.raw.once('close', done);
-        return proxy(request, reply, service, throttled);
+        return proxy(request, reply, service);
       };
       proxied.all(prefix, handler);
       proxied.all(`${prefix}/*`, handler);

@@ -6,7 +6,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
 import { counterOf, histogramOf, metricsRegistry, problem, refusalLog, type AccessLog } from '@meridian/http';
 import { extractContext, SpanKind, SpanStatusCode, startSpan } from '@meridian/telemetry';
-import type { Throttle } from './throttle.ts';
 import { type TrafficSplit, versionHeader, wantedVersion } from './versions.ts';
 
 export interface ProxyOptions {
@@ -202,7 +201,7 @@ export function createProxy({
     return { statusCode: response.statusCode ?? 502, headers: response.headers, body: response, complete: () => response.complete };
   }
 
-  async function forward(request: FastifyRequest, reply: FastifyReply, service: string, throttle?: Throttle): Promise<FastifyReply> {
+  async function forward(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
     const tooLarge = () => {
       // The rest of the upload is not read: close the connection after answering.
       reply.header('connection', 'close');
@@ -222,9 +221,7 @@ export function createProxy({
         const response = await (replayable ? attemptRead(instance, request, reply, headers) : attemptWithBody(instance, request, reply, headers));
         upstreamMetrics.duration.observe({ service, version: instance.version }, (performance.now() - startedAt) / 1000);
         upstreamMetrics.responses.inc({ service, version: instance.version, status_code: response.statusCode });
-        const refused = response.statusCode === 503 && response.headers['retry-after'] !== undefined;
-        if (refused) refusedUpstream.add(request);
-        throttle?.answered(!refused);
+        if (response.statusCode === 503 && response.headers['retry-after'] !== undefined) refusedUpstream.add(request);
         // Written straight to the socket: Fastify's reply machinery is not needed for a relay.
         reply.hijack();
         const answerHeaders = responseHeaders(response.headers, request.id);
@@ -255,7 +252,7 @@ export function createProxy({
 
   // A server span per request (child of the client's traceparent, parent of the upstream's span)
   // and one log line carrying its trace id when the response is done.
-  function proxy(request: FastifyRequest, reply: FastifyReply, service: string, throttle?: Throttle): Promise<FastifyReply> {
+  function proxy(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
     const span = startSpan(
       `${request.method} ${service}`,
       { 'http.request.method': request.method, 'url.path': request.url, 'meridian.upstream.service': service },
@@ -280,7 +277,7 @@ export function createProxy({
       }
       context.with(spanContext, () => (routine ? request.log.debug(fields, 'request completed') : request.log.info(fields, 'request completed')));
     });
-    return context.with(spanContext, () => forward(request, reply, service, throttle));
+    return context.with(spanContext, () => forward(request, reply, service));
   }
 
   /** Closes the kept-alive upstream connections (the gateway is stopping). */
