@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -113,13 +113,26 @@ export async function readyEndpointAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** Whether a server can bind 127.0.0.1:`port` right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP port free right now on 127.0.0.1, taken below Linux's ephemeral range (32768+): a port that
+ * listen(0) hands out is an ephemeral one, which any process's next outgoing connection may take before
+ * our server binds it (a chaos run lost Kafka that way). With `pair`, port + 1 is free too (Kafka's
+ * controller and etcd's peer listen there).
+ */
+export async function freePort(options: { pair?: boolean } = {}): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await bindable(port)) && (!options.pair || (await bindable(port + 1)))) return port;
+  }
 }
 
 /** Whether something accepts TCP connections at host:port. */

@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureEtcd, etcdAnswers } from '../infra/etcd.ts';
@@ -11,29 +10,11 @@ import { adminLogsIn, ensureKafka, kafkaAnswers } from '../infra/kafka.ts';
 import { ensurePostgres, postgresAnswers } from '../infra/postgres.ts';
 import { ensureRedis, redisAnswers } from '../infra/redis.ts';
 import type { InfraServer } from '../infra/server.ts';
-import { portOpen } from '../lib/proc.ts';
+import { freePort, portOpen } from '../lib/proc.ts';
 import { alterUserScramCredentialsV0, Connection, ScramMechanisms } from '@platformatic/kafka';
 import { kafkaLoginEnv } from '@meridian/config';
 import { waitFor } from '@meridian/testkit';
 import { readAdminCredentials } from '../../infra/kafka/security.ts';
-
-/**
- * A free port whose successor is free too (Kafka's controller and etcd's peer use port + 1), below the
- * kernel's ephemeral range (32768+): a port handed out by listen(0) can be taken by another test's
- * outgoing connection before the server binds it.
- */
-async function freePortPair(): Promise<number> {
-  const bindable = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await bindable(port)) && (await bindable(port + 1))) return port;
-  }
-}
 
 const cases: { name: string; address: (port: number) => string; answers: (address: string, dir: string) => Promise<boolean>;
   ensure: (address: string, dir: string) => Promise<InfraServer> }[] = [
@@ -49,7 +30,7 @@ for (const { name, address, answers, ensure } of cases) {
     const root = mkdtempSync(join(tmpdir(), `meridian-${name}-`));
     chmodSync(root, 0o755); // PostgreSQL runs as the postgres user when we are root
     t.after(() => rmSync(root, { recursive: true, force: true }));
-    const port = await freePortPair();
+    const port = await freePort({ pair: true });
     const at = address(port);
 
     const server = await ensure(at, join(root, name));
@@ -75,7 +56,7 @@ for (const { name, address, answers, ensure } of cases) {
 test('kafka: a refused SCRAM admin login is repaired through the admin\'s PLAIN login, which no other user has', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'meridian-kafka-repair-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  const broker = `127.0.0.1:${await freePortPair()}`;
+  const broker = `127.0.0.1:${await freePort({ pair: true })}`;
   const dir = join(root, 'kafka');
   const server = await ensureKafka({ broker, dir, log: () => {} });
   t.after(() => server.stop());

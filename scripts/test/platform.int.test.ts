@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { socketOf } from '@meridian/db';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
 import { readPasswords } from '../lib/credentials.ts';
-import { portOpen } from '../lib/proc.ts';
+import { freePort, portOpen } from '../lib/proc.ts';
 import { startPlatform } from '../platform.ts';
 import { dropNamespace } from '../provision.ts';
 
@@ -37,14 +37,6 @@ function writeService(servicesDir: string, name: string, main: string): void {
   mkdirSync(join(servicesDir, name, 'src'), { recursive: true });
   writeFileSync(join(servicesDir, name, 'package.json'), '{ "type": "module" }');
   writeFileSync(join(servicesDir, name, 'src', 'main.ts'), main);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const alive = (pid: number) => {

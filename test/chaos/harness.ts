@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -18,6 +17,7 @@ import { ensurePostgres } from '../../scripts/infra/postgres.ts';
 import { ensureRedis } from '../../scripts/infra/redis.ts';
 import { ensureZipkin } from '../../scripts/infra/zipkin.ts';
 import type { InfraServer } from '../../scripts/infra/server.ts';
+import { freePort } from '../../scripts/lib/proc.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { databaseName, dropNamespace } from '../../scripts/provision.ts';
 
@@ -52,25 +52,6 @@ async function restartable(name: string, address: string, ensure: () => Promise<
       server ??= await ensure();
     },
   };
-}
-
-function listen(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as { port: number };
-      server.close(() => resolve(bound));
-    });
-  });
-}
-
-/** A free port whose successor is free too (Kafka's controller and etcd's peer listen on port + 1). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await listen(0);
-    if (port && port < 65535 && (await listen(port + 1))) return port;
-  }
 }
 
 export interface Customer {
@@ -144,9 +125,9 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     }
     if (/^\[(platform|infra)\]/.test(line)) log(line);
   };
-  const [kafkaPort, etcdPort, redisPort, gatewayPort] = [await freePortPair(), await freePortPair(), await freePortPair(), await freePortPair()];
+  const [kafkaPort, etcdPort, redisPort, gatewayPort] = [await freePort({ pair: true }), await freePort({ pair: true }), await freePort({ pair: true }), await freePort({ pair: true })];
   const adminUrl = options.ownPostgres
-    ? `postgres://postgres:${randomUUID().replace(/-/g, '')}@127.0.0.1:${await freePortPair()}/postgres`
+    ? `postgres://postgres:${randomUUID().replace(/-/g, '')}@127.0.0.1:${await freePort({ pair: true })}/postgres`
     : sharedAdminUrl;
   const infraLog = (line: string) => print(`[infra] ${line}`);
   const started: ChaosServer[] = [];
@@ -174,7 +155,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
         : undefined,
     ]);
     started.push(kafka, etcd, redis, ...(privatePostgres ? [privatePostgres] : []));
-    const zipkinUrl = options.tracing ? `http://127.0.0.1:${await freePortPair()}` : undefined;
+    const zipkinUrl = options.tracing ? `http://127.0.0.1:${await freePort({ pair: true })}` : undefined;
     const zipkin = zipkinUrl
       ? await restartable('zipkin', zipkinUrl, () => ensureZipkin({ url: zipkinUrl, dir: join(dir, 'zipkin'), log: infraLog }))
       : undefined;

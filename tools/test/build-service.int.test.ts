@@ -2,21 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { createTempDatabase, infra, kafkaAdminEnv, uniqueName, waitFor } from '@meridian/testkit';
 import { buildService, checkArtifact } from '../build-service.ts';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../../scripts/lib/proc.ts';
 
 test('catalog builds to a self-contained artifact without dev dependencies that starts and serves /healthz', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'meridian-artifact-'));

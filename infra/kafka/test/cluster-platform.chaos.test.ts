@@ -8,28 +8,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { kafkaLoginEnv } from '@meridian/config';
 import { waitFor } from '@meridian/testkit';
+import { freePort } from '../../../scripts/lib/proc.ts';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
 import { databaseName, dropNamespace } from '../../../scripts/provision.ts';
 import { checkInvariants, orderStream, sleep, type Chaos } from '../../../test/chaos/harness.ts';
 import { ensureKafkaCluster } from '../cluster.ts';
 
 const adminUrl = process.env.PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function readyInstances(etcd: string, ns: string): Promise<Map<string, number>> {
   const prefix = `/meridian/${ns}/services/`;

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { freePort } from '../lib/proc.ts';
+
+const listen = (port: number) =>
+  new Promise<() => Promise<void>>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(() => new Promise((done) => server.close(() => done()))));
+  });
+
+test('freePort hands out a bindable port below the ephemeral range, so an outgoing connection cannot take it first', async () => {
+  const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  for (let i = 0; i < 20; i += 1) {
+    const port = await freePort();
+    assert.ok(port < ephemeralLow, `${port} is below ${ephemeralLow}`);
+    await (await listen(port))();
+  }
+});
+
+test('freePort({ pair: true }) hands out a port whose successor is free too', async () => {
+  for (let i = 0; i < 20; i += 1) {
+    const port = await freePort({ pair: true });
+    const closeFirst = await listen(port);
+    const closeSecond = await listen(port + 1);
+    await Promise.all([closeFirst(), closeSecond()]);
+  }
+});
