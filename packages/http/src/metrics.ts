@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
-import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
+import { registerEventLoopMetrics } from './eventLoopLag.ts';
 
 /**
  * The process-wide registry every chassis part adds its metrics to. It is prom-client's default
@@ -16,30 +16,17 @@ export interface HttpMetrics {
 let httpMetrics: HttpMetrics | undefined;
 
 /**
- * The event-loop delay histogram (`nodejs_eventloop_lag_*`) samples with a timer every this many ms.
- * prom-client's 10 ms default wakes an idle process 100 times a second: 3.2 ms of CPU per second per
- * process, measured, against 0.48 at 100 ms (docs/benchmarks.md). A stall longer than this is still
- * measured whole; `nodejs_eventloop_utilization_ratio` says how busy the loop was between scrapes.
+ * prom-client's own event-loop delay timer would wake every process for good; it gets a period no process
+ * lives to see, and `registerEventLoopMetrics` replaces its gauges with ones that sample only while busy.
  */
-export const eventLoopSampleMs = 100;
-
-/** Share of the time since the last scrape the event loop spent running code (Node's own counters, no timer). */
-function registerEventLoopUtilization(registry: Registry): void {
-  let last = performance.eventLoopUtilization();
-  collectedGauge(registry, 'nodejs_eventloop_utilization_ratio', 'Share of time since the previous scrape the event loop was busy (0-1)', () => {
-    const now = performance.eventLoopUtilization();
-    const { utilization } = performance.eventLoopUtilization(now, last);
-    last = now;
-    return utilization;
-  });
-}
+const neverMs = 2 ** 31 - 1;
 
 /** Default process metrics plus the HTTP RED metrics, registered once per process. */
 export function ensureHttpMetrics(): HttpMetrics {
   if (!httpMetrics) {
     if (!metricsRegistry.getSingleMetric('process_cpu_user_seconds_total')) {
-      collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: eventLoopSampleMs });
-      registerEventLoopUtilization(metricsRegistry);
+      collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: neverMs });
+      registerEventLoopMetrics(metricsRegistry);
     }
     httpMetrics = {
       duration: new Histogram({
