@@ -81,6 +81,10 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 num.network.threads=${threads.network}
 num.io.threads=${threads.io}
+# The controller appends a no-op record to the metadata log whenever it was idle this long (default
+# 500 ms), so a quorum's followers see it alive. A lone combined node has no follower; every 10 s is
+# 0.70x the idle broker's CPU (docs/benchmarks.md, session 11).
+metadata.max.idle.interval.ms=10000
 `;
 }
 
