@@ -112,6 +112,13 @@ export interface RunningService<P extends TProperties = TProperties> {
   stop(): Promise<void>;
 }
 
+/**
+ * Readiness runs and its result goes to discovery this often while the instance is ready and its last
+ * run passed: each run wakes the process and its database (0.8 ms of CPU per second per idle service at
+ * 1 s, measured: docs/benchmarks.md, session 11).
+ */
+const readySyncMs = 5000;
+/** ...and this often while it starts or after a failed run, so a failure is confirmed or cleared quickly. */
 const readinessSyncMs = 1000;
 
 /** Seconds since this process started (not since this module loaded: Node's own start counts). */
@@ -177,6 +184,7 @@ export async function startService<P extends TProperties>(
   let started = false;
   let registration: Registration | undefined;
   let healthSync: NodeJS.Timeout | undefined;
+  let healthSyncStopped = false;
   let syncing: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | undefined;
 
@@ -237,7 +245,8 @@ export async function startService<P extends TProperties>(
 
   async function shutdown(): Promise<void> {
     logger.info('shutting down');
-    clearInterval(healthSync);
+    healthSyncStopped = true;
+    clearTimeout(healthSync);
     await syncing;
     await step('deregister', () => registration?.deregister());
     app?.readiness.drain();
@@ -338,10 +347,14 @@ export async function startService<P extends TProperties>(
     const servingAfter = sinceProcessStart();
     startSeconds.set({ phase: 'serving' }, servingAfter);
     logger.info({ url, sinceProcessStartMs: Math.round(servingAfter * 1000) }, 'serving HTTP and registered');
-    healthSync = setInterval(() => {
-      syncing = syncing.then(syncHealth).catch((err) => logger.warn({ err }, 'discovery health sync failed'));
-    }, readinessSyncMs);
-    healthSync.unref();
+    const scheduleHealthSync = () => {
+      if (healthSyncStopped) return;
+      healthSync = setTimeout(() => {
+        syncing = syncing.then(syncHealth).catch((err) => logger.warn({ err }, 'discovery health sync failed')).then(scheduleHealthSync);
+      }, health === 'ready' && failedRuns === 0 ? readySyncMs : readinessSyncMs);
+      healthSync.unref();
+    };
+    scheduleHealthSync();
 
     // Consumers join their groups once the instance serves HTTP: after a crash, a join waits out the
     // dead member's session (~10 s), and no route needs a consumer to answer.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Admin } from '@platformatic/kafka';
+import postgres from 'postgres';
 import { createTempDatabase, infra, uniqueName, waitFor } from '@meridian/testkit';
 import { deleteNamespaceTopics } from '@meridian/testkit/services';
 import { startService } from '../src/index.ts';
@@ -174,4 +175,35 @@ test('runService: SIGTERM deregisters, drains and exits 0', async (t) => {
     assert.equal(line.service, 'tiny');
     assert.equal(line.version, '0.0.1');
   }
+});
+
+test('discovery health: a ready instance leaves rotation after three failed readiness runs and returns once its database answers', { timeout: 60_000 }, async (t) => {
+  const { ns, env, migrationsDir, cleanup } = await setup();
+  const database = new URL(env.DATABASE_URL).pathname.slice(1);
+  const admin = postgres(infra().pgAdminUrl, { max: 1, onnotice: () => {} });
+  // The relay and the pool log the outage they are meant to ride out; only the fatal would matter here.
+  const service = await startService(tinyService(migrationsDir, topic), { ...env, LOG_LEVEL: 'fatal' });
+  t.after(async () => {
+    await service.stop();
+    await admin.unsafe(`alter database "${database}" with allow_connections true`);
+    await admin.end();
+    await cleanup();
+  });
+  await waitFor(async () => (await registered(ns))[0]?.health === 'ready', { timeoutMs: 5000, message: 'ready in etcd' });
+
+  const failedAt = Date.now();
+  await admin.unsafe(`alter database "${database}" with allow_connections false`);
+  await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${database}`;
+  await waitFor(async () => (await registered(ns))[0]?.health === 'starting', { timeoutMs: 20_000, intervalMs: 200, message: 'out of rotation' });
+  const leftAfterMs = Date.now() - failedAt;
+  // One run at the ready cadence (5 s) finds the failure, two more a second apart confirm it (plus the
+  // probes' own time on a busy machine).
+  assert.ok(leftAfterMs >= 1_500 && leftAfterMs <= 12_000, `left rotation ${leftAfterMs} ms after its database went away`);
+
+  const backAt = Date.now();
+  await admin.unsafe(`alter database "${database}" with allow_connections true`);
+  await waitFor(async () => (await registered(ns))[0]?.health === 'ready', { timeoutMs: 10_000, intervalMs: 200, message: 'back in rotation' });
+  const backAfterMs = Date.now() - backAt;
+  t.diagnostic(`left rotation ${leftAfterMs} ms after its database went away, back ${backAfterMs} ms after it answered`);
+  assert.ok(backAfterMs <= 4_000, `back in rotation ${backAfterMs} ms after its database answered (runs every second while out)`);
 });
