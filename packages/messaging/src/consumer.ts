@@ -298,6 +298,9 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
         rebalanceTimeout: 30_000,
         // A fetch returns as soon as a message arrives; this only bounds how often an idle one asks again.
         maxWaitTime: 5_000,
+        // The client's 5 s default put a metadata request before every idle fetch (a quarter of an idle
+        // platform's Kafka requests). It refreshes at once on a join and on a leadership or connection error.
+        metadataMaxAge: 60_000,
       });
       consumer.on('error', onClientError);
       deadLetters = createDeadLetterQueue({
