@@ -49,7 +49,6 @@ export function readDelays(histogram: Pick<Histogram, 'count' | 'min' | 'max' | 
 export function registerEventLoopMetrics(registry: Registry): void {
   const histogram = monitorEventLoopDelay({ resolution: eventLoopSampleMs });
   histogram.enable();
-  let sampling = true;
   let last = performance.eventLoopUtilization();
 
   for (const [name] of Object.values(gauges)) registry.removeSingleMetric(name);
@@ -67,10 +66,9 @@ export function registerEventLoopMetrics(registry: Registry): void {
       const reading = readDelays(histogram, eventLoopSampleMs);
       histogram.reset();
       for (const key of Object.keys(delays) as (keyof Reading)[]) delays[key].set(reading[key]);
-      const busy = utilization >= busyUtilization;
-      if (busy && !sampling) histogram.enable();
-      if (!busy && sampling) histogram.disable();
-      sampling = busy;
+      // Both are no-ops when the timer is already in the wanted state.
+      if (utilization >= busyUtilization) histogram.enable();
+      else histogram.disable();
     },
   });
   const delays = Object.fromEntries(

@@ -184,7 +184,6 @@ export async function startService<P extends TProperties>(
   let started = false;
   let registration: Registration | undefined;
   let healthSync: NodeJS.Timeout | undefined;
-  let healthSyncStopped = false;
   let syncing: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | undefined;
 
@@ -245,7 +244,6 @@ export async function startService<P extends TProperties>(
 
   async function shutdown(): Promise<void> {
     logger.info('shutting down');
-    healthSyncStopped = true;
     clearTimeout(healthSync);
     await syncing;
     await step('deregister', () => registration?.deregister());
@@ -348,7 +346,7 @@ export async function startService<P extends TProperties>(
     startSeconds.set({ phase: 'serving' }, servingAfter);
     logger.info({ url, sinceProcessStartMs: Math.round(servingAfter * 1000) }, 'serving HTTP and registered');
     const scheduleHealthSync = () => {
-      if (healthSyncStopped) return;
+      if (stopping) return;
       healthSync = setTimeout(() => {
         syncing = syncing.then(syncHealth).catch((err) => logger.warn({ err }, 'discovery health sync failed')).then(scheduleHealthSync);
       }, health === 'ready' && failedRuns === 0 ? readySyncMs : readinessSyncMs);
