@@ -34,6 +34,8 @@ const startup = new AbortController();
 let platform: Platform | undefined;
 let control: ControlEndpoint | undefined;
 let stopping = false;
+/** The running shutdown (it exits the process when done); the startup flow waits for it instead of exiting under it. */
+let shuttingDown: Promise<void> | undefined;
 
 function exit(code: number): never {
   removePidFile();
@@ -41,8 +43,13 @@ function exit(code: number): never {
   process.exit(code);
 }
 
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return; // npm and the terminal may both deliver the same Ctrl-C
+function shutdown(signal: string): Promise<void> {
+  // npm and the terminal may both deliver the same Ctrl-C
+  shuttingDown ??= stopEverything(signal);
+  return shuttingDown;
+}
+
+async function stopEverything(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n[platform] ${signal}: shutting down…`);
   if (!platform) {
@@ -100,10 +107,12 @@ try {
   control = await serveControl(platform);
   writePlatformFile({ ...target, control: { url: control.url, token: control.token } });
   if (args.seed) await seedIfEmpty(target);
-  if (stopping) exit(0);
+  // Ctrl-C while seeding: the seed ends early, and the shutdown under way stops the services, then exits.
+  if (stopping) await shuttingDown;
   console.log(readyBlock(platform));
 } catch (error) {
   if (stopping) {
+    if (platform) await shuttingDown; // it stops the services, then exits
     console.log('[platform] stopped');
     exit(0);
   }
