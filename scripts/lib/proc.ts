@@ -131,9 +131,18 @@ function bindable(port: number): Promise<boolean> {
 export async function freePort(options: { pair?: boolean } = {}): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await bindable(port)) && (!options.pair || (await bindable(port + 1)))) return port;
+    const ports = options.pair ? [port, port + 1] : [port];
+    // A port handed out earlier may not be bound yet (a server starting), so bindable alone would repeat it.
+    if (ports.some((p) => handedOut.has(p))) continue;
+    if ((await bindable(port)) && (!options.pair || (await bindable(port + 1)))) {
+      for (const p of ports) handedOut.add(p);
+      return port;
+    }
   }
 }
+
+/** Every port `freePort` returned in this process: never handed out twice. */
+const handedOut = new Set<number>();
 
 /** Whether something accepts TCP connections at host:port. */
 export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {

@@ -28,3 +28,15 @@ test('freePort({ pair: true }) hands out a port whose successor is free too', as
     await Promise.all([closeFirst(), closeSecond()]);
   }
 });
+
+test('freePort never hands out the same port twice in a process, though nothing has bound it yet', async () => {
+  const taken = new Set<number>();
+  for (let i = 0; i < 400; i += 1) {
+    const pair = i % 2 === 0;
+    const port = await freePort({ pair });
+    for (const p of pair ? [port, port + 1] : [port]) {
+      assert.ok(!taken.has(p), `port ${p} handed out again`);
+      taken.add(p);
+    }
+  }
+});
