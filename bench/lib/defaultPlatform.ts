@@ -35,7 +35,7 @@ export async function withDefaultPlatform<T>(log: (line: string) => void, measur
   const cleanUp = async () => {
     await platform.stop();
     await cleanNamespace(infraEnv(), ns).catch((err: Error) => log(`cleanup of ${ns} incomplete: ${err.message}`));
-    rmSync(join(dataDir(env), `prometheus-${ns}`), { recursive: true, force: true });
+    for (const server of ['prometheus', 'alertmanager', 'zipkin']) rmSync(join(dataDir(env), `${server}-${ns}`), { recursive: true, force: true });
     platformLog.end();
   };
   // Ctrl-C or a kill mid-run: stop the services and web apps too instead of leaving them running.
