@@ -45,8 +45,16 @@ function catalogDatabaseUrl(ns: string, env: NodeJS.ProcessEnv): string {
   return serviceDatabaseUrl(infraEnv(env).PG_ADMIN_URL, ns, 'catalog', password);
 }
 
-/** Runs the catalog's seed against `target`; each line it prints goes to `print`. Resolves with its exit code. */
-export function seedDemoCatalog(target: SeedTarget, print: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Runs the catalog's seed against `target`; each line it prints goes to `print`. Resolves with its exit
+ * code. Aborting `signal` ends the seed at once and drops what it prints after that.
+ */
+export function seedDemoCatalog(
+  target: SeedTarget,
+  print: (line: string) => void = console.log,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<number> {
   let databaseUrl: string;
   try {
     databaseUrl = catalogDatabaseUrl(target.ns, env);
@@ -57,6 +65,7 @@ export function seedDemoCatalog(target: SeedTarget, print: (line: string) => voi
   const child = spawn(process.execPath, [join(repoRoot, 'services', 'catalog', 'src', 'seed.ts')], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    signal,
     env: {
       ...env,
       CATALOG_DATABASE_URL: databaseUrl,
@@ -72,9 +81,10 @@ export function seedDemoCatalog(target: SeedTarget, print: (line: string) => voi
     stream.on('data', (chunk: string) => {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
+      if (signal?.aborted) return;
       for (const line of lines) if (line) print(line);
     });
-    stream.on('end', () => rest && print(rest));
+    stream.on('end', () => rest && !signal?.aborted && print(rest));
   }
   return new Promise((resolve) => {
     child.on('error', () => resolve(1));
@@ -85,8 +95,9 @@ export function seedDemoCatalog(target: SeedTarget, print: (line: string) => voi
 /**
  * A first start: a namespace whose catalog is empty gets the demo catalog, with stock. Never fatal: a
  * failure is explained and `npm run seed` finishes the job. Resolves with whether the catalog was seeded.
+ * Aborting `signal` (the platform is shutting down) stops the seed quietly.
  */
-export async function seedIfEmpty(target: SeedTarget, print: (line: string) => void = console.log): Promise<boolean> {
+export async function seedIfEmpty(target: SeedTarget, print: (line: string) => void = console.log, signal?: AbortSignal): Promise<boolean> {
   let empty: boolean;
   try {
     empty = await catalogIsEmpty(target.gatewayUrl);
@@ -97,8 +108,9 @@ export async function seedIfEmpty(target: SeedTarget, print: (line: string) => v
   if (!empty) return false;
   const startedAt = Date.now();
   print(`[seed] the catalog of namespace ${target.ns} is empty: loading the demo catalog with stock (skip with --no-seed)…`);
-  const code = await seedDemoCatalog(target, (line) => print(line.startsWith('[seed]') ? line : `[seed] ${line}`));
-  if (code !== 0) print('[seed] ⚠ the demo catalog is incomplete; `npm run seed` finishes it (what is there is kept)');
+  const code = await seedDemoCatalog(target, (line) => print(line.startsWith('[seed]') ? line : `[seed] ${line}`), process.env, signal);
+  if (signal?.aborted) print('[seed] stopped by the shutdown; `npm run seed` finishes the demo catalog later (what is there is kept)');
+  else if (code !== 0) print('[seed] ⚠ the demo catalog is incomplete; `npm run seed` finishes it (what is there is kept)');
   else print(`[seed] demo catalog loaded in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   return code === 0;
 }

@@ -31,6 +31,8 @@ if (runningPid !== undefined) {
 writePidFile();
 
 const startup = new AbortController();
+/** Aborted by the shutdown: a first start's seed stops at once instead of failing against stopping services. */
+const seeding = new AbortController();
 let platform: Platform | undefined;
 let control: ControlEndpoint | undefined;
 let stopping = false;
@@ -51,6 +53,7 @@ function shutdown(signal: string): Promise<void> {
 
 async function stopEverything(signal: string): Promise<void> {
   stopping = true;
+  seeding.abort();
   console.log(`\n[platform] ${signal}: shutting down…`);
   if (!platform) {
     startup.abort(); // startPlatform stops what it started, then the startup below exits
@@ -106,7 +109,7 @@ try {
   // `npm run upgrade` starts and retires service processes through this launcher.
   control = await serveControl(platform);
   writePlatformFile({ ...target, control: { url: control.url, token: control.token } });
-  if (args.seed) await seedIfEmpty(target);
+  if (args.seed) await seedIfEmpty(target, console.log, seeding.signal);
   // Ctrl-C while seeding: the seed ends early, and the shutdown under way stops the services, then exits.
   if (stopping) await shuttingDown;
   console.log(readyBlock(platform));
