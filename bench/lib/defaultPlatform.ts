@@ -38,13 +38,18 @@ export async function withDefaultPlatform<T>(log: (line: string) => void, measur
     for (const server of ['prometheus', 'alertmanager', 'zipkin']) rmSync(join(dataDir(env), `${server}-${ns}`), { recursive: true, force: true });
     platformLog.end();
   };
-  // Ctrl-C or a kill mid-run: stop the services and web apps too instead of leaving them running.
+  // Ctrl-C or a kill mid-run: stop the services and web apps too (they run in process groups of their own)
+  // instead of leaving them running. A terminal's Ctrl-C reaches this process directly and again through
+  // `npm run bench`'s launchers: a second signal must not end it, with its default action, mid-cleanup.
+  let interruptedBy: NodeJS.Signals | undefined;
   const interrupted = (signal: NodeJS.Signals) => {
+    if (interruptedBy) return;
+    interruptedBy = signal;
     log(`${signal}: stopping the benchmark's platform (namespace ${ns})`);
     void cleanUp().finally(() => process.exit(130));
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   try {
     return await measure(platform);
   } finally {
