@@ -52,7 +52,10 @@ async function main(): Promise<number> {
   const etcdEndpoints = infraEnv().ETCD_ENDPOINTS.split(',');
   // Ctrl-C during the traffic steps rolls back: the running build gets the whole split again.
   const interrupt = new AbortController();
-  process.once('SIGINT', () => {
+  // `on`, not `once`: a second Ctrl-C (an impatient press, or a launcher forwarding the terminal's) would
+  // otherwise end the upgrade mid-step, its traffic split left in place, instead of rolling it back.
+  process.on('SIGINT', () => {
+    if (interrupt.signal.aborted) return;
     log('interrupted: rolling back at the end of this step');
     interrupt.abort();
   });
