@@ -30,13 +30,17 @@ if (runningPid !== undefined) {
 }
 writePidFile();
 
+/**
+ * Aborted by the shutdown: startPlatform stops what it had started and rejects, and a first start's seed
+ * stops at once instead of failing against stopping services.
+ */
 const startup = new AbortController();
-/** Aborted by the shutdown: a first start's seed stops at once instead of failing against stopping services. */
-const seeding = new AbortController();
 let platform: Platform | undefined;
 let control: ControlEndpoint | undefined;
-let stopping = false;
-/** The running shutdown (it exits the process when done); the startup flow waits for it instead of exiting under it. */
+/**
+ * The shutdown under way, if any (it exits the process when done); the startup flow waits for it
+ * instead of exiting under it.
+ */
 let shuttingDown: Promise<void> | undefined;
 
 function exit(code: number): never {
@@ -52,13 +56,9 @@ function shutdown(signal: string): Promise<void> {
 }
 
 async function stopEverything(signal: string): Promise<void> {
-  stopping = true;
-  seeding.abort();
+  startup.abort();
   console.log(`\n[platform] ${signal}: shutting down…`);
-  if (!platform) {
-    startup.abort(); // startPlatform stops what it started, then the startup below exits
-    return;
-  }
+  if (!platform) return; // startPlatform stops what it started, then the startup below exits
   await control?.close();
   await platform.stop();
   console.log('[platform] stopped');
@@ -101,7 +101,7 @@ try {
     zipkin: { port: 'default' },
     webApps: { ports: 'default' },
   });
-  if (stopping) { // the signal came as startup finished
+  if (shuttingDown) { // the signal came as startup finished
     await platform.stop();
     exit(0);
   }
@@ -109,12 +109,12 @@ try {
   // `npm run upgrade` starts and retires service processes through this launcher.
   control = await serveControl(platform);
   writePlatformFile({ ...target, control: { url: control.url, token: control.token } });
-  if (args.seed) await seedIfEmpty(target, console.log, seeding.signal);
+  if (args.seed) await seedIfEmpty(target, console.log, startup.signal);
   // Ctrl-C while seeding: the seed ends early, and the shutdown under way stops the services, then exits.
-  if (stopping) await shuttingDown;
+  if (shuttingDown) await shuttingDown;
   console.log(readyBlock(platform));
 } catch (error) {
-  if (stopping) {
+  if (shuttingDown) {
     if (platform) await shuttingDown; // it stops the services, then exits
     console.log('[platform] stopped');
     exit(0);

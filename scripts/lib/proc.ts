@@ -134,11 +134,15 @@ export async function freePort(options: { pair?: boolean } = {}): Promise<number
     const ports = options.pair ? [port, port + 1] : [port];
     // A port handed out earlier may not be bound yet (a server starting), so bindable alone would repeat it.
     if (ports.some((p) => handedOut.has(p))) continue;
-    if ((await bindable(port)) && (!options.pair || (await bindable(port + 1)))) {
-      for (const p of ports) handedOut.add(p);
-      return port;
-    }
+    if (!(await everyBindable(ports))) continue;
+    for (const p of ports) handedOut.add(p);
+    return port;
   }
+}
+
+async function everyBindable(ports: number[]): Promise<boolean> {
+  for (const port of ports) if (!(await bindable(port))) return false;
+  return true;
 }
 
 /** Every port `freePort` returned in this process: never handed out twice. */

@@ -58,8 +58,8 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
     throw new EtcdError(`etcd unreachable at ${endpoints.join(', ')}`, { cause: lastError });
   }
 
-  // One kept-alive connection per endpoint is enough for calls that run one at a time (keep-alive, updates);
-  // node:http costs the client 0.58x the CPU of fetch per call (docs/benchmarks.md, session 12).
+  // Kept-alive connections for the calls (a process's keep-alives and updates run one at a time, so
+  // mostly one is open); node:http costs the client 0.58x the CPU of fetch per call (docs/benchmarks.md, session 12).
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
   /** POSTs `body` once to `endpoint`; settles with the status and parsed answer, or rejects within `timeoutMs`. */
@@ -77,8 +77,10 @@ export function createEtcdClient({ endpoints, timeoutMs = 2000 }: EtcdClientOpti
       };
       request.once('error', (err: NodeJS.ErrnoException) => {
         // A kept-alive connection the server closed as we reused it: nothing reached etcd, send it again.
-        if (request.reusedSocket && err.code === 'ECONNRESET') postOnce(endpoint, path, payload).then(resolve, reject).finally(() => clearTimeout(timer));
-        else fail(err);
+        if (request.reusedSocket && err.code === 'ECONNRESET') {
+          clearTimeout(timer); // the new attempt has a timeout of its own
+          postOnce(endpoint, path, payload).then(resolve, reject);
+        } else fail(err);
       });
       request.once('response', (response) => {
         let text = '';
