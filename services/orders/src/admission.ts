@@ -1,8 +1,12 @@
 /**
  * Admission control for new orders: while more sagas are in progress than the platform finishes in
- * about a second or two, a new order is refused early and cheaply (503 `overloaded` with Retry-After)
- * instead of queueing behind the others until every customer waits. Accepted orders always finish;
- * readiness is untouched (a busy instance is still a working one).
+ * about `targetMs`, a new order is refused early and cheaply (503 `overloaded` with Retry-After) instead
+ * of queueing behind the others until every customer waits. Accepted orders always finish; readiness is
+ * untouched (a busy instance is still a working one).
+ *
+ * The limit follows the machine (Little's law): it is the rate at which the saga has recently been
+ * finishing orders times `targetMs`, within `minInProgress..maxInProgress`. A fixed limit is either
+ * seconds of queue on a slow machine (latency stays high long after a burst) or a throttle on a fast one.
  *
  * Only orders the saga holds count: a PENDING order whose `OrderPlaced` still waits in the outbox (Kafka
  * down or slow) is buffered, not in progress, and the outbox's promise is that orders keep being taken then.
@@ -18,29 +22,50 @@ export interface OrderAdmission {
 
 export interface OrderAdmissionOptions {
   sql: Sql;
-  /** Orders in the saga's hands (PENDING, `OrderPlaced` published; all instances) at which new ones are refused. */
+  /** The highest limit: orders in the saga's hands (PENDING, `OrderPlaced` published; all instances). */
   maxInProgress: number;
+  /** The lowest limit, whatever the measured rate (default 20, or `maxInProgress` if lower). */
+  minInProgress?: number;
+  /** How long the orders in progress may take to finish at the measured rate (default 1000 ms). */
+  targetMs?: number;
   /** How old the count may be; it is refreshed in the background while orders come in. */
   refreshMs?: number;
-  metrics: Pick<OrderMetrics, 'inProgress' | 'refused'>;
+  /** Wall-clock milliseconds (orders' `created_at` is the placing instance's clock). */
+  now?: () => number;
+  metrics: Pick<OrderMetrics, 'inProgress' | 'refused' | 'admissionLimit'>;
 }
 
-export function createOrderAdmission({ sql, maxInProgress, refreshMs = 200, metrics }: OrderAdmissionOptions): OrderAdmission {
+/** Finished orders are tallied per period of at least this long; one period is one rate sample. */
+const ratePeriodMs = 1000;
+/** The limit follows the best rate of the periods this recent: a short stall does not shrink it. */
+const rateMemoryMs = 5000;
+
+export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmission {
+  const { sql, maxInProgress, targetMs = 1000, refreshMs = 200, now = Date.now, metrics } = options;
+  const minInProgress = Math.min(options.minInProgress ?? 20, maxInProgress);
+  const rate = createCompletionRate();
   let count = 0;
+  let limit = maxInProgress;
   let countedAt = Number.NEGATIVE_INFINITY;
   let counting = false;
+  metrics.admissionLimit.set(limit);
 
-  // Counted with the partial indexes on PENDING orders and unpublished outbox rows; one query per
-  // `refreshMs` at most, none at rest.
+  // One statement per `refreshMs` at most, none at rest: the partial indexes on PENDING orders and
+  // unpublished outbox rows, and the orders placed since the last count (a few rows of `orders_created`).
   async function recount() {
     counting = true;
     try {
-      const [row] = await sql<{ n: number }[]>`
-        select greatest(0,
-          (select count(*) from orders where status = 'PENDING')
-          - (select count(*) from outbox where published_at is null and type = 'OrderPlaced'))::int as n`;
-      count = row.n;
+      const at = now();
+      const [row] = await sql<{ pending: number; buffered: number; placed: number }[]>`
+        select
+          (select count(*) from orders where status = 'PENDING')::int as pending,
+          (select count(*) from outbox where published_at is null and type = 'OrderPlaced')::int as buffered,
+          (select count(*) from orders where created_at > ${new Date(rate.lastCountAt(at))})::int as placed`;
+      count = Math.max(0, row.pending - row.buffered);
+      const perSecond = rate.record(at, row.pending, row.placed);
+      limit = perSecond === undefined ? maxInProgress : Math.min(maxInProgress, Math.max(minInProgress, Math.ceil((perSecond * targetMs) / 1000)));
       metrics.inProgress.set(count);
+      metrics.admissionLimit.set(limit);
     } catch {
       // keep the last count: the order itself will fail clearly if the database is gone
     } finally {
@@ -50,16 +75,50 @@ export function createOrderAdmission({ sql, maxInProgress, refreshMs = 200, metr
 
   return {
     admit() {
-      const now = performance.now();
-      if (now - countedAt >= refreshMs && !counting) {
-        countedAt = now;
+      const at = now();
+      if (at - countedAt >= refreshMs && !counting) {
+        countedAt = at;
         void recount();
       }
-      if (count >= maxInProgress) {
+      if (count >= limit) {
         metrics.refused.inc();
-        throw overloaded(`${count} orders are in progress (limit ${maxInProgress}); please try again in a moment`, 1);
+        throw overloaded(`${count} orders are in progress (limit ${limit}); please try again in a moment`, 1);
       }
       count += 1; // this one, until the next count sees it
+    },
+  };
+}
+
+/**
+ * The rate at which PENDING orders leave PENDING, from successive counts: finished = PENDING before +
+ * placed since - PENDING now. Tallied per period of `ratePeriodMs`; the rate is the best period of the
+ * last `rateMemoryMs` (undefined before the first one and after a quiet spell: the limit is then the
+ * highest, as at start).
+ */
+export function createCompletionRate() {
+  let last: { at: number; pending: number } | undefined;
+  let period = { startedAt: 0, finished: 0 };
+  let periods: { at: number; perSecond: number }[] = [];
+
+  return {
+    /** Since when to count placed orders for the next `record` (the last count, or `at` for the first). */
+    lastCountAt(at: number): number {
+      return last && at - last.at <= rateMemoryMs ? last.at : at;
+    },
+    /** Takes a count; returns the rate to size the limit by, in orders per second. */
+    record(at: number, pending: number, placedSinceLast: number): number | undefined {
+      if (!last || at - last.at > rateMemoryMs) {
+        period = { startedAt: at, finished: 0 }; // a quiet spell: start over
+      } else {
+        period.finished += Math.max(0, last.pending + placedSinceLast - pending);
+        if (at - period.startedAt >= ratePeriodMs) {
+          periods.push({ at, perSecond: (period.finished * 1000) / (at - period.startedAt) });
+          period = { startedAt: at, finished: 0 };
+        }
+      }
+      last = { at, pending };
+      periods = periods.filter((p) => at - p.at <= rateMemoryMs);
+      return periods.length ? Math.max(...periods.map((p) => p.perSecond)) : undefined;
     },
   };
 }

@@ -10,6 +10,8 @@ export interface OrderMetrics {
   inProgress: Gauge;
   /** New orders refused with 503 because too many were in progress. */
   refused: Counter;
+  /** Orders in progress at which new ones are refused: about a second of the measured completion rate. */
+  admissionLimit: Gauge;
 }
 
 /** The business metrics, registered once per registry (a test may start the service twice). */
@@ -23,5 +25,6 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     revenue: counter('revenue_minor_units_total', 'Value of confirmed orders in minor units, by currency', ['currency']),
     inProgress: gauge('orders_in_progress', 'Orders in the saga (PENDING, OrderPlaced published) at the last admission count'),
     refused: counter('orders_refused_total', 'New orders refused with 503 because too many were in progress'),
+    admissionLimit: gauge('orders_admission_limit', 'Orders in progress at which new ones are refused (follows the measured completion rate)'),
   };
 }

@@ -12,7 +12,10 @@ import { createOrders, type Orders } from './orders.ts';
 const config = {
   ORDER_TIMEOUT_SECONDS: Type.Integer({ default: 120, minimum: 1 }),
   ORDER_SWEEP_INTERVAL_MS: Type.Integer({ default: 5000, minimum: 100 }),
-  /** Orders in progress (PENDING) at which new ones are refused with 503 + Retry-After. */
+  /** New orders are refused with 503 + Retry-After while more are in progress than finish in this long. */
+  ORDERS_ADMISSION_TARGET_MS: Type.Integer({ default: 1000, minimum: 50 }),
+  /** The bounds of that limit (orders in progress, all instances). */
+  ORDERS_MIN_IN_PROGRESS: Type.Integer({ default: 20, minimum: 1 }),
   ORDERS_MAX_IN_PROGRESS: Type.Integer({ default: 100, minimum: 1 }),
 };
 type Ctx = ServiceContext<typeof config>;
@@ -38,7 +41,13 @@ export function ordersService(): ServiceDefinition<typeof config> {
         sql: ctx.sql,
         orders: ordersOf(ctx),
         auth: ctx.auth,
-        admission: createOrderAdmission({ sql: ctx.sql, maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS, metrics: createOrderMetrics(ctx.metrics) }),
+        admission: createOrderAdmission({
+          sql: ctx.sql,
+          targetMs: ctx.config.ORDERS_ADMISSION_TARGET_MS,
+          minInProgress: ctx.config.ORDERS_MIN_IN_PROGRESS,
+          maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS,
+          metrics: createOrderMetrics(ctx.metrics),
+        }),
       }),
     jobs: (ctx) => [
       {

@@ -2,15 +2,22 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { OverloadedProblem } from '@meridian/http';
-import { createOrderAdmission } from '../src/admission.ts';
+import { createCompletionRate, createOrderAdmission } from '../src/admission.ts';
 import { createOrderMetrics } from '../src/metrics.ts';
 
-/** A stand-in for the pool that answers the PENDING count with `pending()`, counting its queries. */
-function fakeSql(pending: () => number) {
+interface Counts {
+  pending: number;
+  buffered?: number;
+  placed?: number;
+}
+
+/** A stand-in for the pool that answers the admission's count with `counts()`, counting its queries. */
+function fakeSql(counts: () => Counts) {
   const calls = { count: 0 };
   const sql = (async () => {
     calls.count += 1;
-    return [{ n: pending() }];
+    const { pending, buffered = 0, placed = 0 } = counts();
+    return [{ pending, buffered, placed }];
   }) as unknown as Parameters<typeof createOrderAdmission>[0]['sql'];
   return { sql, calls };
 }
@@ -18,7 +25,7 @@ function fakeSql(pending: () => number) {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test('admits orders until the in-progress count reaches the limit, then refuses with 503 overloaded and Retry-After', async () => {
-  const { sql } = fakeSql(() => 2);
+  const { sql } = fakeSql(() => ({ pending: 2 }));
   const registry = new Registry();
   const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, metrics: createOrderMetrics(registry) });
   admission.admit(); // starts the first count (2 in progress)
@@ -32,9 +39,19 @@ test('admits orders until the in-progress count reaches the limit, then refuses 
   assert.match(await registry.metrics(), /orders_refused_total 1/);
 });
 
+test('orders buffered in the outbox are not in progress', async () => {
+  const { sql } = fakeSql(() => ({ pending: 10, buffered: 8 }));
+  const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, metrics: createOrderMetrics(new Registry()) });
+  admission.admit();
+  await settle();
+  admission.admit(); // 2 in progress + this one
+  admission.admit();
+  assert.throws(() => admission.admit(), OverloadedProblem);
+});
+
 test('the count is refreshed at most every refreshMs, and a lower count admits again', async () => {
   let pending = 10;
-  const { sql, calls } = fakeSql(() => pending);
+  const { sql, calls } = fakeSql(() => ({ pending }));
   const admission = createOrderAdmission({ sql, maxInProgress: 5, refreshMs: 20, metrics: createOrderMetrics(new Registry()) });
   admission.admit();
   await settle();
@@ -47,4 +64,47 @@ test('the count is refreshed at most every refreshMs, and a lower count admits a
   await settle();
   assert.doesNotThrow(() => admission.admit());
   assert.equal(calls.count, 2);
+});
+
+test('the completion rate: PENDING before + placed since - PENDING now, per period of a second', () => {
+  const rate = createCompletionRate();
+  assert.equal(rate.lastCountAt(1_000), 1_000, 'the first count has nothing before it');
+  assert.equal(rate.record(1_000, 50, 0), undefined);
+  assert.equal(rate.lastCountAt(1_500), 1_000);
+  assert.equal(rate.record(1_500, 50, 20), undefined, 'half a second is not a period yet'); // 20 finished
+  assert.equal(rate.record(2_000, 40, 30), 60, '20 + 40 finished in one second'); // 40 finished
+  assert.equal(rate.record(3_000, 40, 10), 60, 'a slower second does not lower the best of the last five'); // 10 finished
+  assert.equal(rate.record(7_500, 40, 0), 10, 'the best second has left the memory');
+  assert.equal(rate.lastCountAt(20_000), 20_000, 'after a quiet spell, counting starts over');
+  assert.equal(rate.record(20_000, 0, 500), undefined, 'a quiet spell forgets the rate');
+});
+
+test('the limit is about targetMs of the measured completion rate, within its bounds', async () => {
+  let clock = 0;
+  let counts: Counts = { pending: 0 };
+  const { sql } = fakeSql(() => counts);
+  const registry = new Registry();
+  const admission = createOrderAdmission({ sql, maxInProgress: 100, minInProgress: 20, targetMs: 1000, refreshMs: 200, now: () => clock, metrics: createOrderMetrics(registry) });
+  // Each call is a new order (admitted or refused) that starts a count, then reads the limit it set.
+  const limitNow = async () => {
+    try {
+      admission.admit();
+    } catch {}
+    await settle();
+    return Number(/orders_admission_limit (\d+)/.exec(await registry.metrics())?.[1]);
+  };
+
+  assert.equal(await limitNow(), 100, 'the highest limit until a rate is measured');
+  // 45 orders a second finish while 60 are in progress: the limit becomes 45.
+  clock = 1_000;
+  counts = { pending: 60, placed: 105 }; // 0 + 105 placed - 60 still pending = 45 finished
+  assert.equal(await limitNow(), 45);
+  assert.throws(() => admission.admit(), (err: unknown) => err instanceof OverloadedProblem && /60 orders are in progress \(limit 45\)/.test(err.detail));
+  // A rate of 5 a second stays at the lowest limit.
+  clock = 7_000;
+  counts = { pending: 60, placed: 5 };
+  assert.equal(await limitNow(), 100, 'six seconds without a count are a quiet spell');
+  clock = 8_000;
+  counts = { pending: 55, placed: 0 };
+  assert.equal(await limitNow(), 20);
 });
