@@ -5,8 +5,11 @@
  * untouched (a busy instance is still a working one).
  *
  * The limit follows the machine (Little's law): it is the rate at which the saga has recently been
- * finishing orders times `targetMs`, within `minInProgress..maxInProgress`. A fixed limit is either
- * seconds of queue on a slow machine (latency stays high long after a burst) or a throttle on a fast one.
+ * finishing orders times `targetMs`, at most `maxInProgress`. A fixed limit is either seconds of queue on
+ * a slow machine (latency stays high long after a burst) or a throttle on a fast one. A saga that
+ * finishes fewer than `stalledBelowPerSecond` is stalled (a service restarting, a slow dependency) or
+ * nearly idle, not overloaded: then the limit is `maxInProgress`, and orders wait for the saga to resume,
+ * as an event-driven saga should let them, instead of a low rate refusing them ever lower.
  *
  * Only orders the saga holds count: a PENDING order whose `OrderPlaced` still waits in the outbox (Kafka
  * down or slow) is buffered, not in progress, and the outbox's promise is that orders keep being taken then.
@@ -24,8 +27,8 @@ export interface OrderAdmissionOptions {
   sql: Sql;
   /** The highest limit: orders in the saga's hands (PENDING, `OrderPlaced` published; all instances). */
   maxInProgress: number;
-  /** The lowest limit, whatever the measured rate (default 20, or `maxInProgress` if lower). */
-  minInProgress?: number;
+  /** Below this completion rate (orders a second) the saga is stalled, not overloaded (default 20). */
+  stalledBelowPerSecond?: number;
   /** How long the orders in progress may take to finish at the measured rate (default 1000 ms). */
   targetMs?: number;
   /** How old the count may be; it is refreshed in the background while orders come in. */
@@ -41,8 +44,7 @@ const ratePeriodMs = 1000;
 const rateMemoryMs = 5000;
 
 export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmission {
-  const { sql, maxInProgress, targetMs = 1000, refreshMs = 200, now = Date.now, metrics } = options;
-  const minInProgress = Math.min(options.minInProgress ?? 20, maxInProgress);
+  const { sql, maxInProgress, stalledBelowPerSecond = 20, targetMs = 1000, refreshMs = 200, now = Date.now, metrics } = options;
   const rate = createCompletionRate();
   let count = 0;
   let limit = maxInProgress;
@@ -63,7 +65,8 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
           (select count(*) from orders where created_at > ${new Date(rate.lastCountAt(at))})::int as placed`;
       count = Math.max(0, row.pending - row.buffered);
       const perSecond = rate.record(at, row.pending, row.placed);
-      limit = perSecond === undefined ? maxInProgress : Math.min(maxInProgress, Math.max(minInProgress, Math.ceil((perSecond * targetMs) / 1000)));
+      const stalled = perSecond === undefined || perSecond < stalledBelowPerSecond;
+      limit = stalled ? maxInProgress : Math.min(maxInProgress, Math.max(1, Math.ceil((perSecond * targetMs) / 1000)));
       metrics.inProgress.set(count);
       metrics.admissionLimit.set(limit);
     } catch {

@@ -14,9 +14,10 @@ const config = {
   ORDER_SWEEP_INTERVAL_MS: Type.Integer({ default: 5000, minimum: 100 }),
   /** New orders are refused with 503 + Retry-After while more are in progress than finish in this long. */
   ORDERS_ADMISSION_TARGET_MS: Type.Integer({ default: 1000, minimum: 50 }),
-  /** The bounds of that limit (orders in progress, all instances). */
-  ORDERS_MIN_IN_PROGRESS: Type.Integer({ default: 20, minimum: 1 }),
+  /** The highest limit (orders in progress, all instances), and the limit while the saga is stalled. */
   ORDERS_MAX_IN_PROGRESS: Type.Integer({ default: 100, minimum: 1 }),
+  /** A saga finishing fewer orders a second is stalled or nearly idle, not overloaded. */
+  ORDERS_STALLED_BELOW_PER_SECOND: Type.Number({ default: 20, minimum: 0 }),
 };
 type Ctx = ServiceContext<typeof config>;
 
@@ -44,7 +45,7 @@ export function ordersService(): ServiceDefinition<typeof config> {
         admission: createOrderAdmission({
           sql: ctx.sql,
           targetMs: ctx.config.ORDERS_ADMISSION_TARGET_MS,
-          minInProgress: ctx.config.ORDERS_MIN_IN_PROGRESS,
+          stalledBelowPerSecond: ctx.config.ORDERS_STALLED_BELOW_PER_SECOND,
           maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS,
           metrics: createOrderMetrics(ctx.metrics),
         }),

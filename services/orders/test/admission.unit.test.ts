@@ -79,12 +79,12 @@ test('the completion rate: PENDING before + placed since - PENDING now, per peri
   assert.equal(rate.record(20_000, 0, 500), undefined, 'a quiet spell forgets the rate');
 });
 
-test('the limit is about targetMs of the measured completion rate, within its bounds', async () => {
+test('the limit is about targetMs of the measured completion rate; a stalled saga has the highest limit', async () => {
   let clock = 0;
   let counts: Counts = { pending: 0 };
   const { sql } = fakeSql(() => counts);
   const registry = new Registry();
-  const admission = createOrderAdmission({ sql, maxInProgress: 100, minInProgress: 20, targetMs: 1000, refreshMs: 200, now: () => clock, metrics: createOrderMetrics(registry) });
+  const admission = createOrderAdmission({ sql, maxInProgress: 100, stalledBelowPerSecond: 20, targetMs: 1000, refreshMs: 200, now: () => clock, metrics: createOrderMetrics(registry) });
   // Each call is a new order (admitted or refused) that starts a count, then reads the limit it set.
   const limitNow = async () => {
     try {
@@ -100,11 +100,19 @@ test('the limit is about targetMs of the measured completion rate, within its bo
   counts = { pending: 60, placed: 105 }; // 0 + 105 placed - 60 still pending = 45 finished
   assert.equal(await limitNow(), 45);
   assert.throws(() => admission.admit(), (err: unknown) => err instanceof OverloadedProblem && /60 orders are in progress \(limit 45\)/.test(err.detail));
-  // A rate of 5 a second stays at the lowest limit.
+  // Half a target's worth: the limit halves with it.
   clock = 7_000;
   counts = { pending: 60, placed: 5 };
   assert.equal(await limitNow(), 100, 'six seconds without a count are a quiet spell');
   clock = 8_000;
-  counts = { pending: 55, placed: 0 };
-  assert.equal(await limitNow(), 20);
+  counts = { pending: 40, placed: 30 }; // 50 finished
+  assert.equal(await limitNow(), 50);
+  // Five a second while orders keep coming: a stalled saga, not an overloaded one. Orders wait for it.
+  const limits: number[] = [];
+  for (let second = 9; second <= 14; second++) {
+    clock = second * 1_000;
+    counts = { pending: counts.pending + 10, placed: 15 }; // 5 finished
+    limits.push(await limitNow());
+  }
+  assert.deepEqual(limits, [50, 50, 50, 50, 50, 100], 'the best second of the last five sizes the limit; at 5 a second the saga is stalled');
 });
