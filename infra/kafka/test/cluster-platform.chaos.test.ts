@@ -47,7 +47,8 @@ test('stopping a broker and one instance of every service under a steady order s
     if (running && /^\[platform\] ✖ \S+ exited/.test(line)) crashes.push(line);
     if (/^\[(platform|infra)\]/.test(line)) t.diagnostic(line);
   };
-  const cluster = await ensureKafkaCluster({ dataDir: join(dir, 'kafka'), basePort: 20_000 + Math.floor(Math.random() * 20_000), log: print });
+  // Below Linux's ephemeral ports (32768+), which any outgoing connection may take before a broker binds.
+  const cluster = await ensureKafkaCluster({ dataDir: join(dir, 'kafka'), basePort: 20_000 + Math.floor(Math.random() * 12_000), log: print });
   const pools = new Map<string, postgres.Sql>();
   const platforms: Platform[] = [];
   let passed = false;

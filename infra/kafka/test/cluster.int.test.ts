@@ -19,10 +19,14 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with base..base+2 and base+100..base+102 free (brokers and controllers). */
+/**
+ * A base port with base..base+2 and base+100..base+102 free (brokers and controllers), all below Linux's
+ * ephemeral range (32768+): another test's outgoing connection took an ephemeral one between this check
+ * and the broker's bind, and the node exited with "Address already in use".
+ */
 async function freeBasePort(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const ports = [0, 1, 2, 100, 101, 102].map((offset) => base + offset);
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
   }
