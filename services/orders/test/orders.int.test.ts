@@ -223,3 +223,43 @@ test('admission counts the orders the saga holds, not those buffered in the outb
   await sql`update outbox set published_at = now() where published_at is null`;
   assert.match(await counted(), /^3 orders are in progress \(limit 2\)/, 'once published, the saga holds them');
 });
+
+test('admission sizes its limit by the orders the saga finished: PENDING before + placed since - PENDING now', async () => {
+  await sql`update orders set status = 'CANCELLED', reason = 'test' where status = 'PENDING'`;
+  await sql`update outbox set published_at = now() where published_at is null`;
+  const metricsRegistry = new Registry();
+  const admission = createOrderAdmission({ sql, maxInProgress: 100, stalledBelowPerSecond: 0, targetMs: 1000, refreshMs: 0, metrics: createOrderMetrics(metricsRegistry) });
+  const limit = async () => Number(/orders_admission_limit (\d+)/.exec(await metricsRegistry.metrics())?.[1]);
+  const countNow = async () => {
+    try {
+      admission.admit();
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the count runs in the background
+  };
+
+  await countNow(); // the first count: nothing before it, so no rate
+  const started = Date.now();
+  const placed = [];
+  for (let i = 0; i < 30; i++) {
+    placed.push(await orders.placeOrder(customer, { items: [{ productId: lamp.productId, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: randomUUID() }));
+  }
+  await sql`update outbox set published_at = now() where published_at is null`;
+  const ids = placed.map((result) => result.id);
+  await sql`update orders set status = 'CONFIRMED' where id in ${sql(ids.slice(0, 20))}`; // the saga finished 20 of the 30
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_050 - (Date.now() - started))));
+  assert.equal(await limit(), 100, 'the first count has no rate: the highest limit');
+  await countNow();
+  const elapsedSeconds = (Date.now() - started) / 1000;
+  const measured = await limit();
+  assert.ok(measured <= 20 && measured >= Math.floor(20 / elapsedSeconds), `20 finished in ${elapsedSeconds} s: a limit of about 20, got ${measured}`);
+  let admitted = 0;
+  for (; admitted < 100; admitted++) {
+    try {
+      admission.admit();
+    } catch (error) {
+      assert.ok(error instanceof OverloadedProblem);
+      break;
+    }
+  }
+  assert.equal(admitted, measured - 10, 'the 10 orders still PENDING count against the limit');
+});
