@@ -15,8 +15,9 @@
  * down or slow) is buffered, not in progress, and the outbox's promise is that orders keep being taken then.
  */
 import type { Sql } from 'postgres';
-import { overloaded } from '@meridian/http';
-import type { OrderMetrics } from './metrics.ts';
+import type { Registry } from 'prom-client';
+import { collectedGauge, overloaded } from '@meridian/http';
+import { createOrderMetrics } from './metrics.ts';
 
 export interface OrderAdmission {
   /** Throws a 503 `overloaded` problem when the orders in progress reached the limit. */
@@ -31,11 +32,14 @@ export interface OrderAdmissionOptions {
   stalledBelowPerSecond?: number;
   /** How long the orders in progress may take to finish at the measured rate (default 1000 ms). */
   targetMs?: number;
-  /** How old the count may be; it is refreshed in the background while orders come in. */
+  /** How old the count may be while orders come in; it is refreshed in the background. */
   refreshMs?: number;
+  /** How old the count may be when metrics are scraped (default 5000 ms). */
+  scrapeRefreshMs?: number;
   /** Wall-clock milliseconds (orders' `created_at` is the placing instance's clock). */
   now?: () => number;
-  metrics: Pick<OrderMetrics, 'inProgress' | 'refused' | 'admissionLimit'>;
+  /** Gets `orders_refused_total`, and the gauges `orders_in_progress` and `orders_admission_limit`. */
+  registry: Registry;
 }
 
 /** Finished orders are tallied per period of at least this long; one period is one rate sample. */
@@ -44,18 +48,17 @@ const ratePeriodMs = 1000;
 const rateMemoryMs = 5000;
 
 export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmission {
-  const { sql, maxInProgress, stalledBelowPerSecond = 20, targetMs = 1000, refreshMs = 200, now = Date.now, metrics } = options;
+  const { sql, maxInProgress, stalledBelowPerSecond = 20, targetMs = 1000, refreshMs = 200, scrapeRefreshMs = 5000, now = Date.now, registry } = options;
+  const { refused } = createOrderMetrics(registry);
   const rate = createCompletionRate();
   let count = 0;
   let limit = maxInProgress;
   let countedAt = Number.NEGATIVE_INFINITY;
-  let counting = false;
-  metrics.admissionLimit.set(limit);
+  let counting: Promise<void> | undefined;
 
-  // One statement per `refreshMs` at most, none at rest: the partial indexes on PENDING orders and
-  // unpublished outbox rows, and the orders placed since the last count (a few rows of `orders_created`).
-  async function recount() {
-    counting = true;
+  // One statement: the partial indexes on PENDING orders and unpublished outbox rows, and the orders
+  // placed since the last count (a few rows of `orders_created`).
+  async function countNow() {
     try {
       const at = now();
       const [row] = await sql<{ pending: number; buffered: number; placed: number }[]>`
@@ -67,24 +70,39 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
       const perSecond = rate.record(at, row.pending, row.placed);
       const stalled = perSecond === undefined || perSecond < stalledBelowPerSecond;
       limit = stalled ? maxInProgress : Math.min(maxInProgress, Math.max(1, Math.ceil((perSecond * targetMs) / 1000)));
-      metrics.inProgress.set(count);
-      metrics.admissionLimit.set(limit);
     } catch {
       // keep the last count: the order itself will fail clearly if the database is gone
     } finally {
-      counting = false;
+      counting = undefined;
     }
   }
 
+  /** Starts a count when the last one is older than `maxAgeMs` and none runs; resolves when it is done. */
+  function countIfOlderThan(maxAgeMs: number): Promise<void> {
+    const at = now();
+    if (at - countedAt >= maxAgeMs && !counting) {
+      countedAt = at;
+      counting = countNow();
+    }
+    return counting ?? Promise.resolve();
+  }
+
+  // Read at each scrape: at most one count per `scrapeRefreshMs` at rest (none between scrapes), so a
+  // platform at rest shows what is in progress now, not the last count under load.
+  collectedGauge(registry, 'orders_in_progress', 'Orders in the saga (PENDING, OrderPlaced published; all instances)', async () => {
+    await countIfOlderThan(scrapeRefreshMs);
+    return count;
+  });
+  collectedGauge(registry, 'orders_admission_limit', 'Orders in progress at which new ones are refused (follows the measured completion rate)', async () => {
+    await countIfOlderThan(scrapeRefreshMs);
+    return limit;
+  });
+
   return {
     admit() {
-      const at = now();
-      if (at - countedAt >= refreshMs && !counting) {
-        countedAt = at;
-        void recount();
-      }
+      void countIfOlderThan(refreshMs);
       if (count >= limit) {
-        metrics.refused.inc();
+        refused.inc();
         throw overloaded(`${count} orders are in progress (limit ${limit}); please try again in a moment`, 1);
       }
       count += 1; // this one, until the next count sees it

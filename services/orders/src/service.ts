@@ -47,7 +47,7 @@ export function ordersService(): ServiceDefinition<typeof config> {
           targetMs: ctx.config.ORDERS_ADMISSION_TARGET_MS,
           stalledBelowPerSecond: ctx.config.ORDERS_STALLED_BELOW_PER_SECOND,
           maxInProgress: ctx.config.ORDERS_MAX_IN_PROGRESS,
-          metrics: createOrderMetrics(ctx.metrics),
+          registry: ctx.metrics,
         }),
       }),
     jobs: (ctx) => [

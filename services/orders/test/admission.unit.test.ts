@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { OverloadedProblem } from '@meridian/http';
 import { createCompletionRate, createOrderAdmission } from '../src/admission.ts';
-import { createOrderMetrics } from '../src/metrics.ts';
 
 interface Counts {
   pending: number;
@@ -27,7 +26,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 test('admits orders until the in-progress count reaches the limit, then refuses with 503 overloaded and Retry-After', async () => {
   const { sql } = fakeSql(() => ({ pending: 2 }));
   const registry = new Registry();
-  const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, metrics: createOrderMetrics(registry) });
+  const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, registry });
   admission.admit(); // starts the first count (2 in progress)
   await settle();
   admission.admit(); // 3
@@ -41,7 +40,7 @@ test('admits orders until the in-progress count reaches the limit, then refuses 
 
 test('orders buffered in the outbox are not in progress', async () => {
   const { sql } = fakeSql(() => ({ pending: 10, buffered: 8 }));
-  const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, metrics: createOrderMetrics(new Registry()) });
+  const admission = createOrderAdmission({ sql, maxInProgress: 4, refreshMs: 60_000, registry: new Registry() });
   admission.admit();
   await settle();
   admission.admit(); // 2 in progress + this one
@@ -52,7 +51,7 @@ test('orders buffered in the outbox are not in progress', async () => {
 test('the count is refreshed at most every refreshMs, and a lower count admits again', async () => {
   let pending = 10;
   const { sql, calls } = fakeSql(() => ({ pending }));
-  const admission = createOrderAdmission({ sql, maxInProgress: 5, refreshMs: 20, metrics: createOrderMetrics(new Registry()) });
+  const admission = createOrderAdmission({ sql, maxInProgress: 5, refreshMs: 20, registry: new Registry() });
   admission.admit();
   await settle();
   assert.throws(() => admission.admit(), OverloadedProblem);
@@ -84,7 +83,7 @@ test('the limit is about targetMs of the measured completion rate; a stalled sag
   let counts: Counts = { pending: 0 };
   const { sql } = fakeSql(() => counts);
   const registry = new Registry();
-  const admission = createOrderAdmission({ sql, maxInProgress: 100, stalledBelowPerSecond: 20, targetMs: 1000, refreshMs: 200, now: () => clock, metrics: createOrderMetrics(registry) });
+  const admission = createOrderAdmission({ sql, maxInProgress: 100, stalledBelowPerSecond: 20, targetMs: 1000, refreshMs: 200, now: () => clock, registry });
   // Each call is a new order (admitted or refused) that starts a count, then reads the limit it set.
   const limitNow = async () => {
     try {
@@ -115,4 +114,21 @@ test('the limit is about targetMs of the measured completion rate; a stalled sag
     limits.push(await limitNow());
   }
   assert.deepEqual(limits, [50, 50, 50, 50, 50, 100], 'the best second of the last five sizes the limit; at 5 a second the saga is stalled');
+});
+
+test('a scrape shows what is in progress now: at rest it counts again, at most every scrapeRefreshMs', async () => {
+  let clock = 0;
+  let pending = 47;
+  const { sql, calls } = fakeSql(() => ({ pending }));
+  const registry = new Registry();
+  const admission = createOrderAdmission({ sql, maxInProgress: 100, refreshMs: 200, scrapeRefreshMs: 5000, now: () => clock, registry });
+  const inProgress = async () => Number(/orders_in_progress (\d+)/.exec(await registry.metrics())?.[1]);
+  admission.admit();
+  assert.equal(await inProgress(), 47, 'the scrape waits for the count under way');
+  pending = 0; // the saga finished them; no order came since
+  clock = 4_000;
+  assert.equal(await inProgress(), 47, 'a count younger than scrapeRefreshMs is shown as it is');
+  clock = 5_000;
+  assert.equal(await inProgress(), 0, 'an older one is taken again');
+  assert.equal(calls.count, 2, 'one count per stale scrape, none between');
 });

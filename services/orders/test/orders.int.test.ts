@@ -208,7 +208,7 @@ test('admission counts the orders the saga holds, not those buffered in the outb
 
   const metricsRegistry = new Registry();
   const counted = async () => {
-    const admission = createOrderAdmission({ sql, maxInProgress: 2, refreshMs: 0, metrics: createOrderMetrics(metricsRegistry) });
+    const admission = createOrderAdmission({ sql, maxInProgress: 2, refreshMs: 0, registry: metricsRegistry });
     admission.admit();
     await new Promise((resolve) => setTimeout(resolve, 100));
     try {
@@ -228,7 +228,7 @@ test('admission sizes its limit by the orders the saga finished: PENDING before 
   await sql`update orders set status = 'CANCELLED', reason = 'test' where status = 'PENDING'`;
   await sql`update outbox set published_at = now() where published_at is null`;
   const metricsRegistry = new Registry();
-  const admission = createOrderAdmission({ sql, maxInProgress: 100, stalledBelowPerSecond: 0, targetMs: 1000, refreshMs: 0, metrics: createOrderMetrics(metricsRegistry) });
+  const admission = createOrderAdmission({ sql, maxInProgress: 100, stalledBelowPerSecond: 0, targetMs: 1000, refreshMs: 0, registry: metricsRegistry });
   const limit = async () => Number(/orders_admission_limit (\d+)/.exec(await metricsRegistry.metrics())?.[1]);
   const countNow = async () => {
     try {
