@@ -44,7 +44,7 @@ export interface OrderAdmissionOptions {
 
 /** Finished orders are tallied per period of at least this long; one period is one rate sample. */
 const ratePeriodMs = 1000;
-/** The limit follows the best rate of the periods this recent: a short stall does not shrink it. */
+/** The rate is the mean of the periods this recent: batches of completions average out, a stall counts by its share. */
 const rateMemoryMs = 5000;
 
 export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmission {
@@ -112,14 +112,14 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
 
 /**
  * The rate at which PENDING orders leave PENDING, from successive counts: finished = PENDING before +
- * placed since - PENDING now. Tallied per period of `ratePeriodMs`; the rate is the best period of the
+ * placed since - PENDING now. Tallied per period of `ratePeriodMs`; the rate is the mean of the periods of the
  * last `rateMemoryMs` (undefined before the first one and after a quiet spell: the limit is then the
  * highest, as at start).
  */
 export function createCompletionRate() {
   let last: { at: number; pending: number } | undefined;
   let period = { startedAt: 0, finished: 0 };
-  let periods: { at: number; perSecond: number }[] = [];
+  let periods: { at: number; finished: number; ms: number }[] = [];
 
   return {
     /** Since when to count placed orders for the next `record` (the last count, or `at` for the first). */
@@ -133,13 +133,15 @@ export function createCompletionRate() {
       } else {
         period.finished += Math.max(0, last.pending + placedSinceLast - pending);
         if (at - period.startedAt >= ratePeriodMs) {
-          periods.push({ at, perSecond: (period.finished * 1000) / (at - period.startedAt) });
+          periods.push({ at, finished: period.finished, ms: at - period.startedAt });
           period = { startedAt: at, finished: 0 };
         }
       }
       last = { at, pending };
       periods = periods.filter((p) => at - p.at <= rateMemoryMs);
-      return periods.length ? Math.max(...periods.map((p) => p.perSecond)) : undefined;
+      if (periods.length === 0) return undefined;
+      const sum = (of: (p: (typeof periods)[number]) => number) => periods.reduce((total, p) => total + of(p), 0);
+      return (sum((p) => p.finished) * 1000) / sum((p) => p.ms);
     },
   };
 }

@@ -72,8 +72,8 @@ test('the completion rate: PENDING before + placed since - PENDING now, per peri
   assert.equal(rate.lastCountAt(1_500), 1_000);
   assert.equal(rate.record(1_500, 50, 20), undefined, 'half a second is not a period yet'); // 20 finished
   assert.equal(rate.record(2_000, 40, 30), 60, '20 + 40 finished in one second'); // 40 finished
-  assert.equal(rate.record(3_000, 40, 10), 60, 'a slower second does not lower the best of the last five'); // 10 finished
-  assert.equal(rate.record(7_500, 40, 0), 10, 'the best second has left the memory');
+  assert.equal(rate.record(3_000, 40, 10), 35, 'the mean of the periods of the last five seconds'); // 10 finished
+  assert.equal(rate.record(7_500, 40, 0), (10 * 1000) / 5500, 'the first period has left the memory; the quiet 4.5 s count by their length');
   assert.equal(rate.lastCountAt(20_000), 20_000, 'after a quiet spell, counting starts over');
   assert.equal(rate.record(20_000, 0, 500), undefined, 'a quiet spell forgets the rate');
 });
@@ -113,7 +113,7 @@ test('the limit is about targetMs of the measured completion rate; a stalled sag
     counts = { pending: counts.pending + 10, placed: 15 }; // 5 finished
     limits.push(await limitNow());
   }
-  assert.deepEqual(limits, [50, 50, 50, 50, 50, 100], 'the best second of the last five sizes the limit; at 5 a second the saga is stalled');
+  assert.deepEqual(limits, [28, 20, 100, 100, 100, 100], 'the mean of the last five seconds sizes the limit; under 20 a second the saga is stalled');
 });
 
 test('a scrape shows what is in progress now: at rest it counts again, at most every scrapeRefreshMs', async () => {
