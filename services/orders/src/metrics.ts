@@ -6,7 +6,7 @@ export interface OrderMetrics {
   confirmed: Counter;
   cancelled: Counter<'reason'>;
   revenue: Counter<'currency'>;
-  /** New orders refused with 503 because too many were in progress (the admission's gauges: `admission.ts`). */
+  /** New orders refused with 503 because too many were in progress (the admission's own gauges: `admission.ts`). */
   refused: Counter;
 }
 
