@@ -44,7 +44,10 @@ export interface OrderAdmissionOptions {
 
 /** Finished orders are tallied per period of at least this long; one period is one rate sample. */
 const ratePeriodMs = 1000;
-/** The rate is the mean of the periods this recent: batches of completions average out, a stall counts by its share. */
+/**
+ * The rate falls as the mean of the periods this recent (batches of completions average out, a stall counts
+ * by its share) and rises at once with the latest period (a step up in traffic is not refused for seconds).
+ */
 const rateMemoryMs = 5000;
 
 export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmission {
@@ -113,8 +116,8 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
 /**
  * The rate at which PENDING orders leave PENDING, from successive counts: finished = PENDING before +
  * placed since - PENDING now. Tallied per period of `ratePeriodMs`; the rate is the mean of the periods of the
- * last `rateMemoryMs` (undefined before the first one and after a quiet spell: the limit is then the
- * highest, as at start).
+ * last `rateMemoryMs` or the latest period, whichever is higher (undefined before the first period and after
+ * a quiet spell: the limit is then the highest, as at start).
  */
 export function createCompletionRate() {
   let last: { at: number; pending: number } | undefined;
@@ -140,8 +143,9 @@ export function createCompletionRate() {
       last = { at, pending };
       periods = periods.filter((p) => at - p.at <= rateMemoryMs);
       if (periods.length === 0) return undefined;
-      const sum = (of: (p: (typeof periods)[number]) => number) => periods.reduce((total, p) => total + of(p), 0);
-      return (sum((p) => p.finished) * 1000) / sum((p) => p.ms);
+      const perSecond = (p: { finished: number; ms: number }) => (p.finished * 1000) / p.ms;
+      const all = periods.reduce((total, p) => ({ finished: total.finished + p.finished, ms: total.ms + p.ms }), { finished: 0, ms: 0 });
+      return Math.max(perSecond(all), perSecond(periods[periods.length - 1]!));
     },
   };
 }

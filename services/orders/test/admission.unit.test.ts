@@ -132,3 +132,11 @@ test('a scrape shows what is in progress now: at rest it counts again, at most e
   assert.equal(await inProgress(), 0, 'an older one is taken again');
   assert.equal(calls.count, 2, 'one count per stale scrape, none between');
 });
+
+test('the completion rate rises at once with the latest second and falls as the mean of five', () => {
+  const rate = createCompletionRate();
+  rate.record(0, 0, 0);
+  for (let second = 1; second <= 4; second++) rate.record(second * 1_000, 0, 20); // 20 a second
+  assert.equal(rate.record(5_000, 0, 40), 40, 'traffic doubled: the limit follows within a second');
+  assert.equal(rate.record(6_000, 0, 10), (4 * 20 + 40 + 10) / 6, 'a slow second lowers the mean of the periods kept by its share');
+});
