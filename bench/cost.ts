@@ -83,7 +83,7 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
       if (isSustained(step, settings)) sustainedRate = Math.max(sustainedRate, rate);
       rows.push(stepRow(step, idle, settings));
       const row = rows.at(-1)!;
-      log(`@${rate}/s: ${step.accepted.length}/${step.posted} accepted, ${step.confirmed} confirmed, settled ${round(step.settledSeconds, 1)} s after the last POST, ${round(row.details!.machineMsPerOrder as number, 1)} ms CPU per order`);
+      log(`@${rate}/s: ${step.accepted.length}/${step.posted} accepted, ${step.confirmed} confirmed, settled ${round(step.settledSeconds, 1)} s after the last POST, ${round(row.details!.machineMsPerOrder as number, 1)} ms CPU and ${row.details!.machineSwitchesPerOrder} context switches per order`);
     }
     const baseline = steps[0] ? summarize(steps[0].confirmLatenciesMs).p99 : Number.NaN;
     const overload = sustainedRate > 0 ? await runOverload(platform, customer, watcher, resolver, sustainedRate, baseline, settings, log) : undefined;
@@ -141,7 +141,14 @@ async function measureIdle(variant: string, settings: Settings, rows: Row[], log
     throughput: 0,
     unit: 'orders/s',
     cpuSeconds: round(platformIdleCores * idle.seconds, 3),
-    details: { platformCores: round(platformIdleCores, 4), machineCores: round(idle.machineCores, 4), loadGeneratorCores: round(idleOwnCores, 4), perPartCores: perSecondOf(idle) },
+    details: {
+      platformCores: round(platformIdleCores, 4),
+      machineCores: round(idle.machineCores, 4),
+      loadGeneratorCores: round(idleOwnCores, 4),
+      perPartCores: perSecondOf(idle),
+      machineSwitchesPerSecond: round(idle.machineSwitches / idle.seconds, 1),
+      perPartSwitchesPerSecond: perSecondOf(idle, 'switches', 1),
+    },
   });
   log(`idle: platform ${platformIdleCores.toFixed(3)} cores (machine ${idle.machineCores.toFixed(3)})`);
   return { window: idle, platformCores: platformIdleCores };
@@ -151,8 +158,24 @@ function sumParts(window: CpuWindow, keep: (part: string) => boolean): number {
   return Object.entries(window.parts).reduce((sum, [part, seconds]) => (keep(part) ? sum + seconds : sum), 0);
 }
 
-function perSecondOf(window: CpuWindow): Record<string, number> {
-  return Object.fromEntries(Object.entries(window.parts).sort((a, b) => b[1] - a[1]).map(([part, seconds]) => [part, round(seconds / window.seconds, 4)]));
+function perSecondOf(window: CpuWindow, of: 'parts' | 'switches' = 'parts', digits = 4): Record<string, number> {
+  return Object.fromEntries(Object.entries(window[of]).sort((a, b) => b[1] - a[1]).map(([part, amount]) => [part, round(amount / window.seconds, digits)]));
+}
+
+/**
+ * Per confirmed order, what each platform part used in the step beyond its idle rate: CPU
+ * milliseconds (`parts`) or context switches (`switches`). Processes outside the platform and the
+ * load generator are left out.
+ */
+function perOrderOf(step: Step, idle: CpuWindow, of: 'parts' | 'switches', scale: number, digits: number): Record<string, number> {
+  const seconds = step.cpu.seconds;
+  const orders = Math.max(step.confirmed, 1);
+  const perPart: Record<string, number> = {};
+  for (const [part, used] of Object.entries(step.cpu[of])) {
+    if (part === 'other' || part.startsWith('load generator')) continue;
+    perPart[part] = round(((used - ((idle[of][part] ?? 0) / idle.seconds) * seconds) / orders) * scale, digits);
+  }
+  return Object.fromEntries(Object.entries(perPart).sort((a, b) => b[1] - a[1]));
 }
 
 function isSustained(step: Step, settings: Settings): boolean {
@@ -164,11 +187,9 @@ function stepRow(step: Step, idle: CpuWindow, settings: Settings): Row {
   const idleMachine = idle.machineCores * seconds;
   const workSeconds = step.cpu.machineCores * seconds - step.loadGeneratorCpuSeconds - idleMachine;
   const orders = Math.max(step.confirmed, 1);
-  const perPart: Record<string, number> = {};
-  for (const [part, used] of Object.entries(step.cpu.parts)) {
-    if (part === 'other' || part.startsWith('load generator')) continue;
-    perPart[part] = round(((used - ((idle.parts[part] ?? 0) / idle.seconds) * seconds) / orders) * 1000, 2);
-  }
+  // Wake-ups of the whole machine (kernel threads included) less the idle rate and the load generator's own.
+  const loadGeneratorSwitches = Object.entries(step.cpu.switches).reduce((sum, [part, n]) => (part.startsWith('load generator') ? sum + n : sum), 0);
+  const workSwitches = step.cpu.machineSwitches - loadGeneratorSwitches - (idle.machineSwitches / idle.seconds) * seconds;
   const latency = summarize(step.confirmLatenciesMs);
   return {
     variant: `@${step.rate}/s offered`,
@@ -181,7 +202,9 @@ function stepRow(step: Step, idle: CpuWindow, settings: Settings): Row {
     perCpuSecond: round(step.confirmed / workSeconds, 1),
     details: {
       machineMsPerOrder: round((workSeconds / orders) * 1000, 2),
-      perProcessMsPerOrder: Object.fromEntries(Object.entries(perPart).sort((a, b) => b[1] - a[1])),
+      perProcessMsPerOrder: perOrderOf(step, idle, 'parts', 1000, 2),
+      machineSwitchesPerOrder: round(workSwitches / orders, 1),
+      perProcessSwitchesPerOrder: perOrderOf(step, idle, 'switches', 1, 1),
       machineCores: round(step.cpu.machineCores, 3),
       sustained: isSustained(step, settings),
       posted: step.posted,

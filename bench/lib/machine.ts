@@ -12,6 +12,21 @@ const ticks = (() => {
   return Number.isInteger(value) && value > 0 ? value : 100;
 })();
 
+/**
+ * Context switches of a thread since it started (voluntary: it waited for something; involuntary: it
+ * was preempted), from its `/proc/<pid>/task/<tid>/status`. Each is a wake-up of that thread: on a
+ * virtual machine waking a process costs more than most of the work it then does.
+ */
+export function switchesOf(status: string): number {
+  const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return count('voluntary_ctxt_switches') + count('nonvoluntary_ctxt_switches');
+}
+
+/** Context switches of the whole machine since boot (`ctxt` of /proc/stat). */
+export function machineSwitches(stat = readFileSync('/proc/stat', 'utf8')): number {
+  return Number(/^ctxt (\d+)/m.exec(stat)?.[1] ?? 0);
+}
+
 /** Busy core-seconds of the whole machine since boot: /proc/stat's first line less idle and iowait. */
 export function machineBusySeconds(stat = readFileSync('/proc/stat', 'utf8')): number {
   const [, ...fields] = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/);
@@ -38,16 +53,18 @@ export function partOf(cmdline: string, self = ''): string {
 }
 
 export interface ProcessSample {
-  /** CPU seconds by pid, with the part each belongs to. */
-  byPid: Map<number, { part: string; seconds: number }>;
+  /** CPU seconds and context switches (of all its threads) by pid, with the part each belongs to. */
+  byPid: Map<number, { part: string; seconds: number; switches?: number }>;
   machine: number;
+  /** The machine's context switches. */
+  machineSwitches?: number;
   at: number;
 }
 
 /** CPU seconds of every process now (a process's name is read once per sample). */
 export function sampleProcesses(): ProcessSample {
   const self = readCmdline(process.pid);
-  const byPid = new Map<number, { part: string; seconds: number }>();
+  const byPid = new Map<number, { part: string; seconds: number; switches: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
@@ -55,12 +72,22 @@ export function sampleProcesses(): ProcessSample {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
-      byPid.set(pid, { part: partOf(readCmdline(pid), self), seconds });
+      byPid.set(pid, { part: partOf(readCmdline(pid), self), seconds, switches: processSwitches(pid) });
     } catch {
       // gone between the listing and the read
     }
   }
-  return { byPid, machine: machineBusySeconds(), at: performance.now() };
+  return { byPid, machine: machineBusySeconds(), machineSwitches: machineSwitches(), at: performance.now() };
+}
+
+function processSwitches(pid: number): number {
+  let sum = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) sum += switchesOf(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
+  } catch {
+    // the process or one of its threads ended between the listing and the read
+  }
+  return sum;
 }
 
 function readCmdline(pid: number): string {
@@ -77,16 +104,24 @@ export interface CpuWindow {
   machineCores: number;
   /** CPU seconds per part over the window (processes that started within it count from 0). */
   parts: Record<string, number>;
+  /** Context switches per part over the window, and of the whole machine (kernel threads included). */
+  switches: Record<string, number>;
+  machineSwitches: number;
 }
 
 /** CPU used between two samples: the machine's and each part's. */
 export function cpuBetween(before: ProcessSample, after: ProcessSample): CpuWindow {
   const parts: Record<string, number> = {};
+  const switches: Record<string, number> = {};
   for (const [pid, now] of after.byPid) {
     const then = before.byPid.get(pid);
-    const used = now.seconds - (then && then.part === now.part ? then.seconds : 0);
+    const same = then && then.part === now.part;
+    const used = now.seconds - (same ? then.seconds : 0);
     if (used > 0) parts[now.part] = (parts[now.part] ?? 0) + used;
+    const woken = (now.switches ?? 0) - (same ? (then.switches ?? 0) : 0);
+    if (woken > 0) switches[now.part] = (switches[now.part] ?? 0) + woken;
   }
   const seconds = (after.at - before.at) / 1000;
-  return { seconds, machineCores: (after.machine - before.machine) / seconds, parts };
+  const machineSwitches = (after.machineSwitches ?? 0) - (before.machineSwitches ?? 0);
+  return { seconds, machineCores: (after.machine - before.machine) / seconds, parts, switches, machineSwitches };
 }

@@ -115,3 +115,25 @@ test('machine CPU: busy seconds from /proc/stat, processes grouped by platform p
   assert.deepEqual(window.parts, { orders: 0.75, kafka: 1 });
   assert.equal(window.machineCores, 1);
 });
+
+test('machine wake-ups: context switches per thread and of the machine, per part over a window', async () => {
+  const { cpuBetween, machineSwitches, switchesOf } = await import('../lib/machine.ts');
+  const status = 'Name:\tnode\nState:\tS (sleeping)\nvoluntary_ctxt_switches:\t1200\nnonvoluntary_ctxt_switches:\t34\n';
+  assert.equal(switchesOf(status), 1234);
+  assert.equal(switchesOf('Name:\tkthreadd\n'), 0, 'a status without the lines counts none');
+  assert.equal(machineSwitches('cpu  1 2 3 4\nintr 99 1 2\nctxt 987654\nbtime 1\n'), 987654);
+  const before = { byPid: new Map([[1, { part: 'orders', seconds: 1, switches: 100 }], [2, { part: 'postgresql', seconds: 2, switches: 40 }]]), machine: 0, machineSwitches: 1000, at: 0 };
+  const after = {
+    byPid: new Map([
+      [1, { part: 'orders', seconds: 1.1, switches: 130 }],
+      [2, { part: 'postgresql', seconds: 2.2, switches: 90 }],
+      [3, { part: 'postgresql', seconds: 0.1, switches: 7 }], // a backend that started within the window
+    ]),
+    machine: 1,
+    machineSwitches: 1500,
+    at: 1000,
+  };
+  const window = cpuBetween(before, after);
+  assert.deepEqual(window.switches, { orders: 30, postgresql: 57 });
+  assert.equal(window.machineSwitches, 500);
+});
