@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { renderPrometheusConfig } from './config.ts';
 import { startDiscoveryBridge } from './sd-server.ts';
 import { ensureDebianPackages } from '../../scripts/infra/packages.ts';
-import { freePort, readyEndpointAnswers } from '../../scripts/lib/proc.ts';
+import { freePort, goServerEnv, readyEndpointAnswers } from '../../scripts/lib/proc.ts';
 
 export const rulesDir = join(dirname(fileURLToPath(import.meta.url)), 'rules');
 
@@ -84,7 +84,7 @@ export async function ensurePrometheus({
       `--web.listen-address=${selfAddress}`,
       '--web.enable-lifecycle',
     ],
-    { stdio: ['ignore', log, log] },
+    { stdio: ['ignore', log, log], env: goServerEnv(process.env) },
   );
   closeSync(log);
   const exited = new Promise<void>((resolveExit) => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { dataDir } from '../lib/paths.ts';
-import { hostPort, seconds, startDaemon, waitUntilReady } from '../lib/proc.ts';
+import { goServerEnv, hostPort, seconds, startDaemon, waitUntilReady } from '../lib/proc.ts';
 import { ensureDebianPackages } from './packages.ts';
 import { infraLog, reusedServer, type EnsureOptions, type InfraServer } from './server.ts';
 
@@ -35,7 +35,7 @@ export async function ensureEtcd(
     '--name', 'meridian', '--data-dir', join(dir, 'data'),
     '--listen-client-urls', client, '--advertise-client-urls', client,
     '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `meridian=${peer}`,
-  ], logFile);
+  ], logFile, { env: goServerEnv() });
   await waitUntilReady(() => etcdAnswers(endpoint), { what: 'etcd', timeoutMs: 30_000, daemon, logFile });
   log(`etcd: ready at ${endpoint} (${seconds(startedAt)})`);
   return { name: 'etcd', address: endpoint, started: true, stop: () => daemon.stop() };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { freePort } from '../lib/proc.ts';
+import { freePort, goServerEnv } from '../lib/proc.ts';
 
 const listen = (port: number) =>
   new Promise<() => Promise<void>>((resolve, reject) => {
@@ -39,4 +39,9 @@ test('freePort never hands out the same port twice in a process, though nothing 
       taken.add(p);
     }
   }
+});
+
+test('goServerEnv runs a local Go server on one processor unless the caller chose a number, and keeps the rest of the environment', () => {
+  assert.deepEqual(goServerEnv({ PATH: '/usr/bin' }), { PATH: '/usr/bin', GOMAXPROCS: '1' });
+  assert.deepEqual(goServerEnv({ PATH: '/usr/bin', GOMAXPROCS: '4' }), { PATH: '/usr/bin', GOMAXPROCS: '4' });
 });
