@@ -7,9 +7,11 @@
  * The limit follows the machine (Little's law): it is the rate at which the saga has recently been
  * finishing orders times `targetMs`, at most `maxInProgress`. A fixed limit is either seconds of queue on
  * a slow machine (latency stays high long after a burst) or a throttle on a fast one. A saga that
- * finishes fewer than `stalledBelowPerSecond` is stalled (a service restarting, a slow dependency) or
- * nearly idle, not overloaded: then the limit is `maxInProgress`, and orders wait for the saga to resume,
- * as an event-driven saga should let them, instead of a low rate refusing them ever lower.
+ * finishes fewer than `stalledBelowPerSecond` is stalling (a service restarting, a slow dependency) or
+ * nearly idle, not overloaded: below that rate the limit rises toward `maxInProgress` as the rate falls
+ * (`admissionLimit`), so orders wait for a stopped saga to resume, as an event-driven saga should let them,
+ * instead of a low rate refusing them ever lower; and a steady rate near the threshold moves the limit a
+ * little, not between the highest and the lowest.
  *
  * Only orders the saga holds count: a PENDING order whose `OrderPlaced` still waits in the outbox (Kafka
  * down or slow) is buffered, not in progress, and the outbox's promise is that orders keep being taken then.
@@ -70,9 +72,7 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
           (select count(*) from outbox where published_at is null and type = 'OrderPlaced')::int as buffered,
           (select count(*) from orders where created_at > ${new Date(rate.lastCountAt(at))})::int as placed`;
       count = Math.max(0, row.pending - row.buffered);
-      const perSecond = rate.record(at, row.pending, row.placed);
-      const stalled = perSecond === undefined || perSecond < stalledBelowPerSecond;
-      limit = stalled ? maxInProgress : Math.min(maxInProgress, Math.max(1, Math.ceil((perSecond * targetMs) / 1000)));
+      limit = admissionLimit(rate.record(at, row.pending, row.placed), { maxInProgress, stalledBelowPerSecond, targetMs });
     } catch {
       // keep the last count: the order itself will fail clearly if the database is gone
     } finally {
@@ -111,6 +111,23 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
       count += 1; // this one, until the next count sees it
     },
   };
+}
+
+/**
+ * The limit for a completion rate (orders a second; undefined before one is measured): `targetMs` of
+ * that rate, at most `maxInProgress`. Below `stalledBelowPerSecond` it rises in a straight line from the
+ * threshold's own limit to `maxInProgress` at a standstill: no jump at the threshold, where a steady rate
+ * had flipped the limit between the highest and the lowest from one second to the next.
+ */
+export function admissionLimit(
+  perSecond: number | undefined,
+  { maxInProgress, stalledBelowPerSecond, targetMs }: { maxInProgress: number; stalledBelowPerSecond: number; targetMs: number },
+): number {
+  const atRate = (ordersPerSecond: number) => Math.min(maxInProgress, Math.max(1, Math.ceil((ordersPerSecond * targetMs) / 1000)));
+  if (perSecond === undefined) return maxInProgress;
+  if (perSecond >= stalledBelowPerSecond) return atRate(perSecond);
+  const atThreshold = atRate(stalledBelowPerSecond);
+  return Math.round(maxInProgress - (maxInProgress - atThreshold) * (perSecond / stalledBelowPerSecond));
 }
 
 /**

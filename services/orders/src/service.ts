@@ -14,9 +14,9 @@ const config = {
   ORDER_SWEEP_INTERVAL_MS: Type.Integer({ default: 5000, minimum: 100 }),
   /** New orders are refused with 503 + Retry-After while more are in progress than finish in this long. */
   ORDERS_ADMISSION_TARGET_MS: Type.Integer({ default: 1000, minimum: 50 }),
-  /** The highest limit (orders in progress, all instances), and the limit while the saga is stalled. */
+  /** The highest limit (orders in progress, all instances), and the limit of a saga at a standstill. */
   ORDERS_MAX_IN_PROGRESS: Type.Integer({ default: 100, minimum: 1 }),
-  /** A saga finishing fewer orders a second is stalled or nearly idle, not overloaded. */
+  /** A saga finishing fewer orders a second is stalling or nearly idle, not overloaded: the limit rises toward the highest. */
   ORDERS_STALLED_BELOW_PER_SECOND: Type.Number({ default: 20, minimum: 0 }),
 };
 type Ctx = ServiceContext<typeof config>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { OverloadedProblem } from '@meridian/http';
-import { createCompletionRate, createOrderAdmission } from '../src/admission.ts';
+import { admissionLimit, createCompletionRate, createOrderAdmission } from '../src/admission.ts';
 
 interface Counts {
   pending: number;
@@ -78,7 +78,7 @@ test('the completion rate: PENDING before + placed since - PENDING now, per peri
   assert.equal(rate.record(20_000, 0, 500), undefined, 'a quiet spell forgets the rate');
 });
 
-test('the limit is about targetMs of the measured completion rate; a stalled saga has the highest limit', async () => {
+test('the limit is about targetMs of the measured completion rate; it rises toward the highest as a saga stalls', async () => {
   let clock = 0;
   let counts: Counts = { pending: 0 };
   const { sql } = fakeSql(() => counts);
@@ -106,14 +106,38 @@ test('the limit is about targetMs of the measured completion rate; a stalled sag
   clock = 8_000;
   counts = { pending: 40, placed: 30 }; // 50 finished
   assert.equal(await limitNow(), 50);
-  // Five a second while orders keep coming: a stalled saga, not an overloaded one. Orders wait for it.
+  // Five a second while orders keep coming: a stalling saga, not an overloaded one. Orders wait for it.
   const limits: number[] = [];
   for (let second = 9; second <= 14; second++) {
     clock = second * 1_000;
     counts = { pending: counts.pending + 10, placed: 15 }; // 5 finished
     limits.push(await limitNow());
   }
-  assert.deepEqual(limits, [28, 20, 100, 100, 100, 100], 'the mean of the last five seconds sizes the limit; under 20 a second the saga is stalled');
+  // Rates (mean of the last five seconds) 27.5, 20, 16.25, 14, 12.5, 5: under 20 a second the limit rises.
+  assert.deepEqual(limits, [28, 20, 35, 44, 50, 80], 'the mean of the last five seconds sizes the limit; under 20 a second it rises toward 100');
+  // Nothing finishes any more (a service is down): the limit reaches the highest, and orders wait.
+  for (let second = 15; second <= 20; second++) {
+    clock = second * 1_000;
+    counts = { pending: counts.pending + 5, placed: 5 };
+    limits.push(await limitNow());
+  }
+  assert.equal(limits.at(-1), 100);
+});
+
+test('admissionLimit: targetMs of the rate, at most the highest; under the stalled threshold a straight line up to it, no jump', () => {
+  const options = { maxInProgress: 100, stalledBelowPerSecond: 20, targetMs: 1000 };
+  assert.equal(admissionLimit(undefined, options), 100, 'before a rate is measured');
+  assert.equal(admissionLimit(45, options), 45);
+  assert.equal(admissionLimit(450, options), 100, 'at most the highest');
+  assert.equal(admissionLimit(45, { ...options, targetMs: 500 }), 23);
+  assert.equal(admissionLimit(0, options), 100, 'a saga at a standstill');
+  assert.equal(admissionLimit(10, options), 60, 'halfway between the threshold limit and the highest');
+  assert.equal(admissionLimit(20, options), 20);
+  // A steady 20 a second measured as 19.9 or 20.1 had flipped the limit between 100 and 21.
+  assert.ok(Math.abs(admissionLimit(19.9, options) - admissionLimit(20.1, options)) <= 1, 'no jump at the threshold');
+  for (let rate = 0; rate < 40; rate += 0.5) {
+    assert.ok(admissionLimit(rate, options) >= admissionLimit(rate + 0.5, options) || rate + 0.5 >= 20, `falls toward the threshold: ${rate}`);
+  }
 });
 
 test('a scrape shows what is in progress now: at rest it counts again, at most every scrapeRefreshMs', async () => {
