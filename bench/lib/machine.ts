@@ -14,8 +14,7 @@ const ticks = (() => {
 
 /**
  * Context switches of a thread since it started (voluntary: it waited for something; involuntary: it
- * was preempted), from its `/proc/<pid>/task/<tid>/status`. Each is a wake-up of that thread: on a
- * virtual machine waking a process costs more than most of the work it then does.
+ * was preempted), from its `/proc/<pid>/task/<tid>/status`: how often the thread was woken to work.
  */
 export function switchesOf(status: string): number {
   const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);

@@ -34,9 +34,9 @@ export function commandExists(cmd: string): boolean {
 
 /**
  * The environment for a Go server of the local platform (etcd, Prometheus): one processor for Go code
- * (`GOMAXPROCS=1`) unless the caller chose otherwise. With two, every wake-up of an idle server also woke a
- * second thread to look for work: a bare etcd with the platform's 11 lease holders and watchers made
- * 0.55x the context switches and used 0.78x the CPU with one (docs/benchmarks.md, session 14).
+ * (`GOMAXPROCS=1`) unless the caller chose otherwise. A bare etcd with the platform's 11 lease holders and
+ * watchers made 0.55x the context switches and used 0.78x the CPU with one as with two
+ * (docs/benchmarks.md, session 14).
  */
 export function goServerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...env, GOMAXPROCS: env.GOMAXPROCS ?? '1' };
