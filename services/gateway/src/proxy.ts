@@ -97,6 +97,32 @@ function targetOf(instance: ServiceInstance): URL {
 const hasBody = (request: FastifyRequest): boolean =>
   request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
+/** Largest request body kept in memory so that the request can be sent again on another connection. */
+export const replayableBodyBytes = 64 * 1024;
+
+/**
+ * How a request may travel (the rule of Go's `net/http` Transport): one that is safe to send twice, an
+ * idempotent method or one carrying an `Idempotency-Key` (the upstream answers a repeat as it answered the
+ * first), goes over kept-alive connections and is sent again on another instance if anything fails before
+ * the answer's headers; its body, when it has one, is read first (a declared length up to
+ * `replayableBodyBytes`) so it can be. Any other request streams its body on a connection of its own.
+ */
+export function deliveryOf(method: string, headers: FastifyRequest['headers']): 'replay' | 'replay-body' | 'once' {
+  const safeTwice = idempotentMethods.has(method) || headers['idempotency-key'] !== undefined;
+  if (!safeTwice) return 'once';
+  if (headers['transfer-encoding'] !== undefined) return 'once';
+  const declared = Number(headers['content-length'] ?? 0);
+  if (declared === 0) return 'replay';
+  return declared <= replayableBodyBytes ? 'replay-body' : 'once';
+}
+
+/** The request's body, all of it (its length was declared and is small: see `deliveryOf`). */
+async function bodyOf(request: FastifyRequest): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request.raw) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
 /**
  * Forwards requests to a discovered instance over keep-alive connections, streaming bodies both
  * ways. The request body is only piped once the upstream connection is up, so a refused
@@ -120,6 +146,7 @@ export function createProxy({
   const instancesOf = (service: string) => resolver.instances(service);
   // Keep-alive connections for replayable requests (a request on a connection the upstream just closed
   // as idle fails and is simply sent again); their idle timeout stays below the services' (72 s).
+  // A command sent this way saved a fifth of the gateway's CPU per order (docs/benchmarks.md, session 15).
   const readAgent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000, connections: 256 });
   // A request that cannot be replayed goes on a fresh connection: on a reused one it could race the
   // upstream closing that connection as idle, fail with "socket hang up" and not be retryable.
@@ -164,14 +191,15 @@ export function createProxy({
   }
 
   /**
-   * A replayable request (idempotent, no body) goes through undici: 7% more routed reads per second
+   * A replayable request (see `deliveryOf`) goes through undici: 7% more routed reads per second
    * than `node:http`'s client in the same benchmark run (docs/benchmarks.md). Any failure before the
    * answer's headers may be retried on another instance.
    */
-  async function attemptRead(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders): Promise<Upstream> {
+  async function attemptReplayable(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders, body?: Buffer): Promise<Upstream> {
     const target = targetOf(instance);
     delete headers.host; // undici sets it from the origin
-    delete headers.expect; // not supported by undici, and meaningless without a body
+    delete headers.expect; // not supported by undici; the body is already here
+    delete headers['content-length']; // undici sets it from the body
     // The client left before the answer came: stop waiting for it.
     const abandoned = new AbortController();
     const abandon = () => abandoned.abort();
@@ -182,6 +210,7 @@ export function createProxy({
         path: request.url,
         method: request.method as 'GET',
         headers: headers as Record<string, string | string[]>,
+        body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: abandoned.signal,
@@ -210,7 +239,17 @@ export function createProxy({
     if (Number(request.headers['content-length'] ?? 0) > bodyLimit) throw tooLarge();
     const version = wantedVersion(service, request.headers, request.raw.socket.remoteAddress ?? '', splits, instancesOf);
     const headers = forwardedHeaders(request);
-    const replayable = idempotentMethods.has(request.method) && !hasBody(request);
+    const delivery = deliveryOf(request.method, request.headers);
+    const replayable = delivery !== 'once';
+    let body: Buffer | undefined;
+    if (delivery === 'replay-body') {
+      try {
+        body = await bodyOf(request);
+      } catch {
+        if (reply.raw.destroyed) return reply; // the client left mid-upload; nobody to answer
+        throw problem(400, 'bad-request', 'the request body could not be read to the end');
+      }
+    }
     let lastError: Error | undefined;
     for (let tries = 0; tries < attempts; tries++) {
       // A split's version may have just lost its instances: then any ready one (a pinned version is kept to).
@@ -218,7 +257,7 @@ export function createProxy({
       if (!instance) break;
       try {
         const startedAt = performance.now();
-        const response = await (replayable ? attemptRead(instance, request, reply, headers) : attemptWithBody(instance, request, reply, headers));
+        const response = await (replayable ? attemptReplayable(instance, request, reply, headers, body) : attemptWithBody(instance, request, reply, headers));
         upstreamMetrics.duration.observe({ service, version: instance.version }, (performance.now() - startedAt) / 1000);
         upstreamMetrics.responses.inc({ service, version: instance.version, status_code: response.statusCode });
         if (response.statusCode === 503 && response.headers['retry-after'] !== undefined) refusedUpstream.add(request);

@@ -24,6 +24,8 @@ interface Echo {
   headers: IncomingMessage['headers'];
   bodySha256: string;
   bodyBytes: number;
+  /** The gateway's end of the connection the request came on. */
+  remotePort: number;
 }
 
 interface Backend {
@@ -31,6 +33,8 @@ interface Backend {
   server: Server;
   url: string;
   hits: number;
+  /** Requests to `/drop-first` it closed the connection on. */
+  dropped: number;
   /** When the gateway closed a request to `/slow` (it never gets an answer). */
   slowClosedAt?: number;
   registration: Registration;
@@ -38,13 +42,29 @@ interface Backend {
   kill(options: { deregister: boolean }): Promise<void>;
 }
 
-/** A real HTTP backend registered in discovery that echoes what it received. `/slow` never answers. */
+/** Idempotency keys whose first request some backend dropped (`/drop-first`), shared by every backend. */
+const droppedKeys = new Set<string>();
+
+/**
+ * A real HTTP backend registered in discovery that echoes what it received. `/slow` never answers;
+ * `/drop-first` closes the connection without answering the first request of each Idempotency-Key (and
+ * every request without one), as an instance dying mid-request does.
+ */
 async function backend(ns: string, service: string, name: string, health: ServiceInstance['health'] = 'ready', version = '1.0.0'): Promise<Backend> {
   const server = createServer(async (req, res) => {
     self.hits++;
     if (req.url === '/api/v1/orders/slow') {
       req.socket.once('close', () => (self.slowClosedAt = Date.now()));
       return; // never answers
+    }
+    if (req.url === '/api/v1/orders/drop-first') {
+      const key = req.headers['idempotency-key'];
+      if (typeof key !== 'string' || !droppedKeys.has(key)) {
+        if (typeof key === 'string') droppedKeys.add(key);
+        self.dropped++;
+        req.socket.destroy();
+        return;
+      }
     }
     if (req.url === '/api/v1/orders/broken') {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
@@ -58,7 +78,7 @@ async function backend(ns: string, service: string, name: string, health: Servic
       hash.update(chunk);
       bodyBytes += chunk.length;
     }
-    const echo: Echo = { name, method: req.method!, url: req.url!, headers: req.headers, bodySha256: hash.digest('hex'), bodyBytes };
+    const echo: Echo = { name, method: req.method!, url: req.url!, headers: req.headers, bodySha256: hash.digest('hex'), bodyBytes, remotePort: req.socket.remotePort! };
     if (req.url?.startsWith('/api/v1/orders/download')) {
       res.setHeader('content-type', 'application/octet-stream');
       res.setHeader('x-backend', name);
@@ -86,6 +106,7 @@ async function backend(ns: string, service: string, name: string, health: Servic
     server,
     url,
     hits: 0,
+    dropped: 0,
     registration,
     async kill({ deregister }) {
       await stopServer();
@@ -227,6 +248,29 @@ describe('gateway routing through discovery (real etcd)', () => {
     assert.equal((await download.arrayBuffer()).byteLength, 5 * 1024 * 1024);
   });
 
+  test('a command with an Idempotency-Key reuses kept-alive connections; one without gets a connection of its own', async () => {
+    const post = async (body: string, key?: string) =>
+      echoOf(await fetch(`${gateway.url}/api/v1/orders`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      }));
+    const keyed = [];
+    for (let i = 0; i < 6; i++) keyed.push(await post(`{"n":${i}}`, `key-${i}`));
+    for (const [i, echo] of keyed.entries()) {
+      assert.equal(echo.headers['idempotency-key'], `key-${i}`);
+      assert.equal(echo.bodyBytes, `{"n":${i}}`.length, 'the buffered body arrived whole');
+      assert.equal(echo.headers['content-length'], String(echo.bodyBytes));
+    }
+    // Sent one after the other: one connection per instance, reused.
+    for (const name of ['a', 'b']) assert.equal(new Set(keyed.filter((e) => e.name === name).map((e) => e.remotePort)).size, 1, `one connection to ${name}`);
+
+    const unkeyed = [];
+    for (let i = 0; i < 4; i++) unkeyed.push(await post(`{"n":${i}}`));
+    assert.equal(new Set(unkeyed.map((e) => `${e.name}:${e.remotePort}`)).size, 4, 'a fresh connection each');
+    assert.ok(unkeyed.every((e) => !keyed.some((k) => k.remotePort === e.remotePort)));
+  });
+
   test('answers 504 problem+json when the upstream does not answer in time', async () => {
     const response = await fetch(`${gateway.url}/api/v1/orders/slow`);
     assert.equal(response.status, 504);
@@ -299,11 +343,17 @@ describe('gateway routing through discovery (real etcd)', () => {
     assert.equal(gateway.resolver.instances('orders').length, 3, 'd is still registered');
 
     const started = Date.now();
-    for (let i = 0; i < 9; i++) {
-      const method = i % 2 === 0 ? 'GET' : 'POST';
-      const echo = await echoOf(await fetch(`${gateway.url}/api/v1/orders`, { method, ...(method === 'POST' ? { body: '{"n":1}', headers: { 'content-type': 'application/json' } } : {}) }));
+    for (let i = 0; i < 12; i++) {
+      // A read, a command streamed on a connection of its own, a command with its body buffered for a replay.
+      const kind = (['GET', 'POST', 'POST with Idempotency-Key'] as const)[i % 3]!;
+      const init: RequestInit = kind === 'GET' ? {} : {
+        method: 'POST',
+        body: '{"n":1}',
+        headers: { 'content-type': 'application/json', ...(kind === 'POST' ? {} : { 'idempotency-key': `refused-${i}` }) },
+      };
+      const echo = await echoOf(await fetch(`${gateway.url}/api/v1/orders`, init));
       assert.ok(['a', 'b'].includes(echo.name));
-      if (method === 'POST') assert.equal(echo.bodyBytes, 7, 'the body reached the instance that answered');
+      if (kind !== 'GET') assert.equal(echo.bodyBytes, 7, `${kind}: the body reached the instance that answered`);
     }
     assert.ok(Date.now() - started < 3000);
   });
@@ -377,6 +427,28 @@ describe('gateway routing between versions running side by side (real etcd)', ()
 });
 
 describe('gateway failure answers', () => {
+  test('a command whose instance dies before answering is sent to another one only when it carries an Idempotency-Key', async () => {
+    const ns = uniqueName('gw');
+    const first = await backend(ns, 'orders', 'first');
+    const second = await backend(ns, 'orders', 'second');
+    const { url, resolver } = await startedGateway(ns);
+    await waitFor(() => resolver.instances('orders').length === 2, { timeoutMs: 2000, message: 'both discovered' });
+    const post = (headers: Record<string, string> = {}) =>
+      fetch(`${url}/api/v1/orders/drop-first`, { method: 'POST', body: '{"n":1}', headers: { 'content-type': 'application/json', ...headers } });
+
+    const keyed = await echoOf(await post({ 'idempotency-key': `drop-${ns}` }));
+    assert.equal(keyed.bodyBytes, 7, 'the buffered body was sent again whole');
+    assert.equal(first.dropped + second.dropped, 1, 'dropped once, answered by the other instance');
+    assert.equal(first.hits + second.hits, 2);
+
+    // Without a key the first instance may have acted on it: the gateway does not send it again.
+    const unkeyed = await post();
+    assert.equal(unkeyed.status, 502);
+    assert.equal(((await unkeyed.json()) as { type: string }).type, 'https://meridian.dev/problems/bad-gateway');
+    assert.equal(first.dropped + second.dropped, 2, 'sent once');
+    assert.equal(first.hits + second.hits, 3);
+  });
+
   test('502 problem+json when every instance refuses connections', async () => {
     const ns = uniqueName('gw');
     const lone = await backend(ns, 'orders', 'lone');
