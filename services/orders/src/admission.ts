@@ -62,7 +62,11 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
   let counting: Promise<void> | undefined;
 
   // One statement: the partial indexes on PENDING orders and unpublished outbox rows, and the orders
-  // placed since the last count (a few rows of `orders_created`).
+  // placed since the last count (a few rows of `orders_created`). The last is read in the index's order
+  // and capped: as a plain `count(*) ... where created_at > $1`, a prepared statement's generic plan reads
+  // the whole table (a third of it estimated to match), 15-20 ms at 45,000 orders, five times a second
+  // under load (docs/benchmarks.md, session 15). The cap (a literal: a parameter would be planned as
+  // unknown) is 5,000 orders a second at the 200 ms refresh, which counts run at while orders arrive.
   async function countNow() {
     try {
       const at = now();
@@ -70,7 +74,9 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
         select
           (select count(*) from orders where status = 'PENDING')::int as pending,
           (select count(*) from outbox where published_at is null and type = 'OrderPlaced')::int as buffered,
-          (select count(*) from orders where created_at > ${new Date(rate.lastCountAt(at))})::int as placed`;
+          (select count(*) from (
+            select from orders where created_at > ${new Date(rate.lastCountAt(at))}
+            order by created_at desc, id desc limit 1000) since)::int as placed`;
       count = Math.max(0, row.pending - row.buffered);
       limit = admissionLimit(rate.record(at, row.pending, row.placed), { maxInProgress, stalledBelowPerSecond, targetMs });
     } catch {
