@@ -255,7 +255,7 @@ describe('gateway routing through discovery (real etcd)', () => {
         body,
         headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
       }));
-    const keyed = [];
+    const keyed: Echo[] = [];
     for (let i = 0; i < 6; i++) keyed.push(await post(`{"n":${i}}`, `key-${i}`));
     for (const [i, echo] of keyed.entries()) {
       assert.equal(echo.headers['idempotency-key'], `key-${i}`);
@@ -265,7 +265,7 @@ describe('gateway routing through discovery (real etcd)', () => {
     // Sent one after the other: one connection per instance, reused.
     for (const name of ['a', 'b']) assert.equal(new Set(keyed.filter((e) => e.name === name).map((e) => e.remotePort)).size, 1, `one connection to ${name}`);
 
-    const unkeyed = [];
+    const unkeyed: Echo[] = [];
     for (let i = 0; i < 4; i++) unkeyed.push(await post(`{"n":${i}}`));
     assert.equal(new Set(unkeyed.map((e) => `${e.name}:${e.remotePort}`)).size, 4, 'a fresh connection each');
     assert.ok(unkeyed.every((e) => !keyed.some((k) => k.remotePort === e.remotePort)));
