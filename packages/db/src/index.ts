@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { Logger } from '@meridian/log';
 
+export { vacuumWithoutAutovacuum } from './maintenance.ts';
+
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
 

@@ -9,7 +9,7 @@ import { createCache, createRedisClient } from '@meridian/cache';
 import type { Cache } from '@meridian/cache';
 import { ConfigError, loadConfig, platformConfig, splitList } from '@meridian/config';
 import type { PlatformConfig } from '@meridian/config';
-import { createDb, dbReady, migrate } from '@meridian/db';
+import { createDb, dbReady, migrate, vacuumWithoutAutovacuum } from '@meridian/db';
 import type { Sql } from '@meridian/db';
 import { createResolver, createServiceClient, register } from '@meridian/discovery';
 import type { InstanceHealth, InstanceMessaging, Registration, Resolver, ServiceClient } from '@meridian/discovery';
@@ -372,7 +372,11 @@ export async function startService<P extends TProperties>(
       await running.start();
     }
 
-    const jobDefs = [...(def.jobs?.(ctx) ?? []), ...(sql && withOutbox ? [messagingRetentionJob(sql, loaded as RetentionConfig, logger)] : [])];
+    const jobDefs = [
+      ...(def.jobs?.(ctx) ?? []),
+      ...(sql && withOutbox ? [messagingRetentionJob(sql, loaded as RetentionConfig, logger)] : []),
+      ...(sql ? [tableMaintenanceJob(sql, logger)] : []),
+    ];
     if (jobDefs.length) jobs = startJobs(jobDefs, { service: def.name, sql: () => ctx.sql, logger, metrics: ctx.metrics });
 
     const consumingAfter = sinceProcessStart();
@@ -455,6 +459,28 @@ function messagingRetentionJob(sql: Sql, config: RetentionConfig, logger: Logger
       if (deleted.outbox + deleted.inbox > 0) {
         logger.info({ ...deleted, outboxRetentionHours: config.OUTBOX_RETENTION_HOURS, inboxRetentionDays: config.INBOX_RETENTION_DAYS }, 'published events and inbox entries past retention deleted');
       }
+    },
+  };
+}
+
+/**
+ * On a server whose autovacuum is off, vacuums and analyzes the service's tables every 15 minutes, on one
+ * instance at a time (the first run at start; with autovacuum on, a run is one `current_setting`).
+ */
+function tableMaintenanceJob(sql: Sql, logger: Logger): JobDef {
+  let warned = false;
+  return {
+    name: 'table-maintenance',
+    everyMs: 15 * 60 * 1000,
+    runAtStart: true,
+    singleton: true,
+    async run(signal) {
+      const started = performance.now();
+      const vacuumed = await vacuumWithoutAutovacuum(sql, signal);
+      if (vacuumed.length === 0 || warned) return;
+      warned = true;
+      logger.info({ tables: vacuumed.length, durationMs: Math.round(performance.now() - started), everyMinutes: 15 },
+        'the database server runs without autovacuum: this service vacuums and analyzes its own tables');
     },
   };
 }
