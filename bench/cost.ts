@@ -158,7 +158,7 @@ function sumParts(window: CpuWindow, keep: (part: string) => boolean): number {
   return Object.entries(window.parts).reduce((sum, [part, seconds]) => (keep(part) ? sum + seconds : sum), 0);
 }
 
-function perSecondOf(window: CpuWindow, of: 'parts' | 'switches' = 'parts', digits = 4): Record<string, number> {
+function perSecondOf(window: CpuWindow, of: 'parts' | 'switches' | 'databases' = 'parts', digits = 4): Record<string, number> {
   return Object.fromEntries(Object.entries(window[of]).sort((a, b) => b[1] - a[1]).map(([part, amount]) => [part, round(amount / window.seconds, digits)]));
 }
 
@@ -167,7 +167,7 @@ function perSecondOf(window: CpuWindow, of: 'parts' | 'switches' = 'parts', digi
  * milliseconds (`parts`) or context switches (`switches`). Processes outside the platform and the
  * load generator are left out.
  */
-function perOrderOf(step: Step, idle: CpuWindow, of: 'parts' | 'switches', scale: number, digits: number): Record<string, number> {
+function perOrderOf(step: Step, idle: CpuWindow, of: 'parts' | 'switches' | 'databases', scale: number, digits: number): Record<string, number> {
   const seconds = step.cpu.seconds;
   const orders = Math.max(step.confirmed, 1);
   const perPart: Record<string, number> = {};
@@ -203,6 +203,8 @@ function stepRow(step: Step, idle: CpuWindow, settings: Settings): Row {
     details: {
       machineMsPerOrder: round((workSeconds / orders) * 1000, 2),
       perProcessMsPerOrder: perOrderOf(step, idle, 'parts', 1000, 2),
+      // PostgreSQL's share split by the database its backends served: which service's statements cost it.
+      postgresqlMsPerOrderByDatabase: perOrderOf(step, idle, 'databases', 1000, 2),
       machineSwitchesPerOrder: round(workSwitches / orders, 1),
       perProcessSwitchesPerOrder: perOrderOf(step, idle, 'switches', 1, 1),
       machineCores: round(step.cpu.machineCores, 3),

@@ -51,9 +51,23 @@ export function partOf(cmdline: string, self = ''): string {
   return 'other';
 }
 
+/**
+ * The database a PostgreSQL backend serves, from its process title (`postgres: 15/main: <role> <database>
+ * <client> <state>`), shortened to its service for the platform's `meridian_<ns>_<service>` databases.
+ */
+export function databaseOf(cmdline: string): string | undefined {
+  const title = /^postgres: (?:[^:]+: )?(\S+) (\S+) (?:\[local\]|\d|\S+\(\d+\))/.exec(cmdline);
+  if (!title) return undefined;
+  const database = title[2]!;
+  return /^meridian_.+_([a-z][\w-]*)$/.exec(database)?.[1] ?? database;
+}
+
 export interface ProcessSample {
-  /** CPU seconds and context switches (of all its threads) by pid, with the part each belongs to. */
-  byPid: Map<number, { part: string; seconds: number; switches?: number }>;
+  /**
+   * CPU seconds and context switches (of all its threads) by pid, with the part each belongs to and, for
+   * a PostgreSQL backend, the database it serves.
+   */
+  byPid: Map<number, { part: string; seconds: number; switches?: number; database?: string }>;
   machine: number;
   /** The machine's context switches. */
   machineSwitches?: number;
@@ -63,7 +77,7 @@ export interface ProcessSample {
 /** CPU seconds of every process now (a process's name is read once per sample). */
 export function sampleProcesses(): ProcessSample {
   const self = readCmdline(process.pid);
-  const byPid = new Map<number, { part: string; seconds: number; switches: number }>();
+  const byPid = new Map<number, { part: string; seconds: number; switches: number; database?: string }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
@@ -71,7 +85,9 @@ export function sampleProcesses(): ProcessSample {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
-      byPid.set(pid, { part: partOf(readCmdline(pid), self), seconds, switches: processSwitches(pid) });
+      const cmdline = readCmdline(pid);
+      const part = partOf(cmdline, self);
+      byPid.set(pid, { part, seconds, switches: processSwitches(pid), ...(part === 'postgresql' ? { database: databaseOf(cmdline) } : {}) });
     } catch {
       // gone between the listing and the read
     }
@@ -106,21 +122,25 @@ export interface CpuWindow {
   /** Context switches per part over the window, and of the whole machine (kernel threads included). */
   switches: Record<string, number>;
   machineSwitches: number;
+  /** CPU seconds of PostgreSQL's backends by the database (service) they serve, within `parts.postgresql`. */
+  databases: Record<string, number>;
 }
 
 /** CPU used between two samples: the machine's and each part's. */
 export function cpuBetween(before: ProcessSample, after: ProcessSample): CpuWindow {
   const parts: Record<string, number> = {};
   const switches: Record<string, number> = {};
+  const databases: Record<string, number> = {};
   for (const [pid, now] of after.byPid) {
     const then = before.byPid.get(pid);
     const same = then && then.part === now.part;
     const used = now.seconds - (same ? then.seconds : 0);
     if (used > 0) parts[now.part] = (parts[now.part] ?? 0) + used;
+    if (used > 0 && now.database) databases[now.database] = (databases[now.database] ?? 0) + used;
     const woken = (now.switches ?? 0) - (same ? (then.switches ?? 0) : 0);
     if (woken > 0) switches[now.part] = (switches[now.part] ?? 0) + woken;
   }
   const seconds = (after.at - before.at) / 1000;
   const machineSwitches = (after.machineSwitches ?? 0) - (before.machineSwitches ?? 0);
-  return { seconds, machineCores: (after.machine - before.machine) / seconds, parts, switches, machineSwitches };
+  return { seconds, machineCores: (after.machine - before.machine) / seconds, parts, switches, machineSwitches, databases };
 }

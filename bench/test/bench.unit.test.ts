@@ -137,3 +137,18 @@ test('machine wake-ups: context switches per thread and of the machine, per part
   assert.deepEqual(window.switches, { orders: 30, postgresql: 57 });
   assert.equal(window.machineSwitches, 500);
 });
+
+test('PostgreSQL CPU split by the database (service) each backend serves', async () => {
+  const { cpuBetween, databaseOf } = await import('../lib/machine.ts');
+  assert.equal(databaseOf('postgres: 15/main: meridian_dev_orders meridian_dev_orders [local] idle'), 'orders');
+  assert.equal(databaseOf('postgres: 15/main: meridian_bench_1a2b_ops-console meridian_bench_1a2b_ops-console [local] SELECT'), 'ops-console');
+  assert.equal(databaseOf('postgres: meridian_orders shop 127.0.0.1(5000) idle in transaction'), 'shop', 'a database outside the platform keeps its name');
+  assert.equal(databaseOf('postgres: 15/main: checkpointer '), undefined, 'a server process serves no database');
+  assert.equal(databaseOf('postgres: 15/main: logical replication launcher '), undefined);
+  const backend = (seconds: number, database?: string) => ({ part: 'postgresql', seconds, ...(database ? { database } : {}) });
+  const before = { byPid: new Map([[1, backend(1, 'orders')], [2, backend(2, 'inventory')], [3, backend(5)]]), machine: 0, at: 0 };
+  const after = { byPid: new Map([[1, backend(1.5, 'orders')], [2, backend(2.25, 'inventory')], [3, backend(5.5)], [4, backend(0.25, 'orders')]]), machine: 2, at: 1000 };
+  const window = cpuBetween(before, after);
+  assert.deepEqual(window.databases, { orders: 0.75, inventory: 0.25 });
+  assert.equal(window.parts.postgresql, 1.5, 'the server processes count in the part, not in a database');
+});
