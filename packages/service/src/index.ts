@@ -464,8 +464,9 @@ function messagingRetentionJob(sql: Sql, config: RetentionConfig, logger: Logger
 }
 
 /**
- * On a server whose autovacuum is off, vacuums and analyzes the service's tables every 15 minutes, on one
- * instance at a time (the first run at start; with autovacuum on, a run is one `current_setting`).
+ * On a server whose autovacuum is off, vacuums and analyzes the service's tables past 10,000 rows that
+ * changed by a tenth since, every 15 minutes on one instance at a time (with autovacuum on, a run is one
+ * `current_setting`).
  */
 function tableMaintenanceJob(sql: Sql, logger: Logger): JobDef {
   let warned = false;
@@ -476,7 +477,7 @@ function tableMaintenanceJob(sql: Sql, logger: Logger): JobDef {
     singleton: true,
     async run(signal) {
       const started = performance.now();
-      const vacuumed = await vacuumWithoutAutovacuum(sql, signal);
+      const vacuumed = await vacuumWithoutAutovacuum(sql, { signal });
       if (vacuumed.length === 0 || warned) return;
       warned = true;
       logger.info({ tables: vacuumed.length, durationMs: Math.round(performance.now() - started), everyMinutes: 15 },
