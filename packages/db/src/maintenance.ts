@@ -23,19 +23,19 @@ export interface VacuumOptions {
 export async function vacuumWithoutAutovacuum(sql: postgres.Sql, { minRows = 10_000, changedShare = 0.1, signal }: VacuumOptions = {}): Promise<string[]> {
   const [setting] = await sql<{ on: boolean }[]>`select current_setting('autovacuum')::boolean as on`;
   if (setting?.on) return [];
-  // `oid::regclass::text` is the name quoted as an identifier, schema-qualified when outside the search path.
-  const tables = await sql<{ name: string }[]>`
-    select c.oid::regclass::text as name
+  const tables = await sql<{ schema: string; table: string }[]>`
+    select s.schemaname as schema, s.relname as table
     from pg_stat_user_tables s join pg_class c on c.oid = s.relid
     where pg_has_role(c.relowner, 'USAGE') and c.relpersistence <> 't'
       and s.n_live_tup + s.n_dead_tup >= ${minRows}
       and (s.n_dead_tup >= ${changedShare}::float8 * s.n_live_tup or s.n_mod_since_analyze >= ${changedShare}::float8 * s.n_live_tup)
-    order by s.n_dead_tup desc, 1`;
+    order by s.n_dead_tup desc, 2`;
   const vacuumed: string[] = [];
-  for (const { name } of tables) {
+  for (const { schema, table } of tables) {
     if (signal?.aborted) break;
-    await sql.unsafe(`vacuum (analyze) ${name}`);
-    vacuumed.push(name);
+    // Names go in as quoted identifiers (`sql(name)`); a statement like VACUUM takes no bind parameters.
+    await sql`vacuum (analyze) ${sql(schema)}.${sql(table)}`;
+    vacuumed.push(`${schema}.${table}`);
   }
   return vacuumed;
 }

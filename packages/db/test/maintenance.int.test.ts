@@ -39,7 +39,7 @@ test('without autovacuum on the server, the grown and changed tables the role ow
     assert.deepEqual(vacuumed, [], 'the server vacuums by itself');
     return;
   }
-  assert.deepEqual(vacuumed, ['"Mixed Case"'], 'the small table is left to the planner\'s default');
+  assert.deepEqual(vacuumed, ['public.Mixed Case'], 'the small table is left to the planner\'s default');
   const after = await until((s) => s.vacuums === 1);
   assert.equal(after.vacuums, 1);
   assert.equal(after.analyzes, 1);
