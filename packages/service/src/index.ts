@@ -469,7 +469,7 @@ function messagingRetentionJob(sql: Sql, config: RetentionConfig, logger: Logger
  * `current_setting`).
  */
 function tableMaintenanceJob(sql: Sql, logger: Logger): JobDef {
-  let warned = false;
+  let told = false;
   return {
     name: 'table-maintenance',
     everyMs: 15 * 60 * 1000,
@@ -478,8 +478,8 @@ function tableMaintenanceJob(sql: Sql, logger: Logger): JobDef {
     async run(signal) {
       const started = performance.now();
       const vacuumed = await vacuumWithoutAutovacuum(sql, { signal });
-      if (vacuumed.length === 0 || warned) return;
-      warned = true;
+      if (vacuumed.length === 0 || told) return;
+      told = true;
       logger.info({ tables: vacuumed.length, durationMs: Math.round(performance.now() - started), everyMinutes: 15 },
         'the database server runs without autovacuum: this service vacuums and analyzes its own tables');
     },

@@ -146,7 +146,7 @@ export function createProxy({
   const instancesOf = (service: string) => resolver.instances(service);
   // Keep-alive connections for replayable requests (a request on a connection the upstream just closed
   // as idle fails and is simply sent again); their idle timeout stays below the services' (72 s).
-  // A command sent this way saved a fifth of the gateway's CPU per order (docs/benchmarks.md, session 15).
+  // A command sent this way cost the gateway 4-14% less CPU per order (docs/benchmarks.md, session 15).
   const readAgent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000, connections: 256 });
   // A request that cannot be replayed goes on a fresh connection: on a reused one it could race the
   // upstream closing that connection as idle, fail with "socket hang up" and not be retryable.

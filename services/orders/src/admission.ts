@@ -63,9 +63,10 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
 
   // One statement: the partial indexes on PENDING orders and unpublished outbox rows, and the orders
   // placed since the last count (a few rows of `orders_created`). The last is read in the index's order
-  // and capped: as a plain `count(*) ... where created_at > $1`, a prepared statement's generic plan reads
-  // the whole table (a third of it estimated to match), 15-20 ms at 45,000 orders, five times a second
-  // under load (docs/benchmarks.md, session 15). The cap (a literal: a parameter would be planned as
+  // and capped: as a plain `count(*) ... where created_at > $1`, any plan made without statistics (a server
+  // without autovacuum never gathers them) and a prepared statement's generic plan read the whole table (a
+  // third of it estimated to match), 15-20 ms at 45,000 orders, five times a second under load
+  // (docs/benchmarks.md, session 15). The cap (a literal: a parameter would be planned as
   // unknown) is 5,000 orders a second at the 200 ms refresh, which counts run at while orders arrive.
   async function countNow() {
     try {
