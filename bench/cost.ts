@@ -21,6 +21,14 @@ function settingsFor(quick: boolean) {
     settleSeconds: quick ? 5 : 20,
     // The broker's JVM keeps compiling for about a minute of traffic: measured before that, Kafka looks 3x dearer.
     warmUpSeconds: quick ? 3 : 60,
+    /**
+     * After the warm-up, more of it in windows of this length until the JVMs' JIT compiler threads used at
+     * most `jitSettledShare` of their JVM's CPU in a window (or `jitSettleMaxWindows` went by): the steps
+     * then measure what an order costs a running platform, not what a young broker spends compiling.
+     */
+    jitSettleWindowSeconds: quick ? 3 : 10,
+    jitSettledShare: 0.1,
+    jitSettleMaxWindows: quick ? 1 : 12,
     idleSeconds: quick ? 10 : 30,
     /** Quiet time after the last run before idle is measured again. */
     restSeconds: quick ? 5 : 30,
@@ -74,6 +82,11 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
   try {
     // Long enough for the JIT of every process (the broker's JVM included) to settle before anything is measured.
     await warmUp(platform.gatewayUrl, customer, watcher, { rate: 20, seconds: settings.warmUpSeconds, settleMs: 3000 });
+    const jitSettle = await settleJit(platform.gatewayUrl, customer, settings, log);
+    notes.push(
+      `after the ${settings.warmUpSeconds} s warm-up at 20/s, ${jitSettle.windows} more window(s) of ${settings.jitSettleWindowSeconds} s until the JVMs' JIT compiler threads used at most ${settings.jitSettledShare * 100}% of their JVM's CPU: ` +
+        `${jitSettle.shares.map((share) => `${Math.round(share * 100)}%`).join(', ')}${jitSettle.settled ? '' : ' (not settled; the steps include compiling)'}; each step reports what the compilers still used (jitCompilerMsPerOrder)`,
+    );
     const steps: Step[] = [];
     let sustainedRate = 0;
     for (const rate of [...settings.fixedRates, ...settings.ladder]) {
@@ -125,6 +138,27 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
   }
 }
 
+/** The share of the JVMs' CPU (Kafka and Zipkin together) that their JIT compiler threads used in `window`. */
+export function jitShare(window: Pick<CpuWindow, 'parts' | 'jit'>): number {
+  const jvm = Object.keys(window.jit).reduce((sum, part) => sum + (window.parts[part] ?? 0), 0);
+  const compiling = Object.values(window.jit).reduce((sum, seconds) => sum + seconds, 0);
+  return jvm > 0 ? compiling / jvm : 0;
+}
+
+/** Warm-up at 20/s in windows until the JVMs' compilers are quiet (see `jitSettledShare`); returns each window's share. */
+async function settleJit(gatewayUrl: string, customer: Customer, settings: Settings, log: (line: string) => void) {
+  const shares: number[] = [];
+  while (shares.length < settings.jitSettleMaxWindows) {
+    const before = sampleProcesses();
+    await openLoop(20, settings.jitSettleWindowSeconds, () => postOrder(gatewayUrl, customer).catch(() => undefined));
+    const share = jitShare(cpuBetween(before, sampleProcesses()));
+    shares.push(share);
+    log(`warm-up: the JVMs' JIT compilers used ${(share * 100).toFixed(0)}% of their CPU in the last ${settings.jitSettleWindowSeconds} s`);
+    if (share <= settings.jitSettledShare) return { windows: shares.length, shares, settled: true };
+  }
+  return { windows: shares.length, shares, settled: false };
+}
+
 /** The platform's CPU while nothing is asked of it, per part; pushed as a row named `variant`. */
 async function measureIdle(variant: string, settings: Settings, rows: Row[], log: (line: string) => void): Promise<{ window: CpuWindow; platformCores: number }> {
   log(`measuring the idle platform for ${settings.idleSeconds} s (${variant})`);
@@ -146,6 +180,8 @@ async function measureIdle(variant: string, settings: Settings, rows: Row[], log
       machineCores: round(idle.machineCores, 4),
       loadGeneratorCores: round(idleOwnCores, 4),
       perPartCores: perSecondOf(idle),
+      // Within perPartCores: the JVMs' JIT compiler threads (right after start, most of an idle broker's CPU).
+      jitCompilerCores: perSecondOf(idle, 'jit'),
       machineSwitchesPerSecond: round(idle.machineSwitches / idle.seconds, 1),
       perPartSwitchesPerSecond: perSecondOf(idle, 'switches', 1),
     },
@@ -158,7 +194,7 @@ function sumParts(window: CpuWindow, keep: (part: string) => boolean): number {
   return Object.entries(window.parts).reduce((sum, [part, seconds]) => (keep(part) ? sum + seconds : sum), 0);
 }
 
-function perSecondOf(window: CpuWindow, of: 'parts' | 'switches' | 'databases' = 'parts', digits = 4): Record<string, number> {
+function perSecondOf(window: CpuWindow, of: 'parts' | 'switches' | 'databases' | 'jit' = 'parts', digits = 4): Record<string, number> {
   return Object.fromEntries(Object.entries(window[of]).sort((a, b) => b[1] - a[1]).map(([part, amount]) => [part, round(amount / window.seconds, digits)]));
 }
 
@@ -205,6 +241,8 @@ function stepRow(step: Step, idle: CpuWindow, settings: Settings): Row {
       perProcessMsPerOrder: perOrderOf(step, idle, 'parts', 1000, 2),
       // PostgreSQL's share split by the database its backends served: which service's statements cost it.
       postgresqlMsPerOrderByDatabase: perOrderOf(step, idle, 'databases', 1000, 2),
+      // Within perProcessMsPerOrder: what the JVMs' JIT compilers used in the step, per order (no baseline taken off).
+      jitCompilerMsPerOrder: Object.fromEntries(Object.entries(step.cpu.jit).map(([part, seconds]) => [part, round((seconds / orders) * 1000, 2)])),
       machineSwitchesPerOrder: round(workSwitches / orders, 1),
       perProcessSwitchesPerOrder: perOrderOf(step, idle, 'switches', 1, 1),
       machineCores: round(step.cpu.machineCores, 3),

@@ -62,12 +62,26 @@ export function databaseOf(cmdline: string): string | undefined {
   return /^meridian_.+_([a-z][\w-]*)$/.exec(database)?.[1] ?? database;
 }
 
+/** Parts that run on a JVM: their JIT compiler threads' CPU is read apart (`jitSeconds`). */
+const jvmParts = new Set(['kafka', 'zipkin']);
+
+/** A HotSpot JIT compiler thread, by its name (`C2 CompilerThread0` shows as `C2 CompilerThre` in comm). */
+export function isJitCompilerThread(comm: string): boolean {
+  return /^C[12] CompilerThre/.test(comm.trim());
+}
+
+/** CPU seconds of a thread from its `/proc/<pid>/task/<tid>/stat` (utime + stime). */
+export function threadSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
 export interface ProcessSample {
   /**
-   * CPU seconds and context switches (of all its threads) by pid, with the part each belongs to and, for
-   * a PostgreSQL backend, the database it serves.
+   * CPU seconds and context switches (of all its threads) by pid, with the part each belongs to; for
+   * a PostgreSQL backend, the database it serves; for a JVM, the seconds of its JIT compiler threads.
    */
-  byPid: Map<number, { part: string; seconds: number; switches?: number; database?: string }>;
+  byPid: Map<number, { part: string; seconds: number; switches?: number; database?: string; jitSeconds?: number }>;
   machine: number;
   /** The machine's context switches. */
   machineSwitches?: number;
@@ -77,7 +91,7 @@ export interface ProcessSample {
 /** CPU seconds of every process now (a process's name is read once per sample). */
 export function sampleProcesses(): ProcessSample {
   const self = readCmdline(process.pid);
-  const byPid = new Map<number, { part: string; seconds: number; switches: number; database?: string }>();
+  const byPid = new Map<number, { part: string; seconds: number; switches: number; database?: string; jitSeconds?: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
@@ -87,7 +101,13 @@ export function sampleProcesses(): ProcessSample {
       const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
       const cmdline = readCmdline(pid);
       const part = partOf(cmdline, self);
-      byPid.set(pid, { part, seconds, switches: processSwitches(pid), ...(part === 'postgresql' ? { database: databaseOf(cmdline) } : {}) });
+      byPid.set(pid, {
+        part,
+        seconds,
+        switches: processSwitches(pid),
+        ...(part === 'postgresql' ? { database: databaseOf(cmdline) } : {}),
+        ...(jvmParts.has(part) ? { jitSeconds: jitCompilerSeconds(pid) } : {}),
+      });
     } catch {
       // gone between the listing and the read
     }
@@ -101,6 +121,23 @@ function processSwitches(pid: number): number {
     for (const tid of readdirSync(`/proc/${pid}/task`)) sum += switchesOf(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
   } catch {
     // the process or one of its threads ended between the listing and the read
+  }
+  return sum;
+}
+
+/** CPU seconds of a JVM's JIT compiler threads (they end and start again as the JVM sees fit). */
+function jitCompilerSeconds(pid: number): number {
+  let sum = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (isJitCompilerThread(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'))) sum += threadSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  } catch {
+    // the process ended
   }
   return sum;
 }
@@ -124,6 +161,12 @@ export interface CpuWindow {
   machineSwitches: number;
   /** CPU seconds of PostgreSQL's backends by the database (service) they serve, within `parts.postgresql`. */
   databases: Record<string, number>;
+  /**
+   * CPU seconds of the JVMs' JIT compiler threads per part (`kafka`, `zipkin`), within `parts`: what a
+   * young JVM spends compiling rather than serving. Compiler threads that ended within the window are
+   * not counted, so this is a lower bound.
+   */
+  jit: Record<string, number>;
 }
 
 /** CPU used between two samples: the machine's and each part's. */
@@ -131,16 +174,19 @@ export function cpuBetween(before: ProcessSample, after: ProcessSample): CpuWind
   const parts: Record<string, number> = {};
   const switches: Record<string, number> = {};
   const databases: Record<string, number> = {};
+  const jit: Record<string, number> = {};
   for (const [pid, now] of after.byPid) {
     const then = before.byPid.get(pid);
     const same = then && then.part === now.part;
     const used = now.seconds - (same ? then.seconds : 0);
     if (used > 0) parts[now.part] = (parts[now.part] ?? 0) + used;
     if (used > 0 && now.database) databases[now.database] = (databases[now.database] ?? 0) + used;
+    const compiled = (now.jitSeconds ?? 0) - (same ? (then.jitSeconds ?? 0) : 0);
+    if (compiled > 0) jit[now.part] = (jit[now.part] ?? 0) + compiled;
     const woken = (now.switches ?? 0) - (same ? (then.switches ?? 0) : 0);
     if (woken > 0) switches[now.part] = (switches[now.part] ?? 0) + woken;
   }
   const seconds = (after.at - before.at) / 1000;
   const machineSwitches = (after.machineSwitches ?? 0) - (before.machineSwitches ?? 0);
-  return { seconds, machineCores: (after.machine - before.machine) / seconds, parts, switches, machineSwitches, databases };
+  return { seconds, machineCores: (after.machine - before.machine) / seconds, parts, switches, machineSwitches, databases, jit };
 }

@@ -138,6 +138,26 @@ test('machine wake-ups: context switches per thread and of the machine, per part
   assert.equal(window.machineSwitches, 500);
 });
 
+test('JIT compilers of the JVMs: their threads told apart, their CPU per part, and their share of the JVMs', async () => {
+  const { cpuBetween, isJitCompilerThread, threadSeconds } = await import('../lib/machine.ts');
+  const { jitShare } = await import('../cost.ts');
+  assert.equal(isJitCompilerThread('C2 CompilerThre\n'), true);
+  assert.equal(isJitCompilerThread('C1 CompilerThre'), true);
+  assert.equal(isJitCompilerThread('data-plane-kafk'), false);
+  assert.equal(isJitCompilerThread('G1 Conc#0'), false);
+  // utime 300 and stime 100 ticks (fields 14 and 15), a name with spaces and parentheses in it
+  const stat = '4242 (C2 CompilerThre) S 1 1 1 0 -1 4194368 0 0 0 0 300 100 0 0 20 0 30 0 1 0 0';
+  assert.equal(threadSeconds(stat), 4, 'at 100 ticks a second');
+  const jvm = (seconds: number, jitSeconds: number) => ({ part: 'kafka', seconds, jitSeconds });
+  const before = { byPid: new Map([[1, jvm(10, 4)], [2, { part: 'orders', seconds: 3 }]]), machine: 0, at: 0 };
+  const after = { byPid: new Map([[1, jvm(12, 4.5)], [2, { part: 'orders', seconds: 4 }], [3, { part: 'zipkin', seconds: 1, jitSeconds: 0.5 }]]), machine: 4, at: 2000 };
+  const window = cpuBetween(before, after);
+  assert.deepEqual(window.jit, { kafka: 0.5, zipkin: 0.5 }, 'a JVM that started within the window counts from 0');
+  assert.deepEqual(window.parts, { kafka: 2, orders: 1, zipkin: 1 });
+  assert.equal(jitShare(window), 1 / 3, 'compiling 1 of the JVMs\' 3 CPU seconds; the Node process is no JVM');
+  assert.equal(jitShare({ parts: { orders: 1 }, jit: {} }), 0, 'no JVM: nothing compiles');
+});
+
 test('PostgreSQL CPU split by the database (service) each backend serves', async () => {
   const { cpuBetween, databaseOf } = await import('../lib/machine.ts');
   assert.equal(databaseOf('postgres: 15/main: meridian_dev_orders meridian_dev_orders [local] idle'), 'orders');
