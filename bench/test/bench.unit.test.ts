@@ -148,9 +148,10 @@ test('JIT compilers of the JVMs: their threads told apart, their CPU per part, a
   // utime 300 and stime 100 ticks (fields 14 and 15), a name with spaces and parentheses in it
   const stat = '4242 (C2 CompilerThre) S 1 1 1 0 -1 4194368 0 0 0 0 300 100 0 0 20 0 30 0 1 0 0';
   assert.equal(threadSeconds(stat), 4, 'at 100 ticks a second');
-  const jvm = (seconds: number, jitSeconds: number) => ({ part: 'kafka', seconds, jitSeconds });
-  const before = { byPid: new Map([[1, jvm(10, 4)], [2, { part: 'orders', seconds: 3 }]]), machine: 0, at: 0 };
-  const after = { byPid: new Map([[1, jvm(12, 4.5)], [2, { part: 'orders', seconds: 4 }], [3, { part: 'zipkin', seconds: 1, jitSeconds: 0.5 }]]), machine: 4, at: 2000 };
+  type Entry = { part: string; seconds: number; jitSeconds?: number };
+  const jvm = (seconds: number, jitSeconds: number): Entry => ({ part: 'kafka', seconds, jitSeconds });
+  const before = { byPid: new Map<number, Entry>([[1, jvm(10, 4)], [2, { part: 'orders', seconds: 3 }]]), machine: 0, at: 0 };
+  const after = { byPid: new Map<number, Entry>([[1, jvm(12, 4.5)], [2, { part: 'orders', seconds: 4 }], [3, { part: 'zipkin', seconds: 1, jitSeconds: 0.5 }]]), machine: 4, at: 2000 };
   const window = cpuBetween(before, after);
   assert.deepEqual(window.jit, { kafka: 0.5, zipkin: 0.5 }, 'a JVM that started within the window counts from 0');
   assert.deepEqual(window.parts, { kafka: 2, orders: 1, zipkin: 1 });
