@@ -36,6 +36,12 @@ export interface ConsumerDef {
   on: Subscription[];
   maxAttempts?: number;
   backoffMs?: number;
+  /**
+   * Most consecutive messages of a partition handled in one transaction (default 50). A consumer whose
+   * handlers lock rows that many messages share (stock of a popular product) takes 1: a batch holds the
+   * locks of all its messages until it commits, so batches of different partitions wait on each other.
+   */
+  batchSize?: number;
 }
 
 export interface ServiceContext<P extends TProperties = TProperties> {
@@ -367,6 +373,7 @@ export async function startService<P extends TProperties>(
         logger,
         maxAttempts: consumer.maxAttempts,
         backoffMs: consumer.backoffMs,
+        batchSize: consumer.batchSize,
       });
       consumers.push(running);
       await running.start();

@@ -1,7 +1,7 @@
 // Events across versions, through the whole chassis on real etcd, PostgreSQL and Kafka: a producer
 // emits the newest version of an event that every running consumer reads.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -110,4 +110,51 @@ test('a producer emits the newest event version every running consumer reads: v1
   await oldReader.deregister();
   await waitFor(() => ctx.resolver.instances('search').length === 0, { timeoutMs: 5000, message: 'the v1 reader gone' });
   assert.deepEqual(await add('n3'), { version: 2, envelopeVersion: 2, data: { noteId: 'n3', text: 'n3', tags: ['kitchen'] } });
+});
+
+test('a consumer declared with batchSize 1 handles each message in a transaction of its own; the default batches a partition\'s backlog', async (t) => {
+  const ns = uniqueName('batch');
+  const database = await createTempDatabase('batch');
+  const migrationsDir = await mkdtemp(join(tmpdir(), 'tally-migrations-'));
+  await writeFile(join(migrationsDir, '001_seen.sql'), 'create table seen (consumer text not null, note_id text not null, txid bigint not null);\n');
+  let service: Awaited<ReturnType<typeof startService>> | undefined;
+  t.after(async () => {
+    await service?.stop();
+    await database.drop();
+    await rm(migrationsDir, { recursive: true, force: true });
+    await deleteNamespaceTopics(ns);
+  });
+  const record = (consumer: string) =>
+    on(NoteAdded, async (event, tx) => {
+      await tx`insert into seen (consumer, note_id, txid) values (${consumer}, ${event.data.noteId}, txid_current())`;
+    });
+  const tally: ServiceDefinition<typeof notesConfig> = {
+    name: 'tally',
+    version: '1.0.0',
+    configSchema: notesConfig,
+    migrationsDir,
+    produces: [NoteAdded],
+    consumes: [NoteAdded],
+    consumers: () => [
+      { name: 'batched', on: [record('batched')] },
+      { name: 'single', on: [record('single')], batchSize: 1 },
+    ],
+    routes() {},
+  };
+  service = await startService(tally, { DATABASE_URL: database.url, MERIDIAN_NAMESPACE: ns, PORT: '0', LOG_LEVEL: 'warn' });
+  const { sql } = service.ctx;
+  // One key: every message on one partition, published together, so the default consumer meets a backlog.
+  const notes = 40;
+  await sql.begin(async (tx) => {
+    for (let i = 0; i < notes; i++) await service!.ctx.outbox.add(tx, NoteAdded.v2, 'one-key', { noteId: `n${i}`, text: 'x' });
+  });
+  const tallies = async () =>
+    Object.fromEntries((await sql<{ consumer: string; messages: number; transactions: number }[]>`
+      select consumer, count(*)::int as messages, count(distinct txid)::int as transactions from seen group by consumer`).map((row) => [row.consumer, row]));
+  const seen = await waitFor(async () => {
+    const now = await tallies();
+    return now.batched?.messages === notes && now.single?.messages === notes ? now : undefined;
+  }, { timeoutMs: 30_000, message: 'both consumers handled every note' });
+  assert.equal(seen.single.transactions, notes, 'one transaction per message');
+  assert.ok(seen.batched.transactions < notes, `the default batched the backlog (${seen.batched.transactions} transactions for ${notes} messages)`);
 });

@@ -28,7 +28,13 @@ export function inventoryService(): ServiceDefinition<typeof configSchema> {
     consumes: [OrderPlaced, OrderConfirmed, OrderCancelled],
     openapi: { title: 'Meridian inventory', description: 'Stock levels and order reservations.' },
     consumers: (ctx) => [
-      { name: 'orders', on: orderEventSubscriptions(inventoryOf(ctx), ctx.logger) },
+      // One order per transaction: every reservation locks the stock rows of its products, and orders share
+      // popular products. Batched, a partition's transaction held the rows of all its orders until it
+      // committed, the other partitions' batches waited past their lock timeout, rolled back and were
+      // split: at 110 orders/s on 20 products, 8% of inventory's transactions rolled back and the saga
+      // finished about 80 orders/s with the machine at 1.6 of 2 cores; one order per transaction, 106/s,
+      // none rolled back, 1.9 cores (docs/benchmarks.md, session 16).
+      { name: 'orders', on: orderEventSubscriptions(inventoryOf(ctx), ctx.logger), batchSize: 1 },
     ],
     routes: (app, ctx) => inventoryRoutes(app, { sql: ctx.sql, inventory: inventoryOf(ctx), auth: ctx.auth }),
     onStart(ctx) {
