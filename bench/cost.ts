@@ -19,7 +19,8 @@ import type { BenchOptions } from './options.ts';
 function settingsFor(quick: boolean) {
   return {
     settleSeconds: quick ? 5 : 20,
-    // The broker's JVM keeps compiling for about a minute of traffic: measured before that, Kafka looks 3x dearer.
+    // The broker's JVM compiles for the first minutes of traffic (a fresh one's first 15 s at 20/s: 17 ms of Kafka
+    // CPU per order, 9 of them compiling; docs/benchmarks.md, session 16). `settleJit` waits out the rest.
     warmUpSeconds: quick ? 3 : 60,
     /**
      * After the warm-up, more of it in windows of this length until the JVMs' JIT compiler threads used at
@@ -80,7 +81,7 @@ async function measure(platform: Platform, settings: Settings, rows: Row[], note
   const resolver = createResolver({ endpoints: platform.infra.env.ETCD_ENDPOINTS.split(','), ns: platform.ns });
   await resolver.start();
   try {
-    // Long enough for the JIT of every process (the broker's JVM included) to settle before anything is measured.
+    // Traffic before anything is measured: the JIT of every process warms up, the JVMs' until their compilers are quiet.
     await warmUp(platform.gatewayUrl, customer, watcher, { rate: 20, seconds: settings.warmUpSeconds, settleMs: 3000 });
     const jitSettle = await settleJit(platform.gatewayUrl, customer, settings, log);
     notes.push(
