@@ -70,8 +70,8 @@ export function isJitCompilerThread(comm: string): boolean {
   return /^C[12] CompilerThre/.test(comm.trim());
 }
 
-/** CPU seconds of a thread from its `/proc/<pid>/task/<tid>/stat` (utime + stime). */
-export function threadSeconds(stat: string): number {
+/** CPU seconds (utime + stime) from a `/proc/<pid>/stat` or a thread's `/proc/<pid>/task/<tid>/stat`. */
+export function cpuSecondsOf(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticks;
 }
@@ -96,17 +96,17 @@ export function sampleProcesses(): ProcessSample {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+      const seconds = cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'));
       const cmdline = readCmdline(pid);
       const part = partOf(cmdline, self);
+      const jvm = jvmParts.has(part);
+      const threads = threadsOf(pid, jvm);
       byPid.set(pid, {
         part,
         seconds,
-        switches: processSwitches(pid),
+        switches: threads.switches,
         ...(part === 'postgresql' ? { database: databaseOf(cmdline) } : {}),
-        ...(jvmParts.has(part) ? { jitSeconds: jitCompilerSeconds(pid) } : {}),
+        ...(jvm ? { jitSeconds: threads.jitSeconds } : {}),
       });
     } catch {
       // gone between the listing and the read
@@ -115,31 +115,28 @@ export function sampleProcesses(): ProcessSample {
   return { byPid, machine: machineBusySeconds(), machineSwitches: machineSwitches(), at: performance.now() };
 }
 
-function processSwitches(pid: number): number {
-  let sum = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) sum += switchesOf(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
-  } catch {
-    // the process or one of its threads ended between the listing and the read
-  }
-  return sum;
-}
-
-/** CPU seconds of a JVM's JIT compiler threads (they end and start again as the JVM sees fit). */
-function jitCompilerSeconds(pid: number): number {
-  let sum = 0;
+/**
+ * One pass over a process's threads: their context switches and, with `jit` (a JVM), the CPU seconds of
+ * its JIT compiler threads (they end and start again as the JVM sees fit), told by the `Name:` of their status.
+ */
+function threadsOf(pid: number, jit: boolean): { switches: number; jitSeconds: number } {
+  let switches = 0;
+  let jitSeconds = 0;
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      switches += switchesOf(status);
+      if (!jit || !isJitCompilerThread(/^Name:\s*(.*)$/m.exec(status)?.[1] ?? '')) continue;
       try {
-        if (isJitCompilerThread(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'))) sum += threadSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+        jitSeconds += cpuSecondsOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
       } catch {
-        // the thread ended between the listing and the read
+        // the thread ended between its status and its stat
       }
     }
   } catch {
-    // the process ended
+    // the process or one of its threads ended between the listing and the read
   }
-  return sum;
+  return { switches, jitSeconds };
 }
 
 function readCmdline(pid: number): string {

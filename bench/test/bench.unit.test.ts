@@ -139,7 +139,7 @@ test('machine wake-ups: context switches per thread and of the machine, per part
 });
 
 test('JIT compilers of the JVMs: their threads told apart, their CPU per part, and their share of the JVMs', async () => {
-  const { cpuBetween, isJitCompilerThread, threadSeconds } = await import('../lib/machine.ts');
+  const { cpuBetween, cpuSecondsOf, isJitCompilerThread } = await import('../lib/machine.ts');
   const { jitShare } = await import('../cost.ts');
   assert.equal(isJitCompilerThread('C2 CompilerThre\n'), true);
   assert.equal(isJitCompilerThread('C1 CompilerThre'), true);
@@ -147,7 +147,7 @@ test('JIT compilers of the JVMs: their threads told apart, their CPU per part, a
   assert.equal(isJitCompilerThread('G1 Conc#0'), false);
   // utime 300 and stime 100 ticks (fields 14 and 15), a name with spaces and parentheses in it
   const stat = '4242 (C2 CompilerThre) S 1 1 1 0 -1 4194368 0 0 0 0 300 100 0 0 20 0 30 0 1 0 0';
-  assert.equal(threadSeconds(stat), 4, 'at 100 ticks a second');
+  assert.equal(cpuSecondsOf(stat), 4, 'at 100 ticks a second');
   type Entry = { part: string; seconds: number; jitSeconds?: number };
   const jvm = (seconds: number, jitSeconds: number): Entry => ({ part: 'kafka', seconds, jitSeconds });
   const before = { byPid: new Map<number, Entry>([[1, jvm(10, 4)], [2, { part: 'orders', seconds: 3 }]]), machine: 0, at: 0 };
