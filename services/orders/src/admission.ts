@@ -62,22 +62,31 @@ export function createOrderAdmission(options: OrderAdmissionOptions): OrderAdmis
   let counting: Promise<void> | undefined;
 
   // One statement: the partial indexes on PENDING orders and unpublished outbox rows, and the orders
-  // placed since the last count (a few rows of `orders_created`). The last is read in the index's order
-  // and capped: as a plain `count(*) ... where created_at > $1`, any plan made without statistics (a server
-  // without autovacuum never gathers them) and a prepared statement's generic plan read the whole table (a
-  // third of it estimated to match), 15-20 ms at 45,000 orders, five times a second under load
-  // (docs/benchmarks.md, session 15). The cap (a literal: a parameter would be planned as
-  // unknown) is 5,000 orders a second at the 200 ms refresh, which counts run at while orders arrive.
+  // placed since the last count (a few rows of `orders_created`, read in the index's order and capped).
+  // It is planned with sequential scans off, in a transaction of its own: without statistics (a server
+  // without autovacuum never gathers them) the planner guesses a third of any range matches, and read
+  // the whole table for every count, five times a second under load: as a plain count at 45,000 orders
+  // (15-20 ms, docs/benchmarks.md, session 15), and with the cap from 1,000 to 10,000 orders, the size of
+  // the table through a fresh platform's first minutes (session 17). The cap (a literal: a parameter would
+  // be planned as unknown) is 5,000 orders a second at the 200 ms refresh, which counts run at while
+  // orders arrive.
   async function countNow() {
     try {
       const at = now();
-      const [row] = await sql<{ pending: number; buffered: number; placed: number }[]>`
-        select
-          (select count(*) from orders where status = 'PENDING')::int as pending,
-          (select count(*) from outbox where published_at is null and type = 'OrderPlaced')::int as buffered,
-          (select count(*) from (
-            select from orders where created_at > ${new Date(rate.lastCountAt(at))}
-            order by created_at desc, id desc limit 1000) since)::int as placed`;
+      const since = new Date(rate.lastCountAt(at));
+      const row = await sql.begin(async (tx) => {
+        const [, [counted]] = await Promise.all([
+          tx`select set_config('enable_seqscan', 'off', true)`,
+          tx<{ pending: number; buffered: number; placed: number }[]>`
+            select
+              (select count(*) from orders where status = 'PENDING')::int as pending,
+              (select count(*) from outbox where published_at is null and type = 'OrderPlaced')::int as buffered,
+              (select count(*) from (
+                select from orders where created_at > ${since}
+                order by created_at desc, id desc limit 1000) since)::int as placed`,
+        ]);
+        return counted!;
+      });
       count = Math.max(0, row.pending - row.buffered);
       limit = admissionLimit(rate.record(at, row.pending, row.placed), { maxInProgress, stalledBelowPerSecond, targetMs });
     } catch {

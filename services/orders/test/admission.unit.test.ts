@@ -10,14 +10,22 @@ interface Counts {
   placed?: number;
 }
 
-/** A stand-in for the pool that answers the admission's count with `counts()`, counting its queries. */
+/**
+ * A stand-in for the pool that answers the admission's count (a transaction of its own: the planner
+ * setting, then the count) with `counts()`, counting the counts.
+ */
 function fakeSql(counts: () => Counts) {
   const calls = { count: 0 };
-  const sql = (async () => {
-    calls.count += 1;
+  const tx = async () => {
     const { pending, buffered = 0, placed = 0 } = counts();
     return [{ pending, buffered, placed }];
-  }) as unknown as Parameters<typeof createOrderAdmission>[0]['sql'];
+  };
+  const sql = {
+    begin: async (run: (transaction: typeof tx) => Promise<unknown>) => {
+      calls.count += 1;
+      return run(tx);
+    },
+  } as unknown as Parameters<typeof createOrderAdmission>[0]['sql'];
   return { sql, calls };
 }
 
