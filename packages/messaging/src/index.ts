@@ -2,6 +2,7 @@ export {
   assertEventData,
   assertValidData,
   createEnvelope,
+  newEventId,
   dataErrors,
   type EventEnvelope,
   InvalidEventError,

@@ -27,6 +27,17 @@ describe('envelope', () => {
     assert.equal(traced.traceparent, '00-abc-def-01');
   });
 
+  test('event ids are time-ordered UUIDs (version 7): each one sorts after the ids made before it', () => {
+    const before = Date.now();
+    const ids = Array.from({ length: 1000 }, () => createEnvelope({ type: 'X', version: 1, source: 's', key: 'k', data: null }).id);
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.deepEqual([...ids].sort(), ids, 'in creation order, also within one millisecond');
+    assert.equal(new Set(ids).size, ids.length);
+    // The first 48 bits are the creation time in milliseconds (what keeps the indexes' inserts at their right edge).
+    const millis = Number.parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16);
+    assert.ok(millis >= before && millis <= Date.now(), `${millis} is not a time between ${before} and now`);
+  });
+
   test('parseEnvelope rejects invalid JSON and names every bad envelope field', () => {
     assert.throws(() => parseEnvelope(Buffer.from('{nope')), (err: InvalidEventError) => {
       assert.ok(err instanceof InvalidEventError);
