@@ -177,28 +177,29 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
 
   /**
    * Applies one saga event inside the consumer's transaction. Every event is recorded in the order's
-   * history (`applied`; `recorded` for informational ones; `ignored` when the order is already final).
+   * history (`applied`; `recorded` for informational ones; `ignored` when the order is already final);
+   * returns the transition it decided (none: not our order, or an informational event).
    */
-  /** Records the event against its order and applies the transition it decides; returns that transition (none: not our order or nothing to decide). */
   async function handleSagaEvent(tx: TransactionSql, event: SagaEvent): Promise<Transition | undefined> {
+    const line = { eventId: event.id, type: event.type, version: event.version, source: event.source, direction: 'in' as const, data: event.data };
+    const input = sagaInput(event);
+    if (!input) {
+      // Informational (StockReserved, StockReleased): a history line decides nothing, so the order is not
+      // locked; one statement records it when the order is ours.
+      await repo.recordOrderEventIfOrder(tx, { ...line, orderId: event.data.orderId, outcome: 'recorded' });
+      return undefined;
+    }
     const order = await repo.lockOrder(tx, event.data.orderId);
     if (!order) return undefined; // not one of our orders: nothing to move or record
-    const input = sagaInput(event);
-    const t = input ? decide(order.status, input) : undefined;
+    const t = decide(order.status, input);
     const record = () => repo.recordOrderEvent(tx, {
+      ...line,
       orderId: order.id,
-      eventId: event.id,
-      type: event.type,
-      version: event.version,
-      source: event.source,
-      direction: 'in',
-      outcome: !t ? 'recorded' : t.outcome === 'ignore' ? 'ignored' : 'applied',
-      note: t?.outcome === 'ignore' ? t.note : t?.outcome === 'cancel' ? t.reason : undefined,
-      data: event.data,
+      outcome: t.outcome === 'ignore' ? 'ignored' : 'applied',
+      note: t.outcome === 'ignore' ? t.note : t.outcome === 'cancel' ? t.reason : undefined,
     });
     // The history line goes with the transition's statements (one round trip).
-    if (t) await apply(tx, order, t, [record]);
-    else await record();
+    await apply(tx, order, t, [record]);
     return t;
   }
 

@@ -163,6 +163,29 @@ test('PaymentAuthorized confirms a pending order; later events are recorded and 
   assert.match(history.at(-1)?.note ?? '', /already CONFIRMED/);
 });
 
+test('an informational event is recorded without locking its order, and not at all for an order that is not ours', async () => {
+  const id = await pendingOrder();
+  // Another transaction holds the order's row (a transition in progress) while StockReserved is handled.
+  const holder = await sql.reserve();
+  try {
+    await holder`begin`;
+    await holder`select id from orders where id = ${id} for update`;
+    const decided = await sql.begin(async (tx) => {
+      await tx`select set_config('lock_timeout', '2s', true)`; // a lock wait fails the test instead of hanging it
+      return orders.handleSagaEvent(tx, sagaEvent('StockReserved', id));
+    });
+    assert.equal(decided, undefined, 'nothing to decide');
+  } finally {
+    await holder`rollback`;
+    holder.release();
+  }
+  assert.deepEqual((await repo.orderHistory(sql, id)).map((h) => `${h.direction}:${h.type}:${h.outcome}`), ['out:OrderPlaced:applied', 'in:StockReserved:recorded']);
+
+  const stranger = randomUUID();
+  await sql.begin((tx) => orders.handleSagaEvent(tx, sagaEvent('StockReleased', stranger, { reason: 'expired', items: [] })));
+  assert.equal((await repo.orderHistory(sql, stranger)).length, 0, 'an order of another service is not recorded');
+});
+
 test('StockRejected and PaymentDeclined cancel with their reasons', async () => {
   const rejected = await pendingOrder();
   await sql.begin((tx) => orders.handleSagaEvent(tx, sagaEvent('StockRejected', rejected, { reason: 'insufficient_stock' })));

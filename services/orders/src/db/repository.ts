@@ -209,6 +209,17 @@ export async function recordOrderEvent(tx: TransactionSql, e: NewOrderEvent): Pr
             ${e.note ?? null}, ${tx.json(e.data as never)})`;
 }
 
+/** `recordOrderEvent` when the order exists (an event about another service's order is not recorded); returns whether it was. */
+export async function recordOrderEventIfOrder(tx: TransactionSql, e: NewOrderEvent): Promise<boolean> {
+  const recorded = await tx`
+    insert into order_events (order_id, event_id, type, version, source, direction, outcome, note, data)
+    select ${e.orderId}::uuid, ${e.eventId}::uuid, ${e.type}::text, ${e.version}::int, ${e.source}::text, ${e.direction}::text,
+           ${e.outcome}::text, ${e.note ?? null}::text, ${tx.json(e.data as never)}::jsonb
+    where exists (select 1 from orders where id = ${e.orderId}::uuid)
+    returning seq`;
+  return recorded.length > 0;
+}
+
 export async function orderHistory(sql: Sql, orderId: string): Promise<OrderEventRow[]> {
   return sql<OrderEventRow[]>`
     select event_id as "eventId", type, version, source, direction, outcome, note, data,
