@@ -276,6 +276,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    * Marks `acked` (the batch Kafka just acknowledged) published and reads the next batch, in one
    * statement: a data-modifying WITH runs whether or not the select reads it, and the select still
    * sees the rows it updates as unpublished, so they are excluded by seq.
+   *
+   * The mark commits without waiting for its WAL flush (`synchronous_commit` off for this statement's
+   * transaction, set by the update's RETURNING, which runs with it): a mark lost in a server crash
+   * only sends its events again, which consumers deduplicate by event id. The events themselves were
+   * committed durably by the transactions that wrote them.
    */
   async function markAndReadNext(conn: postgres.Sql, acked: string[]) {
     if (acked.length === 0) {
@@ -284,7 +289,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         from outbox where published_at is null order by seq limit ${batchSize}`;
     }
     return conn`
-      with published as (update outbox set published_at = now() where seq in ${conn(acked)})
+      with published as (
+        update outbox set published_at = now() where seq in ${conn(acked)}
+        returning set_config('synchronous_commit', 'off', true))
       select seq, topic, key, payload::text as value, headers
       from outbox where published_at is null and seq not in ${conn(acked)} order by seq limit ${batchSize}`;
   }

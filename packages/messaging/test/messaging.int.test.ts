@@ -194,6 +194,34 @@ test('outbox.add rejects data that breaks the contract, so the caller transactio
   assert.equal((await outboxStats(s.sql)).backlog, 0);
 });
 
+test("the relay's asynchronous mark stays in its own transaction: later statements on its connection commit durably", async (t) => {
+  const s = await setup(t);
+  // One connection for the relay's lock, one for its reads and marks: the one checked below.
+  const relaySql = postgres(s.db.url, { max: 2, onnotice: () => {} });
+  s.onClose(() => relaySql.end({ timeout: 5 }));
+  const relay = await s.startRelay(newMetricsRegistry(), relaySql);
+  for (let i = 0; i < 5; i++) {
+    await s.addItems([{ key: `k${i}`, n: i }]);
+    await waitFor(async () => (await outboxStats(s.sql)).backlog === 0, 10_000, `event ${i} published`);
+  }
+  await relay.stop();
+  const [marked] = await s.sql`select count(*)::int as n from outbox where published_at is not null`;
+  assert.equal(marked.n, 5, 'every event marked published');
+  // The setting is local to the mark's transaction: later statements on that connection commit durably.
+  const settings = await Promise.all([relaySql`select current_setting('synchronous_commit') as value`, relaySql`select current_setting('synchronous_commit') as value`]);
+  assert.deepEqual(settings.map(([row]) => row.value), ['on', 'on']);
+  // What the mark relies on: an unreferenced data-modifying WITH runs its RETURNING, so the setting
+  // holds when its transaction commits.
+  const afterMark = await relaySql.begin(async (tx) => {
+    await tx`
+      with marked as (update outbox set attempts = attempts where seq = (select min(seq) from outbox) returning set_config('synchronous_commit', 'off', true))
+      select seq from outbox limit 1`;
+    const [row] = await tx`select current_setting('synchronous_commit') as value`;
+    return row.value;
+  });
+  assert.equal(afterMark, 'off');
+});
+
 test('b) a relay killed mid-batch loses nothing, and the inbox keeps effects exactly-once', async (t) => {
   const s = await setup(t);
   const total = 2000;
