@@ -47,6 +47,22 @@ export const OrderCancelledV1 = Type.Object({
 });
 export type OrderCancelledV1 = Static<typeof OrderCancelledV1>;
 
+/**
+ * v2 of the outcomes adds the optional `customerEmail` (when the order has one), so a consumer that
+ * writes to the customer needs no read model of OrderPlaced; consumers accept v1 and v2.
+ */
+export const OrderConfirmedV2 = Type.Object({
+  ...OrderConfirmedV1.properties,
+  customerEmail: Type.Optional(Type.String({ format: 'email' })),
+});
+export type OrderConfirmedV2 = Static<typeof OrderConfirmedV2>;
+
+export const OrderCancelledV2 = Type.Object({
+  ...OrderCancelledV1.properties,
+  customerEmail: Type.Optional(Type.String({ format: 'email' })),
+});
+export type OrderCancelledV2 = Static<typeof OrderCancelledV2>;
+
 export const OrderPlaced = event({ topic: OrdersEventsTopic, type: 'OrderPlaced', versions: { 1: OrderPlacedV1, 2: OrderPlacedV2 } });
-export const OrderConfirmed = event({ topic: OrdersEventsTopic, type: 'OrderConfirmed', versions: { 1: OrderConfirmedV1 } });
-export const OrderCancelled = event({ topic: OrdersEventsTopic, type: 'OrderCancelled', versions: { 1: OrderCancelledV1 } });
+export const OrderConfirmed = event({ topic: OrdersEventsTopic, type: 'OrderConfirmed', versions: { 1: OrderConfirmedV1, 2: OrderConfirmedV2 } });
+export const OrderCancelled = event({ topic: OrdersEventsTopic, type: 'OrderCancelled', versions: { 1: OrderCancelledV1, 2: OrderCancelledV2 } });

@@ -1,4 +1,4 @@
-// notifications consumes orders.events (contact on OrderPlaced, one notification per outcome) and identity's JWKS.
+// notifications consumes orders.events (one notification per outcome, to the email v2 carries) and identity's JWKS.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Subscription } from '@meridian/messaging';
@@ -19,9 +19,9 @@ before(async () => {
 });
 after(() => notifications.close());
 
-test('notifications <- orders: a placed order, then one notification per outcome', async () => {
+test('notifications <- orders: one notification per outcome, to the email the event carries', async () => {
   const orders = pactBetween('notifications', 'orders');
-  for (const type of ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled'] as const) {
+  for (const type of ['OrderConfirmed', 'OrderCancelled'] as const) {
     await expectEvent(orders, 'orders', type, (event) => notifications.handle(handlers, event));
   }
   const sent = await repo.listNotifications(notifications.sql, { orderId: examples.orderId, limit: 10 });

@@ -71,14 +71,27 @@ const eventData: Record<EventType, { version: number; key: string; data: Record<
     },
   },
   OrderConfirmed: {
-    version: 1,
+    version: 2,
     key: orderId,
-    data: { orderId: uuid(orderId), customerId: uuid(customerId), totalCents: integer(9998), currency: currency(), confirmedAt: timestamp() },
+    data: {
+      orderId: uuid(orderId),
+      customerId: uuid(customerId),
+      totalCents: integer(9998),
+      currency: currency(),
+      confirmedAt: timestamp(),
+      customerEmail: string('shopper@example.com'),
+    },
   },
   OrderCancelled: {
-    version: 1,
+    version: 2,
     key: orderId,
-    data: { orderId: uuid(orderId), customerId: uuid(customerId), reason: string('payment_declined'), cancelledAt: timestamp() },
+    data: {
+      orderId: uuid(orderId),
+      customerId: uuid(customerId),
+      reason: string('payment_declined'),
+      cancelledAt: timestamp(),
+      customerEmail: string('shopper@example.com'),
+    },
   },
   PaymentAuthorized: {
     version: 1,

@@ -1,6 +1,6 @@
 /** The notifications service definition: run by `main.ts`, started in-process by the integration tests. */
 import { fileURLToPath } from 'node:url';
-import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@meridian/contracts';
+import { OrderCancelled, OrderConfirmed } from '@meridian/contracts';
 import type { ServiceDefinition } from '@meridian/service';
 import { registerRoutes } from './api/routes.ts';
 import { notificationSubscriptions } from './events/handlers.ts';
@@ -13,7 +13,8 @@ export function notificationsService(): ServiceDefinition {
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     // Notifications publish no events of their own.
     relay: false,
-    consumes: [OrderPlaced, OrderConfirmed, OrderCancelled],
+    // The outcomes carry the customer's email (v2): no read model of OrderPlaced, one transaction per order.
+    consumes: [OrderConfirmed, OrderCancelled],
     consumers: (ctx) => [
       { name: 'orders', on: notificationSubscriptions(createdCounter(ctx.metrics)) },
     ],

@@ -1,4 +1,4 @@
-/** Notification handlers on a real PostgreSQL: v1/v2 OrderPlaced, one notification per outcome event. */
+/** Notification handlers on a real PostgreSQL: one notification per outcome event, to the email v2 carries. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -38,26 +38,12 @@ const logger = {
 const deliver = (type: string, version: number, data: object, id = randomUUID()) =>
   sql.begin((tx) => handlers[type]({ id, type, version, data } as never, tx, { logger } as never)).then(() => id);
 
-function placed(orderId: string, customerId: string, email?: string) {
-  return {
-    orderId,
-    customerId,
-    items: [{ productId: randomUUID(), sku: 'SKU-1', name: 'Lamp', quantity: 1, unitPriceCents: 1999 }],
-    totalCents: 1999,
-    currency: 'EUR',
-    paymentToken: 'tok_visa',
-    placedAt: new Date().toISOString(),
-    ...(email ? { customerEmail: email } : {}),
-  };
-}
-
-test('OrderPlaced v2 gives the email as recipient; the confirmation is recorded once per event', async () => {
+test('OrderConfirmed v2 gives the email as recipient; the confirmation is recorded once per event', async () => {
   const orderId = randomUUID();
   const customerId = randomUUID();
-  await deliver('OrderPlaced', 2, placed(orderId, customerId, 'ann@example.com'));
-  const confirmed = { orderId, customerId, totalCents: 1999, currency: 'EUR', confirmedAt: new Date().toISOString() };
-  const eventId = await deliver('OrderConfirmed', 1, confirmed);
-  await deliver('OrderConfirmed', 1, confirmed, eventId); // the same event again
+  const confirmed = { orderId, customerId, totalCents: 1999, currency: 'EUR', confirmedAt: new Date().toISOString(), customerEmail: 'ann@example.com' };
+  const eventId = await deliver('OrderConfirmed', 2, confirmed);
+  await deliver('OrderConfirmed', 2, confirmed, eventId); // the same event again
 
   const items = await listNotifications(sql, { orderId, limit: 10 });
   assert.equal(items.length, 1);
@@ -69,16 +55,26 @@ test('OrderPlaced v2 gives the email as recipient; the confirmation is recorded 
   assert.deepEqual(logged.filter((line) => line.includes(orderId)), [`notification recorded ${orderId} order-confirmed`]);
 });
 
-test('OrderPlaced v1 keeps only the customer id; the cancellation explains the reason', async () => {
+test('OrderCancelled v2 goes to the email and explains the reason', async () => {
   const orderId = randomUUID();
-  const customerId = randomUUID();
-  await deliver('OrderPlaced', 1, placed(orderId, customerId));
-  await deliver('OrderCancelled', 1, { orderId, customerId, reason: 'insufficient_stock', cancelledAt: new Date().toISOString() });
+  await deliver('OrderCancelled', 2, { orderId, customerId: randomUUID(), reason: 'insufficient_stock', cancelledAt: new Date().toISOString(), customerEmail: 'bob@example.com' });
 
   const [n] = await listNotifications(sql, { orderId, limit: 10 });
-  assert.equal(n.recipient, `customer:${customerId}`);
+  assert.equal(n.recipient, 'bob@example.com');
   assert.equal(n.template, 'order-cancelled');
   assert.match(n.body, /out of stock/);
+});
+
+test('a v1 outcome (from an orders build before v2) or a v2 one without an email goes to the customer id', async () => {
+  const customerId = randomUUID();
+  const [v1, v2] = [randomUUID(), randomUUID()];
+  await deliver('OrderConfirmed', 1, { orderId: v1, customerId, totalCents: 500, currency: 'EUR', confirmedAt: new Date().toISOString() });
+  await deliver('OrderCancelled', 2, { orderId: v2, customerId, reason: 'saga_timeout', cancelledAt: new Date().toISOString() });
+
+  for (const orderId of [v1, v2]) {
+    const [n] = await listNotifications(sql, { orderId, limit: 10 });
+    assert.equal(n.recipient, `customer:${customerId}`);
+  }
 });
 
 test('customers only list their own notifications', async () => {

@@ -1,7 +1,7 @@
 /**
- * The notifications service in-process on real PostgreSQL, Kafka and etcd: OrderPlaced v1 and v2
- * accepted, exactly one notification per outcome event even when Kafka delivers it twice, and the
- * customer/staff views of the API.
+ * The notifications service in-process on real PostgreSQL, Kafka and etcd: outcome events v1 and v2
+ * accepted (OrderPlaced skipped, not stored), exactly one notification per outcome event even when
+ * Kafka delivers it twice, and the customer/staff views of the API.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,10 +59,10 @@ async function list(who: keyof typeof tokens, query: string) {
   return (await res.json()) as { items: { orderId: string; recipient: string; template: string; sourceEventId: string; body: string }[]; nextCursor: string | null };
 }
 
-test('v2 OrderPlaced + OrderConfirmed delivered twice → exactly one confirmation, to the email', async () => {
+test('v2 OrderConfirmed delivered twice → exactly one confirmation, to the email it carries; OrderPlaced is skipped', async () => {
   const orderId = randomUUID();
   await producer.send(topic(), placed(orderId, dave, 2, 'dave@example.com'));
-  const confirmed = envelope('OrderConfirmed', 1, orderId, { orderId, customerId: dave, totalCents: 1700, currency: 'EUR', confirmedAt: new Date().toISOString() }, 'orders');
+  const confirmed = envelope('OrderConfirmed', 2, orderId, { orderId, customerId: dave, totalCents: 1700, currency: 'EUR', confirmedAt: new Date().toISOString(), customerEmail: 'dave@example.com' }, 'orders');
   await producer.send(topic(), confirmed);
   await producer.send(topic(), confirmed);
   // Count only once the consumer has seen (and dropped) the redelivery.
@@ -77,9 +77,14 @@ test('v2 OrderPlaced + OrderConfirmed delivered twice → exactly one confirmati
   assert.equal(items[0].recipient, 'dave@example.com');
   assert.equal(items[0].sourceEventId, confirmed.id);
   assert.match(items[0].body, /EUR 17\.00/);
+  // OrderPlaced is read past without a transaction: no inbox row for it.
+  const [{ n }] = await service.ctx.sql`select count(*)::int as n from processed_messages`;
+  assert.equal(n, 1, 'one inbox row: the OrderConfirmed');
+  const metrics = await (await fetch(`${service.url}/metrics`)).text();
+  assert.match(metrics, /kafka_messages_consumed_total\{[^}]*type="OrderPlaced"[^}]*result="skipped"[^}]*\} 1/);
 });
 
-test('v1 OrderPlaced is accepted and keeps the customer id as recipient', async () => {
+test('v1 OrderCancelled (an orders build before v2) is accepted and goes to the customer id', async () => {
   const orderId = randomUUID();
   await producer.send(topic(), placed(orderId, erin, 1));
   await producer.send(topic(), envelope('OrderCancelled', 1, orderId, { orderId, customerId: erin, reason: 'payment_declined: card_declined', cancelledAt: new Date().toISOString() }, 'orders'));

@@ -28,7 +28,7 @@ test('cancelled message explains the reason in words', () => {
   assert.match(m.body, /out of stock/);
 });
 
-test('recipient is the email when known (OrderPlaced v2), else the customer id (v1)', () => {
+test('recipient is the email when known (outcome events v2), else the customer id (v1)', () => {
   assert.equal(recipientFor('c1', 'ann@example.com'), 'ann@example.com');
   assert.equal(recipientFor('c1', null), 'customer:c1');
   assert.equal(recipientFor('c1', undefined), 'customer:c1');

@@ -55,6 +55,9 @@ type Statement = () => Promise<unknown>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The customer's email for an outcome event (v2), when the order has one: notifications writes to it. */
+const contactOf = (order: repo.OrderRow): { customerEmail?: string } => (order.customerEmail ? { customerEmail: order.customerEmail } : {});
+
 export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMetrics; source: string }) {
   const { sql, outbox, metrics, source } = deps;
 
@@ -155,22 +158,24 @@ export function createOrders(deps: { sql: Sql; outbox: Outbox; metrics: OrderMet
     const now = new Date();
     if (t.outcome === 'ignore') return void (await Promise.all(alongside.map((run) => run())));
     if (t.outcome === 'confirm') {
-      await emit(tx, OrderConfirmed.v1, {
+      await emit(tx, OrderConfirmed.v2, {
         orderId: order.id,
         customerId: order.customerId,
         totalCents: order.totalCents,
         currency: order.currency,
         confirmedAt: now.toISOString(),
+        ...contactOf(order),
       }, [...alongside, () => repo.setOrderStatus(tx, order.id, 'CONFIRMED', null, now)]);
       metrics.confirmed.inc();
       metrics.revenue.inc({ currency: order.currency }, order.totalCents);
       return;
     }
-    await emit(tx, OrderCancelled.v1, {
+    await emit(tx, OrderCancelled.v2, {
       orderId: order.id,
       customerId: order.customerId,
       reason: t.reason,
       cancelledAt: now.toISOString(),
+      ...contactOf(order),
     }, [...alongside, () => repo.setOrderStatus(tx, order.id, 'CANCELLED', t.reason, now)]);
     metrics.cancelled.inc({ reason: t.reason });
   }

@@ -133,7 +133,9 @@ test('PaymentAuthorized confirms the order once, even when delivered twice; late
 
   await waitForStatus(id, 'CONFIRMED');
   const confirmed = await ordersTopic.find((e) => e.type === 'OrderConfirmed' && e.key === id, 'OrderConfirmed on Kafka');
-  assert.deepEqual({ ...confirmed.data, confirmedAt: undefined }, { orderId: id, customerId, totalCents: 9900, currency: 'EUR', confirmedAt: undefined });
+  // v2: the customer's email travels with the outcome (notifications writes to it without a read model).
+  assert.equal(confirmed.version, 2);
+  assert.deepEqual({ ...confirmed.data, confirmedAt: undefined }, { orderId: id, customerId, totalCents: 9900, currency: 'EUR', confirmedAt: undefined, customerEmail: 'carol@example.com' });
 
   const history = await waitFor(async () => {
     const rows = await service.ctx.sql`select type, direction, outcome from order_events where order_id = ${id} order by seq`;
@@ -157,6 +159,8 @@ test('StockRejected and PaymentDeclined cancel with reasons and emit OrderCancel
   assert.equal((await waitForStatus(declined, 'CANCELLED')).reason, 'payment_declined: card_declined');
   const cancelled = await ordersTopic.find((e) => e.type === 'OrderCancelled' && e.key === declined, 'OrderCancelled on Kafka');
   assert.equal(cancelled.data.reason, 'payment_declined: card_declined');
+  assert.equal(cancelled.version, 2);
+  assert.equal(cancelled.data.customerEmail, 'carol@example.com');
 
   const metrics = await (await fetch(`${service.url}/metrics`)).text();
   assert.match(metrics, /orders_cancelled_total\{reason="insufficient_stock"\} [1-9]/);

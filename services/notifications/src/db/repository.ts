@@ -3,14 +3,6 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { Cursor } from '../domain/cursor.ts';
 import type { Template } from '../domain/templates.ts';
 
-export interface OrderContact {
-  orderId: string;
-  customerId: string;
-  customerEmail: string | null;
-  totalCents: number;
-  currency: string;
-}
-
 export interface NotificationRow {
   id: string;
   orderId: string;
@@ -22,21 +14,6 @@ export interface NotificationRow {
   body: string;
   createdAt: Date;
   sourceEventId: string;
-}
-
-export async function saveOrderContact(tx: TransactionSql, c: OrderContact & { placedAt: string }): Promise<void> {
-  await tx`
-    insert into order_contacts (order_id, customer_id, customer_email, total_cents, currency, placed_at)
-    values (${c.orderId}, ${c.customerId}, ${c.customerEmail}, ${c.totalCents}, ${c.currency}, ${c.placedAt})
-    on conflict (order_id) do nothing`;
-}
-
-export async function findOrderContact(tx: TransactionSql, orderId: string): Promise<OrderContact | undefined> {
-  const [row] = await tx<OrderContact[]>`
-    select order_id as "orderId", customer_id as "customerId", customer_email as "customerEmail",
-           total_cents::float8 as "totalCents", currency
-    from order_contacts where order_id = ${orderId}`;
-  return row;
 }
 
 /** Inserts unless a notification for this source event exists; returns whether it was inserted. */

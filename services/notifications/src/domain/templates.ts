@@ -57,7 +57,7 @@ export function orderCancelled(order: OrderFacts, reason: string): Message {
   };
 }
 
-/** Where to send: the email when OrderPlaced v2 told us, else the customer id for later resolution. */
+/** Where to send: the email when the outcome event (v2) carries it, else the customer id for later resolution. */
 export function recipientFor(customerId: string, customerEmail: string | null | undefined): string {
   return customerEmail ?? `customer:${customerId}`;
 }

@@ -1,10 +1,13 @@
-/** Kafka handlers: remember who placed each order, then write one notification per outcome event. */
+/**
+ * Kafka handlers: one notification per outcome event, to the email the event carries (v2) or, for a v1
+ * event (an orders build before v2), to the customer id for later resolution.
+ */
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import { type EventEnvelope, type HandlerContext, on, type Subscription } from '@meridian/messaging';
 import type { Counter } from 'prom-client';
 import { withSpan } from '@meridian/telemetry';
-import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@meridian/contracts';
+import { OrderCancelled, OrderConfirmed } from '@meridian/contracts';
 import * as repo from '../db/repository.ts';
 import { orderCancelled, orderConfirmed, recipientFor, type Message } from '../domain/templates.ts';
 
@@ -34,25 +37,12 @@ export function notificationSubscriptions(created: Counter<'template'>): Subscri
   }
 
   return [
-    // v1 has no customerEmail; v2 may carry it.
-    on(OrderPlaced, async (event, tx) => {
-      const d = event.data;
-      await repo.saveOrderContact(tx, {
-        orderId: d.orderId,
-        customerId: d.customerId,
-        customerEmail: (event.version === 2 ? event.data.customerEmail : undefined) ?? null,
-        totalCents: d.totalCents,
-        currency: d.currency,
-        placedAt: d.placedAt,
-      });
-    }),
     on(OrderConfirmed, async (event, tx, { logger }) => {
-      const contact = await repo.findOrderContact(tx, event.data.orderId);
-      await record(tx, event, orderConfirmed(event.data), contact?.customerEmail, logger);
+      await record(tx, event, orderConfirmed(event.data), event.version === 2 ? event.data.customerEmail : undefined, logger);
     }),
     on(OrderCancelled, async (event, tx, { logger }) => {
-      const contact = await repo.findOrderContact(tx, event.data.orderId);
-      await record(tx, event, orderCancelled({ orderId: event.data.orderId, ...contact }, event.data.reason), contact?.customerEmail, logger);
+      const message = orderCancelled({ orderId: event.data.orderId }, event.data.reason);
+      await record(tx, event, message, event.version === 2 ? event.data.customerEmail : undefined, logger);
     }),
   ];
 }
