@@ -9,8 +9,8 @@ export interface Message {
 
 export interface OrderFacts {
   orderId: string;
-  totalCents?: number;
-  currency?: string;
+  totalCents: number;
+  currency: string;
 }
 
 /** `1234, 'EUR'` → `EUR 12.34`; currencies are treated as having two minor digits. */
@@ -37,7 +37,7 @@ export function describeReason(reason: string): string {
   return reasonText[reason] ?? reason.replaceAll('_', ' ');
 }
 
-export function orderConfirmed(order: Required<OrderFacts>): Message {
+export function orderConfirmed(order: OrderFacts): Message {
   return {
     template: 'order-confirmed',
     subject: `Your order ${shortId(order.orderId)} is confirmed`,
@@ -47,7 +47,7 @@ export function orderConfirmed(order: Required<OrderFacts>): Message {
   };
 }
 
-export function orderCancelled(order: OrderFacts, reason: string): Message {
+export function orderCancelled(order: Pick<OrderFacts, 'orderId'>, reason: string): Message {
   return {
     template: 'order-cancelled',
     subject: `Your order ${shortId(order.orderId)} was cancelled`,

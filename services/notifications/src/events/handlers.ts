@@ -12,13 +12,14 @@ import * as repo from '../db/repository.ts';
 import { orderCancelled, orderConfirmed, recipientFor, type Message } from '../domain/templates.ts';
 
 export function notificationSubscriptions(created: Counter<'template'>): Subscription[] {
+  /** Records `message` for the outcome `event`, to the email v2 carries, else to the customer id. */
   async function record(
     tx: TransactionSql,
-    event: EventEnvelope<{ orderId: string; customerId: string }>,
+    event: EventEnvelope<{ orderId: string; customerId: string; customerEmail?: string }>,
     message: Message,
-    customerEmail: string | null | undefined,
     logger: HandlerContext['logger'],
   ): Promise<void> {
+    const customerEmail = event.version === 2 ? event.data.customerEmail : undefined;
     const attributes = { 'notification.channel': 'email', 'notification.template': message.template, 'notification.order_id': event.data.orderId };
     const inserted = await withSpan(`notify ${message.template}`, attributes, () => repo.insertNotification(tx, {
       id: randomUUID(),
@@ -37,12 +38,7 @@ export function notificationSubscriptions(created: Counter<'template'>): Subscri
   }
 
   return [
-    on(OrderConfirmed, async (event, tx, { logger }) => {
-      await record(tx, event, orderConfirmed(event.data), event.version === 2 ? event.data.customerEmail : undefined, logger);
-    }),
-    on(OrderCancelled, async (event, tx, { logger }) => {
-      const message = orderCancelled({ orderId: event.data.orderId }, event.data.reason);
-      await record(tx, event, message, event.version === 2 ? event.data.customerEmail : undefined, logger);
-    }),
+    on(OrderConfirmed, (event, tx, { logger }) => record(tx, event, orderConfirmed(event.data), logger)),
+    on(OrderCancelled, (event, tx, { logger }) => record(tx, event, orderCancelled(event.data, event.data.reason), logger)),
   ];
 }
