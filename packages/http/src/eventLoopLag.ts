@@ -22,6 +22,8 @@ const gauges = {
   stddev: ['nodejs_eventloop_lag_stddev_seconds', 'The standard deviation of the recorded event loop delays.'],
 } as const;
 
+const lagName = 'nodejs_eventloop_lag_seconds';
+
 type Reading = Record<keyof typeof gauges, number>;
 
 /** What the histogram recorded, as delay beyond the timer's own period (Node records the whole period). */
@@ -44,7 +46,9 @@ export function readDelays(histogram: Pick<Histogram, 'count' | 'min' | 'max' | 
  * since the previous one. The delay percentiles come from Node's histogram, which samples only after a
  * window in which the loop was at least `busyUtilization` busy; an idle window reports no delay, and a
  * stall in it still shows as utilization. Replaces prom-client's gauges of the same names (call it after
- * `collectDefaultMetrics`).
+ * `collectDefaultMetrics`), `nodejs_eventloop_lag_seconds` included: prom-client's reads all seven
+ * statistics of its own histogram at every scrape, and Node walks every bucket for the standard
+ * deviation, 0.5 ms even when empty: half of a scrape's CPU (docs/benchmarks.md, session 19).
  */
 export function registerEventLoopMetrics(registry: Registry): void {
   const histogram = monitorEventLoopDelay({ resolution: eventLoopSampleMs });
@@ -53,6 +57,17 @@ export function registerEventLoopMetrics(registry: Registry): void {
 
   for (const [name] of Object.values(gauges)) registry.removeSingleMetric(name);
   registry.removeSingleMetric('nodejs_eventloop_utilization_ratio');
+  registry.removeSingleMetric(lagName);
+  // prom-client's measure: how long a callback queued at the scrape waits for the loop (seen at the next scrape).
+  const lag = new Gauge({
+    name: lagName,
+    help: 'Lag of event loop in seconds.',
+    registers: [registry],
+    collect() {
+      const queuedAt = performance.now();
+      setImmediate(() => lag.set((performance.now() - queuedAt) / 1e3));
+    },
+  });
   // Registered first, so a scrape collects it before the delay gauges it sets (prom-client's own pattern).
   new Gauge({
     name: 'nodejs_eventloop_utilization_ratio',

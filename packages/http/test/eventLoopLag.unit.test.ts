@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { busyUtilization, eventLoopSampleMs, readDelays, registerEventLoopMetrics } from '../src/eventLoopLag.ts';
 
 const histogramOf = (values: { count: number; min: number; max: number; mean: number; stddev: number; p: Record<number, number> }) => ({
@@ -59,4 +60,43 @@ test('the delay histogram samples while the loop is busy and stops in an idle wi
   await sleep(eventLoopSampleMs * 2);
   const sampledAgain = await scrape(registry);
   assert.ok(sampledAgain.nodejs_eventloop_lag_max_seconds >= 0.15, `sampling resumed: ${sampledAgain.nodejs_eventloop_lag_max_seconds}`);
+});
+
+/** Counts reads of the standard deviation of any Node histogram: Node walks every bucket for it. */
+function countStddevReads(): { reads: () => number; restore: () => void } {
+  let proto = Object.getPrototypeOf(monitorEventLoopDelay());
+  while (proto && !Object.getOwnPropertyDescriptor(proto, 'stddev')) proto = Object.getPrototypeOf(proto);
+  const original = Object.getOwnPropertyDescriptor(proto, 'stddev')!;
+  let reads = 0;
+  Object.defineProperty(proto, 'stddev', {
+    ...original,
+    get() {
+      reads += 1;
+      return original.get!.call(this);
+    },
+  });
+  return { reads: () => reads, restore: () => Object.defineProperty(proto, 'stddev', original) };
+}
+
+test('with the default metrics, an idle scrape reads no histogram, and the lag gauge measures a queued callback', async () => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 2 ** 31 - 1 });
+  registerEventLoopMetrics(registry);
+  const stddev = countStddevReads();
+  try {
+    await scrape(registry); // the first window ends with start-up work; this scrape may find it busy
+    await sleep(1000);
+    await scrape(registry); // an idle window: sampling stops
+    await sleep(eventLoopSampleMs);
+    const before = stddev.reads();
+    await scrape(registry);
+    spin(200); // the callback the scrape queued waits behind this
+    await sleep(eventLoopSampleMs);
+    const idle = await scrape(registry);
+    assert.equal(stddev.reads() - before, 0, 'prom-client\'s own histogram is no longer read at every scrape');
+    assert.ok(idle.nodejs_eventloop_lag_seconds >= 0.15, `the lag gauge saw the 200 ms stall: ${idle.nodejs_eventloop_lag_seconds}`);
+    assert.equal((await registry.metrics()).match(/^# TYPE nodejs_eventloop_lag_seconds /gm)?.length, 1, 'one lag gauge');
+  } finally {
+    stddev.restore();
+  }
 });
