@@ -48,7 +48,7 @@ export function readDelays(histogram: Pick<Histogram, 'count' | 'min' | 'max' | 
  * stall in it still shows as utilization. Replaces prom-client's gauges of the same names (call it after
  * `collectDefaultMetrics`), `nodejs_eventloop_lag_seconds` included: prom-client's reads all seven
  * statistics of its own histogram at every scrape, and Node walks every bucket for the standard
- * deviation, 0.5 ms even when empty: half of a scrape's CPU (docs/benchmarks.md, session 19).
+ * deviation, 0.5 ms even when empty: a third of a service's scrape (docs/benchmarks.md, session 19).
  */
 export function registerEventLoopMetrics(registry: Registry): void {
   const histogram = monitorEventLoopDelay({ resolution: eventLoopSampleMs });
