@@ -1,7 +1,6 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { context, propagation, trace } from '@opentelemetry/api';
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resolver, ServiceInstance } from '@meridian/discovery';
 import { counterOf, histogramOf, metricsRegistry, problem, refusalLog, type AccessLog } from '@meridian/http';
@@ -42,12 +41,66 @@ class UpstreamTimeout extends Error {}
 const refusedUpstream = new WeakSet<FastifyRequest>();
 class BodyTooLarge extends Error {}
 
-/** An upstream answer whose headers arrived; `body` streams the rest. */
-interface Upstream {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: Readable;
-  complete(): boolean;
+/** Relays an upstream answer's status and headers to the client (the body follows). */
+type Answer = (statusCode: number, headers: IncomingHttpHeaders) => void;
+
+/**
+ * An upstream answer written straight into the client's response as undici parses it (its dispatch
+ * handler API): no intermediate stream, pipe or AbortController per request. The promise settles
+ * when the head is relayed (`started`) or the attempt failed before it (`failed`, may be retried);
+ * after that, a failure on either side ends the other (the client sees a truncated response).
+ */
+class RelayHandler implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #started = false;
+  #ended = false;
+  #abandoned = false;
+  readonly #response: ServerResponse;
+  readonly #answer: Answer;
+  readonly #relayed: () => void;
+  readonly #failed: (err: Error) => void;
+
+  constructor(response: ServerResponse, answer: Answer, started: () => void, failed: (err: Error) => void) {
+    this.#response = response;
+    this.#answer = answer;
+    this.#relayed = started;
+    this.#failed = failed;
+    // The client left before the answer was relayed: stop the upstream request.
+    response.once('close', () => {
+      if (this.#ended) return;
+      this.#abandoned = true;
+      this.#controller?.abort(new Error('the client went away'));
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abandoned) controller.abort(new Error('the client went away'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // informational (1xx): the final answer follows
+    this.#started = true;
+    this.#relayed(); // settled first: should relaying the head throw, undici ends the response (onResponseError)
+    this.#answer(statusCode, headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#response.write(chunk)) return;
+    controller.pause();
+    this.#response.once('drain', () => controller.resume());
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    this.#response.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#ended = true;
+    if (this.#started) this.#response.destroy(err);
+    else this.#failed(err);
+  }
 }
 
 /** A failed upstream attempt; `sent` tells whether any of the request may have reached the upstream. */
@@ -59,11 +112,16 @@ class AttemptFailed extends Error {
   }
 }
 
-function forwardedHeaders(request: FastifyRequest): OutgoingHttpHeaders {
+// undici sets these itself from the origin and the body (and does not support `expect`).
+const setByUndici = new Set([...hopByHop, 'expect', 'content-length']);
+
+/** The headers sent upstream; `replayable`: for undici (see `setByUndici`), else for `node:http`. */
+function forwardedHeaders(request: FastifyRequest, replayable: boolean): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
+  const skipped = replayable ? setByUndici : hopByHop;
   for (const name in request.headers) {
     const value = request.headers[name];
-    if (value !== undefined && !hopByHop.has(name)) headers[name] = value;
+    if (value !== undefined && !skipped.has(name)) headers[name] = value;
   }
   const clientIp = request.raw.socket.remoteAddress;
   const priorFor = request.headers['x-forwarded-for'];
@@ -191,43 +249,43 @@ export function createProxy({
   }
 
   /**
-   * A replayable request (see `deliveryOf`) goes through undici: 7% more routed reads per second
-   * than `node:http`'s client in the same benchmark run (docs/benchmarks.md). Any failure before the
-   * answer's headers may be retried on another instance.
+   * A replayable request (see `deliveryOf`) goes through undici's dispatcher, its answer written
+   * straight into the client's response by `RelayHandler` (no intermediate stream). Any failure
+   * before the answer's headers may be retried on another instance; `answer` writes the head.
    */
-  async function attemptReplayable(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders, body?: Buffer): Promise<Upstream> {
+  function attemptReplayable(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders, body: Buffer | undefined, answer: Answer): Promise<void> {
     const target = targetOf(instance);
-    delete headers.host; // undici sets it from the origin
-    delete headers.expect; // not supported by undici; the body is already here
-    delete headers['content-length']; // undici sets it from the body
-    // The client left before the answer came: stop waiting for it.
-    const abandoned = new AbortController();
-    const abandon = () => abandoned.abort();
-    reply.raw.once('close', abandon);
-    try {
-      const response = await readAgent.request({
-        origin: target.origin,
-        path: request.url,
-        method: request.method as 'GET',
-        headers: headers as Record<string, string | string[]>,
-        body,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: abandoned.signal,
+    return new Promise<void>((resolve, reject) => {
+      const handler = new RelayHandler(reply.raw, answer, resolve, (err) => {
+        if (err instanceof undiciErrors.HeadersTimeoutError) reject(new UpstreamTimeout(`no answer from ${instance.url} within ${timeoutMs} ms`));
+        else reject(new AttemptFailed(err, true));
       });
-      return { statusCode: response.statusCode, headers: response.headers as IncomingHttpHeaders, body: response.body, complete: () => response.body.readableEnded };
-    } catch (err) {
-      if (err instanceof undiciErrors.HeadersTimeoutError) throw new UpstreamTimeout(`no answer from ${instance.url} within ${timeoutMs} ms`);
-      throw new AttemptFailed(err as Error, true);
-    } finally {
-      reply.raw.off('close', abandon);
-    }
+      readAgent.dispatch(
+        {
+          origin: target.origin,
+          path: request.url,
+          method: request.method as Dispatcher.HttpMethod,
+          headers: headers as Record<string, string | string[]>,
+          body,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        handler,
+      );
+    });
   }
 
   /** A request with a body (or not idempotent): the body is piped only once connected, on a fresh connection. */
-  async function attemptWithBody(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders): Promise<Upstream> {
+  async function attemptWithBody(instance: ServiceInstance, request: FastifyRequest, reply: FastifyReply, headers: OutgoingHttpHeaders, answer: Answer): Promise<void> {
     const response = await attemptOnce(instance, request, reply, headers);
-    return { statusCode: response.statusCode ?? 502, headers: response.headers, body: response, complete: () => response.complete };
+    answer(response.statusCode ?? 502, response.headers);
+    // Either side failing mid-body ends the other (the client sees a truncated response).
+    // Plain pipe: stream.pipeline allocates an AbortController per call, measurable here.
+    response.pipe(reply.raw);
+    response.once('error', () => reply.raw.destroy());
+    reply.raw.once('close', () => {
+      if (!response.complete) response.destroy();
+    });
   }
 
   async function forward(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
@@ -238,9 +296,9 @@ export function createProxy({
     };
     if (Number(request.headers['content-length'] ?? 0) > bodyLimit) throw tooLarge();
     const version = wantedVersion(service, request.headers, request.raw.socket.remoteAddress ?? '', splits, instancesOf);
-    const headers = forwardedHeaders(request);
     const delivery = deliveryOf(request.method, request.headers);
     const replayable = delivery !== 'once';
+    const headers = forwardedHeaders(request, replayable);
     let body: Buffer | undefined;
     if (delivery === 'replay-body') {
       try {
@@ -255,24 +313,21 @@ export function createProxy({
       // A split's version may have just lost its instances: then any ready one (a pinned version is kept to).
       const instance = resolver.resolve(service, version) ?? (version && !request.headers[versionHeader] ? resolver.resolve(service) : undefined);
       if (!instance) break;
-      try {
-        const startedAt = performance.now();
-        const response = await (replayable ? attemptReplayable(instance, request, reply, headers, body) : attemptWithBody(instance, request, reply, headers));
+      const startedAt = performance.now();
+      // The upstream's head, relayed: from here the body streams to the client and there is no retry.
+      const answer: Answer = (statusCode, upstreamHeaders) => {
         upstreamMetrics.duration.observe({ service, version: instance.version }, (performance.now() - startedAt) / 1000);
-        upstreamMetrics.responses.inc({ service, version: instance.version, status_code: response.statusCode });
-        if (response.statusCode === 503 && response.headers['retry-after'] !== undefined) refusedUpstream.add(request);
+        upstreamMetrics.responses.inc({ service, version: instance.version, status_code: statusCode });
+        if (statusCode === 503 && upstreamHeaders['retry-after'] !== undefined) refusedUpstream.add(request);
         // Written straight to the socket: Fastify's reply machinery is not needed for a relay.
         reply.hijack();
-        const answerHeaders = responseHeaders(response.headers, request.id);
+        const answerHeaders = responseHeaders(upstreamHeaders, request.id);
         answerHeaders[versionHeader] = instance.version;
-        reply.raw.writeHead(response.statusCode, answerHeaders);
-        // Either side failing mid-body ends the other (the client sees a truncated response).
-        // Plain pipe: stream.pipeline allocates an AbortController per call, measurable here.
-        response.body.pipe(reply.raw);
-        response.body.once('error', () => reply.raw.destroy());
-        reply.raw.once('close', () => {
-          if (!response.complete()) response.body.destroy();
-        });
+        reply.raw.writeHead(statusCode, answerHeaders);
+      };
+      try {
+        if (replayable) await attemptReplayable(instance, request, reply, headers, body, answer);
+        else await attemptWithBody(instance, request, reply, headers, answer);
         return reply;
       } catch (err) {
         if (reply.raw.destroyed) return reply; // the client is gone; nobody to answer

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { infra, uniqueName, waitFor } from '@meridian/testkit';
@@ -246,6 +246,31 @@ describe('gateway routing through discovery (real etcd)', () => {
     const download = await fetch(`${gateway.url}/api/v1/orders/download?bytes=${5 * 1024 * 1024}`);
     assert.equal(download.status, 200);
     assert.equal((await download.arrayBuffer()).byteLength, 5 * 1024 * 1024);
+  });
+
+  test('a client that stops reading for a while still gets the whole answer, and the gateway keeps serving', async () => {
+    const bytes = 8 * 1024 * 1024;
+    const url = new URL(`${gateway.url}/api/v1/orders/download?bytes=${bytes}`);
+    const received = await new Promise<number>((resolve, reject) => {
+      request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}` }, (response) => {
+        let total = 0;
+        let paused = false;
+        response.on('data', (chunk: Buffer) => {
+          total += chunk.length;
+          if (paused) return;
+          // Stop reading for a while after the first chunk: the gateway's writes to this client fill up.
+          paused = true;
+          response.pause();
+          setTimeout(() => response.resume(), 400);
+        });
+        response.once('end', () => resolve(total));
+        response.once('error', reject);
+      })
+        .once('error', reject)
+        .end();
+    });
+    assert.equal(received, bytes);
+    await echoOf(await fetch(`${gateway.url}/api/v1/orders`));
   });
 
   test('a command with an Idempotency-Key reuses kept-alive connections; one without gets a connection of its own', async () => {
