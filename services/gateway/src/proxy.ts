@@ -47,35 +47,33 @@ type Answer = (statusCode: number, headers: IncomingHttpHeaders) => void;
 /**
  * An upstream answer written straight into the client's response as undici parses it (its dispatch
  * handler API): no intermediate stream, pipe or AbortController per request. The promise settles
- * when the head is relayed (`started`) or the attempt failed before it (`failed`, may be retried);
+ * when the head is relayed (`relayed`) or the attempt failed before it (`failed`, may be retried);
  * after that, a failure on either side ends the other (the client sees a truncated response).
  */
 class RelayHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #started = false;
   #ended = false;
-  #abandoned = false;
   readonly #response: ServerResponse;
   readonly #answer: Answer;
   readonly #relayed: () => void;
   readonly #failed: (err: Error) => void;
 
-  constructor(response: ServerResponse, answer: Answer, started: () => void, failed: (err: Error) => void) {
+  constructor(response: ServerResponse, answer: Answer, relayed: () => void, failed: (err: Error) => void) {
     this.#response = response;
     this.#answer = answer;
-    this.#relayed = started;
+    this.#relayed = relayed;
     this.#failed = failed;
     // The client left before the answer was relayed: stop the upstream request.
     response.once('close', () => {
-      if (this.#ended) return;
-      this.#abandoned = true;
-      this.#controller?.abort(new Error('the client went away'));
+      if (!this.#ended) this.#controller?.abort(new Error('the client went away'));
     });
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    if (this.#abandoned) controller.abort(new Error('the client went away'));
+    // The client left while the request waited for a connection.
+    if (this.#response.destroyed) controller.abort(new Error('the client went away'));
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
